@@ -1,0 +1,78 @@
+//! Which isolation layers are active on this host, measured by a probe execution at
+//! start-up rather than assumed, so logs and tests can say what actually protects a run.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How the child's identity is made unprivileged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "mode", content = "uid")]
+pub enum Identity {
+    /// The sandbox runs as root and each child drops to this uid with no capabilities.
+    Dropped(u32),
+    /// The sandbox already runs unprivileged (as in Lambda); children keep this uid.
+    Inherited(u32),
+}
+
+/// The isolation layers of sandbox.md and whether each is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Layers {
+    /// Every execution in its own forked process (always on).
+    pub process: bool,
+    /// Empty environment and a private working directory (always on).
+    pub environment: bool,
+    /// The seccomp filter, installed with no_new_privs.
+    pub seccomp: bool,
+    /// CPU, address-space, file-size, open-file and process rlimits (always on).
+    pub rlimits: bool,
+    /// The identity children run as.
+    pub identity: Identity,
+    /// Network, IPC, PID and mount namespaces from bubblewrap.
+    pub namespaces: bool,
+    /// The Landlock ABI applied, or `None` where the kernel has no Landlock.
+    pub landlock: Option<u32>,
+    /// The Python-level validator and import hook.
+    pub python_layer: bool,
+    /// The interpreter's version.
+    pub python: String,
+}
+
+impl Layers {
+    /// Names of the layers sandbox.md asks for that this host lacks.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if !self.seccomp {
+            missing.push("seccomp");
+        }
+        if !self.namespaces {
+            missing.push("namespaces");
+        }
+        if self.landlock.is_none() {
+            missing.push("landlock");
+        }
+        if !self.python_layer {
+            missing.push("python_layer");
+        }
+        missing
+    }
+}
+
+impl fmt::Display for Layers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let on = |active: bool| if active { "on" } else { "off" };
+        let identity = match self.identity {
+            Identity::Dropped(uid) => format!("uid {uid} (dropped from root)"),
+            Identity::Inherited(uid) => format!("uid {uid} (inherited, unprivileged)"),
+        };
+        let landlock = self.landlock.map_or_else(|| "off".to_owned(), |abi| format!("ABI {abi}"));
+        write!(
+            f,
+            "process=on environment=on seccomp={} rlimits=on identity={identity} namespaces={} landlock={landlock} python_layer={} python={}",
+            on(self.seccomp),
+            if self.namespaces { "bubblewrap" } else { "off" },
+            on(self.python_layer),
+            self.python,
+        )
+    }
+}

@@ -1,0 +1,153 @@
+# Trusted: the fork server. Started once by the host (under bubblewrap where available),
+# it receives one configuration message, pre-imports the allowlisted modules, then forks one
+# fresh child per request on the control socket (fd 3). A request carries four pipes (stdout,
+# stderr, status, code); the zygote never reads the code: only the child, after confining
+# itself, parses and executes it.
+
+_CONTROL_FD = 3
+_MAX_MESSAGE = 4 << 20
+
+
+def _send(control, event, fds=()):
+    data = json.dumps(event).encode()
+    if fds:
+        socket.send_fds(control, [data], list(fds))
+    else:
+        control.send(data)
+
+
+def _child(cfg, request, fds, workdir, zygote_pid):
+    try:
+        os.setsid()
+        stdout_fd, stderr_fd, status_fd, code_fd = fds
+        chunks = []
+        while chunk := os.read(code_fd, 1 << 16):
+            chunks.append(chunk)
+        code = b"".join(chunks).decode("utf-8")
+        os.dup2(status_fd, 3)
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.closerange(4, 1 << 16)
+    except BaseException:
+        os._exit(70)
+    try:
+        os.chdir(workdir)
+        os.environ.clear()
+        set_rlimits(cfg, request["timeout"])
+        applied = {"identity": drop_identity(cfg, zygote_pid), "uid": os.getuid()}
+        no_new_privs()
+        applied["landlock"] = apply_landlock(cfg["landlock_abi"], workdir, cfg["read_paths"])
+        install_seccomp(cfg["seccomp"], cfg["pid_slots"])
+        applied["seccomp"] = True
+        for name in [m for m in sys.modules if m == "ctypes" or m.startswith("ctypes.") or m == "_ctypes"]:
+            del sys.modules[name]
+    except BaseException as exc:
+        try:
+            _report({"status": "internal", "error": f"{type(exc).__name__}: {exc}"})
+        finally:
+            os._exit(70)
+    run_user_code(cfg, code, applied)
+
+
+def _preload(allowed):
+    for name in sorted(allowed):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+
+
+def _spawn(cfg, control, request, fds, zygote_pid, children, poller):
+    workdir = None
+    try:
+        if len(fds) != 4:
+            raise OSError("a run request carries exactly four descriptors")
+        workdir = tempfile.mkdtemp(prefix="run-", dir=cfg["tmp_base"])
+        if os.geteuid() == 0:
+            os.chown(workdir, cfg["uid"], cfg["gid"])
+        pid = os.fork()
+        if pid == 0:
+            _child(cfg, request, fds, workdir, zygote_pid)
+            os._exit(70)
+    except OSError as exc:
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        _send(control, {"event": "failed", "id": request["id"], "error": str(exc)})
+        return
+    finally:
+        for fd in fds:
+            os.close(fd)
+    pidfd = os.pidfd_open(pid)
+    children[pidfd] = (request["id"], pid, workdir)
+    poller.register(pidfd, select.POLLIN)
+    _send(control, {"event": "started", "id": request["id"]}, [pidfd])
+
+
+def _reap(control, pidfd, children, poller):
+    run_id, pid, workdir = children.pop(pidfd)
+    poller.unregister(pidfd)
+    _kill_group(pid)
+    _, status = os.waitpid(pid, 0)
+    os.close(pidfd)
+    shutil.rmtree(workdir, ignore_errors=True)
+    _send(control, {"event": "exited", "id": run_id, "status": os.waitstatus_to_exitcode(status)})
+
+
+def _kill(run_id, children):
+    for child_id, pid, _ in children.values():
+        if child_id == run_id:
+            _kill_group(pid)
+
+
+def main():
+    control = socket.socket(fileno=_CONTROL_FD)
+    cfg = json.loads(control.recv(_MAX_MESSAGE))
+    cfg["seccomp"] = bytes.fromhex(cfg["seccomp"])
+    cfg["landlock_abi"] = landlock_abi() if cfg["landlock"] else 0
+    cfg["read_paths"] = sorted(set(cfg["read_paths"]) | {sys.prefix, sys.base_prefix} - {"/", "/usr"})
+    stdlib = os.path.dirname(os.__file__)
+    cfg["read_paths"].append(stdlib)
+    os.makedirs(cfg["tmp_base"], mode=0o711, exist_ok=True)
+    _preload(cfg["allowed_modules"])
+    gc.collect()
+    gc.freeze()
+    zygote_pid = os.getpid()
+    _send(control, {
+        "event": "hello",
+        "landlock_abi": cfg["landlock_abi"],
+        "euid": os.geteuid(),
+        "pid": zygote_pid,
+        "python": sys.version.split()[0],
+    })
+    children = {}
+    poller = select.poll()
+    poller.register(control, select.POLLIN)
+    while True:
+        for fd, _ in poller.poll():
+            if fd in children:
+                _reap(control, fd, children, poller)
+                continue
+            data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 4)
+            if not data:
+                for _, pid, _ in children.values():
+                    _kill_group(pid)
+                os._exit(0)
+            request = json.loads(data)
+            if request["op"] == "run":
+                _spawn(cfg, control, request, fds, zygote_pid, children, poller)
+            else:
+                for fd_extra in fds:
+                    os.close(fd_extra)
+                _kill(request["id"], children)
+
+
+def _kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+main()

@@ -1,0 +1,137 @@
+//! The public entry point: a shared, bounded pool of executions over one zygote that is
+//! restarted whenever it dies.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Semaphore};
+
+use crate::config::SandboxConfig;
+use crate::execution::{self, Applied};
+use crate::layers::{Identity, Layers};
+use crate::result::ExecutionResult;
+use crate::seccomp::SeccompProgram;
+use crate::zygote::Zygote;
+use crate::SandboxError;
+
+/// Runs untrusted Python; cheap to clone and safe to share between tasks.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SandboxConfig,
+    program: SeccompProgram,
+    permits: Semaphore,
+    zygote: Mutex<Arc<Zygote>>,
+    layers: Layers,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("layers", &self.inner.layers).finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts the zygote, runs a probe through every layer and records which are active.
+    pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
+        config.check()?;
+        let program = SeccompProgram::build();
+        let zygote = Zygote::spawn(&config, &program).await?;
+        let (probe, applied) = execution::execute(&zygote, "pass", Duration::from_secs(10), 1024).await?;
+        let applied = match (probe.success, applied) {
+            (true, Some(applied)) => applied,
+            _ => return Err(SandboxError::Probe(probe.error.unwrap_or_else(|| "no status".into()))),
+        };
+        let layers = measured_layers(&config, &zygote, &applied);
+        tracing::info!(layers = %layers, "sandbox started");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                permits: Semaphore::new(config.max_concurrency),
+                config,
+                program,
+                zygote: Mutex::new(zygote),
+                layers,
+            }),
+        })
+    }
+
+    /// Runs `code` with a wall-clock `timeout` (capped at `max_timeout`), waiting for a free
+    /// slot first. Failures of the sandbox itself come back as `error_type: "SandboxError"`.
+    pub async fn execute(&self, code: &str, timeout: Duration) -> ExecutionResult {
+        if timeout.is_zero() {
+            return ExecutionResult::failure("timeout_seconds must be greater than 0", "ValueError");
+        }
+        if code.len() > self.inner.config.max_code_bytes {
+            return ExecutionResult::failure(
+                format!("code is larger than {} bytes", self.inner.config.max_code_bytes),
+                "ValueError",
+            );
+        }
+        let timeout = timeout.min(self.inner.config.max_timeout);
+        let Ok(_permit) = self.inner.permits.acquire().await else {
+            return ExecutionResult::failure("the sandbox is shutting down", "SandboxError");
+        };
+        let mut last_error = SandboxError::ZygoteGone;
+        for _attempt in 0..2 {
+            let zygote = match self.live_zygote().await {
+                Ok(zygote) => zygote,
+                Err(error) => {
+                    last_error = error;
+                    continue;
+                }
+            };
+            match execution::execute(&zygote, code, timeout, self.inner.config.output_limit_bytes).await {
+                Ok((result, _)) => return result,
+                Err(error) => last_error = error,
+            }
+        }
+        tracing::error!(error = %last_error, "sandbox execution failed");
+        ExecutionResult::failure(last_error.to_string(), "SandboxError")
+    }
+
+    /// The layers measured at start-up.
+    pub fn layers(&self) -> &Layers {
+        &self.inner.layers
+    }
+
+    /// The configuration this sandbox runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    /// The zygote's pid in the host's PID namespace, for diagnostics and restart tests.
+    pub async fn zygote_pid(&self) -> Option<u32> {
+        self.inner.zygote.lock().await.pid()
+    }
+
+    async fn live_zygote(&self) -> Result<Arc<Zygote>, SandboxError> {
+        let mut current = self.inner.zygote.lock().await;
+        if !current.is_alive() {
+            tracing::warn!("the zygote exited; starting a new one");
+            *current = Zygote::spawn(&self.inner.config, &self.inner.program).await?;
+        }
+        Ok(Arc::clone(&current))
+    }
+}
+
+fn measured_layers(config: &SandboxConfig, zygote: &Zygote, applied: &Applied) -> Layers {
+    let identity = if applied.identity == "dropped" {
+        Identity::Dropped(applied.uid)
+    } else {
+        Identity::Inherited(applied.uid)
+    };
+    Layers {
+        process: true,
+        environment: true,
+        seccomp: applied.seccomp,
+        rlimits: true,
+        identity,
+        namespaces: zygote.namespaces,
+        landlock: applied.landlock.then_some(zygote.hello.landlock_abi),
+        python_layer: config.python_layer,
+        python: zygote.hello.python.clone(),
+    }
+}
