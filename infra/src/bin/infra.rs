@@ -1,0 +1,139 @@
+//! `infra`: render the Pulumi YAML program of a stack, check it, or time the render.
+//!
+//! Pulumi runs `infra render` as the `compiler` of `infra/Pulumi.yaml`; the stack is chosen with
+//! `--stack` or `CODE_REMOTE_STACK`, the release with `--release` or `CODE_REMOTE_RELEASE`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use code_remote_infra::config::find_stacks_dir;
+use code_remote_infra::render::{render, Format};
+use code_remote_infra::{bench, check, stack, StackConfig};
+
+/// Code Remote infrastructure: a typed Rust model rendered as a Pulumi YAML program.
+#[derive(Parser)]
+#[command(name = "infra", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the Pulumi YAML (or JSON) program of a stack; the same input gives the same bytes.
+    Render {
+        #[command(flatten)]
+        target: Target,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: OutputFormat,
+    },
+    /// Run the schema and policy checks; exits 1 when any fails.
+    Check {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Time building and rendering a stack (median of N runs) against rendering alone.
+    Bench {
+        #[command(flatten)]
+        target: Target,
+        /// Number of runs.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
+}
+
+#[derive(Args)]
+struct Target {
+    /// The stack whose settings `stacks/<stack>.yaml` holds.
+    #[arg(long, env = "CODE_REMOTE_STACK")]
+    stack: String,
+    /// The release whose Lambda zips `deploy build` wrote under target/release-artifacts/.
+    #[arg(long, env = "CODE_REMOTE_RELEASE", default_value = "current")]
+    release: String,
+    /// The directory holding the stack files (default: the nearest `stacks/` above the cwd).
+    #[arg(long, env = "CODE_REMOTE_STACKS_DIR")]
+    stacks_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Yaml,
+    Json,
+}
+
+impl Target {
+    fn load(&self) -> Result<StackConfig> {
+        let dir = match &self.stacks_dir {
+            Some(dir) => dir.clone(),
+            None => {
+                let cwd = std::env::current_dir().context("cannot read the current directory")?;
+                find_stacks_dir(&cwd).with_context(|| {
+                    format!(
+                        "no stacks/ directory above {}; pass --stacks-dir",
+                        cwd.display()
+                    )
+                })?
+            }
+        };
+        Ok(StackConfig::load(&dir, &self.stack)?)
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Render { target, format } => {
+            let config = target.load()?;
+            let program = stack::build(&config, &target.release)?;
+            let format = match format {
+                OutputFormat::Yaml => Format::Yaml,
+                OutputFormat::Json => Format::Json,
+            };
+            let text = render(&program, format)?;
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .context("cannot write the program to stdout")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { target } => {
+            let config = target.load()?;
+            let program = stack::build(&config, &target.release)?;
+            let report = check::run(&program, &config)?;
+            print!("stack {}: {report}", config.stack);
+            if report.passed() {
+                println!("all checks passed");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{} finding(s)", report.findings.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Bench { target, runs } => {
+            let config = target.load()?;
+            let result = bench::run(&config, &target.release, runs)?;
+            println!(
+                "stack {}: build+render median {:.3} ms, render-only median {:.3} ms ({} runs, {} bytes of YAML)",
+                config.stack,
+                result.build_and_render.as_secs_f64() * 1e3,
+                result.render_only.as_secs_f64() * 1e3,
+                result.runs,
+                result.bytes
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("infra: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The stack's components, one module each. A component takes the typed settings it needs and
+//! the typed outputs of the components it builds on, declares its resources in the
+//! [`Program`](crate::model::Program) and returns the references other components need.
+
+pub mod artifacts;
+pub mod auth;
+pub mod bucket;
+pub mod database;
+pub mod frontend;
+pub mod functions;
+pub mod http_api;
+pub mod messaging;
+pub mod network;
+pub mod observability;
+pub mod secrets;
+pub mod websocket;
+
+use crate::config::StackConfig;
+use crate::naming::Naming;
+
+/// What every component reads: the stack's settings, its naming and the release to deploy.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// Validated stack settings.
+    pub config: &'a StackConfig,
+    /// Names and tags for this stack.
+    pub naming: Naming,
+    /// The release whose Lambda zips the functions use.
+    pub release: String,
+}
+
+impl<'a> Context<'a> {
+    /// The context for `config` and `release`.
+    pub fn new(config: &'a StackConfig, release: &str) -> Self {
+        Context {
+            config,
+            naming: Naming::new(&config.stack),
+            release: release.to_owned(),
+        }
+    }
+
+    /// Whether this is the production stack (policy: deletion protection required).
+    pub fn is_prod(&self) -> bool {
+        self.config.stack == "prod"
+    }
+}

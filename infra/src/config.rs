@@ -1,0 +1,295 @@
+//! Typed stack settings, parsed once from `stacks/<stack>.yaml` (Pulumi stack config format).
+//!
+//! The raw file is deserialised with unknown keys refused, then every value is validated into
+//! [`StackConfig`], so the components never see a raw string or an out-of-range number.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cidr::Ipv4Cidr;
+use crate::error::InfraError;
+
+/// Whether Cognito offers TOTP multi-factor authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Mfa {
+    /// No MFA.
+    #[serde(rename = "OFF")]
+    Off,
+    /// Users may enrol a TOTP app.
+    #[serde(rename = "OPTIONAL")]
+    Optional,
+}
+
+/// Model names for the two Gemini uses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmModels {
+    /// The model that explains complexity.
+    pub analysis: String,
+    /// The embedding model.
+    pub embedding: String,
+}
+
+/// HTTP API stage throttling.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Throttle {
+    /// Burst limit (requests).
+    pub burst_limit: u32,
+    /// Steady-state rate limit (requests per second).
+    pub rate_limit: u32,
+}
+
+/// Cognito token lifetimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TokenValidity {
+    /// Access token lifetime in minutes.
+    pub access_minutes: u32,
+    /// ID token lifetime in minutes.
+    pub id_minutes: u32,
+    /// Refresh token lifetime in days.
+    pub refresh_days: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StackFile {
+    config: RawConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(rename = "aws:region")]
+    region: String,
+    #[serde(rename = "code-remote:vpcCidr")]
+    vpc_cidr: String,
+    #[serde(rename = "code-remote:azCount")]
+    az_count: u32,
+    #[serde(rename = "code-remote:natPerAz")]
+    nat_per_az: bool,
+    #[serde(rename = "code-remote:auroraEngineVersion")]
+    aurora_engine_version: String,
+    #[serde(rename = "code-remote:auroraMinAcu")]
+    aurora_min_acu: f64,
+    #[serde(rename = "code-remote:auroraMaxAcu")]
+    aurora_max_acu: f64,
+    #[serde(rename = "code-remote:deletionProtection")]
+    deletion_protection: bool,
+    #[serde(rename = "code-remote:embeddingDimensions")]
+    embedding_dimensions: u32,
+    #[serde(rename = "code-remote:llm")]
+    llm: LlmModels,
+    #[serde(rename = "code-remote:neo4jEnabled")]
+    neo4j_enabled: bool,
+    #[serde(rename = "code-remote:mfa")]
+    mfa: Mfa,
+    #[serde(rename = "code-remote:tokenValidity")]
+    token_validity: TokenValidity,
+    #[serde(rename = "code-remote:apiThrottle")]
+    api_throttle: Throttle,
+    #[serde(rename = "code-remote:logRetentionDays")]
+    log_retention_days: u32,
+    #[serde(rename = "code-remote:workerReservedConcurrency")]
+    worker_reserved_concurrency: u32,
+    #[serde(rename = "code-remote:domain", default)]
+    domain: Option<String>,
+    #[serde(rename = "code-remote:alarmEmail", default)]
+    alarm_email: Option<String>,
+}
+
+/// Validated settings of one stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackConfig {
+    /// The stack name (`dev`, `prod`).
+    pub stack: String,
+    /// AWS region (`aws:region`); the provider and every regional URL use it.
+    pub region: String,
+    /// The VPC block; subnets are derived from it.
+    pub vpc_cidr: Ipv4Cidr,
+    /// Number of availability zones (2 to 6).
+    pub az_count: u32,
+    /// One NAT gateway per AZ (prod) or a single one (dev).
+    pub nat_per_az: bool,
+    /// Aurora PostgreSQL engine version, e.g. `16.4`.
+    pub aurora_engine_version: String,
+    /// Aurora Serverless v2 minimum capacity (ACU).
+    pub aurora_min_acu: f64,
+    /// Aurora Serverless v2 maximum capacity (ACU).
+    pub aurora_max_acu: f64,
+    /// Deletion protection and final snapshot for the database and user pool.
+    pub deletion_protection: bool,
+    /// Embedding vector size.
+    pub embedding_dimensions: u32,
+    /// Gemini model names.
+    pub llm: LlmModels,
+    /// Whether search uses Neo4j AuraDB (else PostgreSQL).
+    pub neo4j_enabled: bool,
+    /// Cognito MFA mode.
+    pub mfa: Mfa,
+    /// Cognito token lifetimes.
+    pub token_validity: TokenValidity,
+    /// HTTP and WebSocket stage throttling.
+    pub api_throttle: Throttle,
+    /// CloudWatch log retention in days (one of the values CloudWatch accepts).
+    pub log_retention_days: u32,
+    /// Reserved concurrency of the execution worker.
+    pub worker_reserved_concurrency: u32,
+    /// Optional custom domain (used for callback URLs and CORS).
+    pub domain: Option<String>,
+    /// Optional e-mail address subscribed to the alarms topic.
+    pub alarm_email: Option<String>,
+}
+
+/// The retention values CloudWatch Logs accepts.
+const RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+impl StackConfig {
+    /// Reads and validates `<stacks_dir>/<stack>.yaml`.
+    pub fn load(stacks_dir: &Path, stack: &str) -> Result<Self, InfraError> {
+        validate_stack_name(stack)?;
+        let path = stacks_dir.join(format!("{stack}.yaml"));
+        let text = std::fs::read_to_string(&path).map_err(|source| InfraError::ReadStack {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(stack, &text, &path)
+    }
+
+    /// Parses and validates stack settings from text (`path` is only used in messages).
+    pub fn parse(stack: &str, text: &str, path: &Path) -> Result<Self, InfraError> {
+        validate_stack_name(stack)?;
+        let file: StackFile =
+            serde_yaml_ng::from_str(text).map_err(|e| InfraError::ParseStack {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        let raw = file.config;
+        let invalid =
+            |key: &'static str, message: String| InfraError::InvalidSetting { key, message };
+        let region_ok = raw.region.split('-').count() >= 3
+            && raw
+                .region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !region_ok {
+            return Err(invalid(
+                "aws:region",
+                format!("`{}` is not an AWS region name", raw.region),
+            ));
+        }
+        let vpc_cidr: Ipv4Cidr = raw.vpc_cidr.parse()?;
+        if !(16..=24).contains(&vpc_cidr.prefix()) {
+            return Err(invalid(
+                "code-remote:vpcCidr",
+                "use a /16 to /24 block (AWS allows /16 at most, subnets need room)".into(),
+            ));
+        }
+        if !(2..=6).contains(&raw.az_count) {
+            return Err(invalid(
+                "code-remote:azCount",
+                "use 2 to 6 availability zones".into(),
+            ));
+        }
+        let acu_ok = raw.aurora_min_acu >= 0.0
+            && raw.aurora_max_acu <= 256.0
+            && raw.aurora_min_acu <= raw.aurora_max_acu
+            && raw.aurora_max_acu >= 1.0
+            && (raw.aurora_min_acu * 2.0).fract() == 0.0
+            && (raw.aurora_max_acu * 2.0).fract() == 0.0;
+        if !acu_ok {
+            return Err(invalid(
+                "code-remote:auroraMinAcu",
+                "capacities are multiples of 0.5 with 0 <= min <= max <= 256 and max >= 1".into(),
+            ));
+        }
+        if raw
+            .aurora_engine_version
+            .split('.')
+            .any(|p| p.parse::<u32>().is_err())
+        {
+            return Err(invalid(
+                "code-remote:auroraEngineVersion",
+                format!("`{}` is not a version like 16.4", raw.aurora_engine_version),
+            ));
+        }
+        if !(1..=3072).contains(&raw.embedding_dimensions) {
+            return Err(invalid(
+                "code-remote:embeddingDimensions",
+                "use 1 to 3072".into(),
+            ));
+        }
+        if !RETENTION_DAYS.contains(&raw.log_retention_days) {
+            return Err(invalid(
+                "code-remote:logRetentionDays",
+                format!("CloudWatch accepts one of {RETENTION_DAYS:?}"),
+            ));
+        }
+        if raw.worker_reserved_concurrency == 0 {
+            return Err(invalid(
+                "code-remote:workerReservedConcurrency",
+                "0 would disable the worker; use at least 1".into(),
+            ));
+        }
+        if let Some(email) = &raw.alarm_email {
+            if !email.contains('@') {
+                return Err(invalid(
+                    "code-remote:alarmEmail",
+                    format!("`{email}` is not an e-mail address"),
+                ));
+            }
+        }
+        Ok(StackConfig {
+            stack: stack.to_owned(),
+            region: raw.region,
+            vpc_cidr,
+            az_count: raw.az_count,
+            nat_per_az: raw.nat_per_az,
+            aurora_engine_version: raw.aurora_engine_version,
+            aurora_min_acu: raw.aurora_min_acu,
+            aurora_max_acu: raw.aurora_max_acu,
+            deletion_protection: raw.deletion_protection,
+            embedding_dimensions: raw.embedding_dimensions,
+            llm: raw.llm,
+            neo4j_enabled: raw.neo4j_enabled,
+            mfa: raw.mfa,
+            token_validity: raw.token_validity,
+            api_throttle: raw.api_throttle,
+            log_retention_days: raw.log_retention_days,
+            worker_reserved_concurrency: raw.worker_reserved_concurrency,
+            domain: raw.domain,
+            alarm_email: raw.alarm_email,
+        })
+    }
+}
+
+fn validate_stack_name(stack: &str) -> Result<(), InfraError> {
+    let ok = !stack.is_empty()
+        && stack.len() <= 16
+        && stack.starts_with(|c: char| c.is_ascii_lowercase())
+        && stack
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(InfraError::StackName(stack.to_owned()))
+    }
+}
+
+/// Finds the `stacks/` directory: `$CODE_REMOTE_STACKS_DIR`, else the first `stacks/` found
+/// walking up from `start` (Pulumi runs the compiler in `infra/`, people run it at the root).
+pub fn find_stacks_dir(start: &Path) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CODE_REMOTE_STACKS_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    start
+        .ancestors()
+        .map(|dir| dir.join("stacks"))
+        .find(|candidate| candidate.is_dir())
+}
