@@ -1,0 +1,354 @@
+//! Configuration of the runtime binaries, read once at start-up.
+//!
+//! Each binary asks for the sections it needs; a missing or malformed variable stops it with an
+//! error naming the variable, instead of a failure deep inside a request. Reading goes through a
+//! lookup function so tests pass a map instead of mutating the process environment.
+#![deny(missing_docs)]
+
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// A variable that is missing or has a value the runtime cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The variable is not set (or empty).
+    #[error("environment variable {0} is not set: set it before starting")]
+    Missing(&'static str),
+    /// The variable is set to something unusable.
+    #[error("environment variable {variable} is invalid: {reason}")]
+    Invalid {
+        /// The variable's name.
+        variable: &'static str,
+        /// What is wrong with its value and what is expected.
+        reason: String,
+    },
+}
+
+impl ConfigError {
+    /// The name of the variable at fault, for start-up messages.
+    pub fn variable(&self) -> &'static str {
+        match self {
+            Self::Missing(variable) | Self::Invalid { variable, .. } => variable,
+        }
+    }
+}
+
+type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Source of variables: the process environment in binaries, a map in tests.
+pub struct Env {
+    lookup: Lookup,
+}
+
+impl Env {
+    /// Reads the process environment.
+    pub fn process() -> Self {
+        Self {
+            lookup: Box::new(|name| std::env::var(name).ok()),
+        }
+    }
+
+    /// Reads from a fixed set of pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let map: HashMap<String, String> = pairs
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
+        Self {
+            lookup: Box::new(move |name| map.get(name).cloned()),
+        }
+    }
+
+    fn optional(&self, name: &'static str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    fn url(&self, name: &'static str, value: String) -> Result<String, ConfigError> {
+        if value.starts_with("http://") || value.starts_with("https://") {
+            Ok(value.trim_end_matches('/').to_owned())
+        } else {
+            Err(ConfigError::Invalid {
+                variable: name,
+                reason: format!("expected an http(s) URL, got {value:?}"),
+            })
+        }
+    }
+
+    fn number<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                variable: name,
+                reason: format!("expected a positive number, got {value:?}"),
+            }),
+        }
+    }
+}
+
+/// Where PostgreSQL is.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`: a `postgres://` URL; secret because it carries the password.
+    pub url: SecretString,
+    /// `DATABASE_MAX_CONNECTIONS` (default 10): the pool size per process.
+    pub max_connections: u32,
+}
+
+impl DatabaseConfig {
+    /// Reads `DATABASE_URL` and `DATABASE_MAX_CONNECTIONS`.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let url = env.required("DATABASE_URL")?;
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid {
+                variable: "DATABASE_URL",
+                reason: "expected a postgres:// URL".to_owned(),
+            });
+        }
+        let max_connections = env.number("DATABASE_MAX_CONNECTIONS", 10u32)?;
+        if max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "DATABASE_MAX_CONNECTIONS",
+                reason: "expected at least 1".to_owned(),
+            });
+        }
+        Ok(Self {
+            url: SecretString::from(url),
+            max_connections,
+        })
+    }
+}
+
+/// Which Cognito user pool issues the ID tokens the runtime accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CognitoConfig {
+    /// Expected `iss`: `COGNITO_ISSUER`, or built from `COGNITO_REGION`/`AWS_REGION` and `COGNITO_USER_POOL_ID`.
+    pub issuer: String,
+    /// Where the signing keys are: `COGNITO_JWKS_URL`, or `<issuer>/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// Expected `aud`: `COGNITO_CLIENT_ID`, the app client id.
+    pub client_id: String,
+}
+
+impl CognitoConfig {
+    /// Reads the Cognito variables; the issuer and JWKS URL are separate because emulators serve
+    /// keys somewhere other than the issuer they write into tokens.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let client_id = env.required("COGNITO_CLIENT_ID")?;
+        let issuer = match env.optional("COGNITO_ISSUER") {
+            Some(issuer) => env.url("COGNITO_ISSUER", issuer)?,
+            None => {
+                let pool = env.required("COGNITO_USER_POOL_ID")?;
+                let region = match env.optional("COGNITO_REGION") {
+                    Some(region) => region,
+                    None => env.required("AWS_REGION")?,
+                };
+                format!("https://cognito-idp.{region}.amazonaws.com/{pool}")
+            }
+        };
+        let jwks_url = match env.optional("COGNITO_JWKS_URL") {
+            Some(url) => env.url("COGNITO_JWKS_URL", url)?,
+            None => format!("{issuer}/.well-known/jwks.json"),
+        };
+        Ok(Self {
+            issuer,
+            jwks_url,
+            client_id,
+        })
+    }
+}
+
+/// The SQS FIFO queue that carries execution jobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// `EXECUTION_QUEUE_URL`.
+    pub execution_queue_url: String,
+}
+
+impl QueueConfig {
+    /// Reads `EXECUTION_QUEUE_URL`, which must name a FIFO queue.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let url = env.url("EXECUTION_QUEUE_URL", env.required("EXECUTION_QUEUE_URL")?)?;
+        if !url.ends_with(".fifo") {
+            return Err(ConfigError::Invalid {
+                variable: "EXECUTION_QUEUE_URL",
+                reason: "expected a FIFO queue (its URL ends in .fifo)".to_owned(),
+            });
+        }
+        Ok(Self {
+            execution_queue_url: url,
+        })
+    }
+}
+
+/// The API Gateway Management API that pushes frames to WebSocket connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushConfig {
+    /// `WEBSOCKET_MANAGEMENT_URL`: the stage's `https://{api}.execute-api.{region}.amazonaws.com/{stage}`,
+    /// or the local API process's URL.
+    pub management_url: String,
+}
+
+impl PushConfig {
+    /// Reads `WEBSOCKET_MANAGEMENT_URL`.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let url = env.required("WEBSOCKET_MANAGEMENT_URL")?;
+        Ok(Self {
+            management_url: env.url("WEBSOCKET_MANAGEMENT_URL", url)?,
+        })
+    }
+}
+
+/// HTTP settings of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins allowed to call the API with credentials;
+    /// `*` allows any origin but then without credentials. Empty or unset allows none.
+    pub cors_origins: CorsOrigins,
+    /// `LISTEN_ADDR` (default `127.0.0.1:8000`): where the plain server listens outside Lambda.
+    pub listen: SocketAddr,
+}
+
+/// Which browser origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin, never with credentials.
+    Any,
+    /// These exact origins, with credentials.
+    List(Vec<String>),
+}
+
+impl HttpConfig {
+    /// Reads `CORS_ALLOWED_ORIGINS` and `LISTEN_ADDR`.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let cors_origins = match env.optional("CORS_ALLOWED_ORIGINS") {
+            None => CorsOrigins::List(Vec::new()),
+            Some(value) if value == "*" => CorsOrigins::Any,
+            Some(value) => {
+                let mut origins = Vec::new();
+                for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                    if origin == "*" {
+                        return Err(ConfigError::Invalid {
+                            variable: "CORS_ALLOWED_ORIGINS",
+                            reason: "'*' cannot be mixed with explicit origins".to_owned(),
+                        });
+                    }
+                    origins.push(env.url("CORS_ALLOWED_ORIGINS", origin.to_owned())?);
+                }
+                CorsOrigins::List(origins)
+            }
+        };
+        let listen = match env.optional("LISTEN_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8000)),
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                variable: "LISTEN_ADDR",
+                reason: format!("expected host:port, got {value:?}"),
+            })?,
+        };
+        Ok(Self {
+            cors_origins,
+            listen,
+        })
+    }
+}
+
+/// Whether the process runs inside AWS Lambda (the runtime API variable is set there only).
+pub fn in_lambda(env: &Env) -> bool {
+    env.optional("AWS_LAMBDA_RUNTIME_API").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn missing_variable_is_named() {
+        let err = DatabaseConfig::load(&Env::from_pairs([])).unwrap_err();
+        assert_eq!(err.variable(), "DATABASE_URL");
+        assert!(err.to_string().contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn database_url_is_kept_secret_and_checked() {
+        let env = Env::from_pairs([("DATABASE_URL", "postgres://u:p@h/db")]);
+        let config = DatabaseConfig::load(&env).unwrap();
+        assert_eq!(config.url.expose_secret(), "postgres://u:p@h/db");
+        assert!(!format!("{config:?}").contains("u:p"));
+        let env = Env::from_pairs([("DATABASE_URL", "mysql://x")]);
+        assert_eq!(
+            DatabaseConfig::load(&env).unwrap_err().variable(),
+            "DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn cognito_issuer_is_built_and_jwks_derived_unless_set() {
+        let env = Env::from_pairs([
+            ("COGNITO_CLIENT_ID", "client"),
+            ("COGNITO_USER_POOL_ID", "us-east-1_abc"),
+            ("AWS_REGION", "us-east-1"),
+        ]);
+        let config = CognitoConfig::load(&env).unwrap();
+        assert_eq!(
+            config.issuer,
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"
+        );
+        assert_eq!(
+            config.jwks_url,
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc/.well-known/jwks.json"
+        );
+        let env = Env::from_pairs([
+            ("COGNITO_CLIENT_ID", "client"),
+            ("COGNITO_ISSUER", "https://issuer/pool"),
+            (
+                "COGNITO_JWKS_URL",
+                "http://127.0.0.1:5000/pool/.well-known/jwks.json",
+            ),
+        ]);
+        let config = CognitoConfig::load(&env).unwrap();
+        assert_eq!(config.issuer, "https://issuer/pool");
+        assert_eq!(
+            config.jwks_url,
+            "http://127.0.0.1:5000/pool/.well-known/jwks.json"
+        );
+    }
+
+    #[test]
+    fn queue_must_be_fifo() {
+        let env = Env::from_pairs([("EXECUTION_QUEUE_URL", "http://localhost/q")]);
+        assert!(matches!(
+            QueueConfig::load(&env),
+            Err(ConfigError::Invalid {
+                variable: "EXECUTION_QUEUE_URL",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn cors_wildcard_cannot_mix_with_origins() {
+        let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "*")]);
+        assert_eq!(
+            HttpConfig::load(&env).unwrap().cors_origins,
+            CorsOrigins::Any
+        );
+        let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "https://a.example, *")]);
+        assert!(HttpConfig::load(&env).is_err());
+        let env = Env::from_pairs([("LISTEN_ADDR", "nope")]);
+        assert_eq!(
+            HttpConfig::load(&env).unwrap_err().variable(),
+            "LISTEN_ADDR"
+        );
+    }
+}

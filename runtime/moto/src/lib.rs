@@ -1,0 +1,17 @@
+//! moto's server as a real AWS endpoint for tests and local stacks.
+//!
+//! [`MotoServer::shared`] gives every test of a process one server: the one named by `MOTO_URL`
+//! when a harness already runs it, otherwise a `moto_server` started on a free port from the
+//! project's `.venv` (installed by `scripts/setup-venv`) that dies with the process. Tests isolate
+//! themselves with unique queue and pool names, so they can run in parallel on one server;
+//! [`MotoServer::reset`] wipes everything for harnesses that run one scenario at a time.
+#![deny(missing_docs)]
+
+mod cognito;
+mod server;
+
+pub use cognito::{signing_jwk, Cognito, UserPool};
+pub use server::{MotoError, MotoServer};
+
+/// The region every emulated resource lives in (moto's Cognito always issues tokens for it).
+pub const REGION: &str = "us-east-1";
