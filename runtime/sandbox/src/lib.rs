@@ -21,7 +21,8 @@
 //! in its directory, reads only of the interpreter's libraries, no TCP, no signals or
 //! abstract sockets outside its domain); and last the seccomp filter built by
 //! [`seccomp::SeccompProgram`] in Rust. `ctypes`, used for the last two, is then dropped from
-//! `sys.modules`. Only then does it read the code's validation and run it. Any failure in
+//! `sys.modules`. Only then does it validate and run the code (which it read from its pipe as
+//! plain bytes before confining itself). Any failure in
 //! that sequence aborts the child: user code never runs with a layer silently missing.
 //!
 //! The host owns the wall-clock timer (so it works across the PID namespace): when it fires

@@ -35,6 +35,10 @@ const PROGRAM: [&str; 5] = [
     include_str!("python/zygote.py"),
 ];
 
+/// Compiles the program under its own file name, so tracebacks can tell its frames from
+/// the user's (`<string>`).
+const BOOTSTRAP: &str = "import sys; exec(compile(sys.argv.pop(), '<sandbox>', 'exec'))";
+
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 const MAX_EVENT_BYTES: usize = 64 << 10;
 
@@ -124,7 +128,7 @@ impl Zygote {
             Command::new(&config.python)
         };
         command
-            .args(["-I", "-S", "-B", "-c", &script])
+            .args(["-I", "-S", "-B", "-c", BOOTSTRAP, &script])
             .env_clear()
             .current_dir("/")
             .stdin(Stdio::null())
