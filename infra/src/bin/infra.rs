@@ -1,7 +1,8 @@
 //! `infra`: render the Pulumi YAML program of a stack, check it, or time the render.
 //!
 //! Pulumi runs `infra render` as the `compiler` of `infra/Pulumi.yaml`; the stack is chosen with
-//! `--stack` or `CODE_REMOTE_STACK`, the release with `--release` or `CODE_REMOTE_RELEASE`.
+//! `--stack`, `CODE_REMOTE_STACK` or Pulumi's `PULUMI_STACK`, the release with `--release` or
+//! `CODE_REMOTE_RELEASE`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,9 +49,10 @@ enum Command {
 
 #[derive(Args)]
 struct Target {
-    /// The stack whose settings `stacks/<stack>.yaml` holds.
+    /// The stack whose settings `stacks/<stack>.yaml` holds (else `$PULUMI_STACK`, which
+    /// Pulumi sets when it runs the compiler).
     #[arg(long, env = "CODE_REMOTE_STACK")]
-    stack: String,
+    stack: Option<String>,
     /// The release whose Lambda zips `deploy build` wrote under target/release-artifacts/.
     #[arg(long, env = "CODE_REMOTE_RELEASE", default_value = "current")]
     release: String,
@@ -65,8 +67,31 @@ enum OutputFormat {
     Json,
 }
 
+/// The stack Pulumi's plugin discovery gets: it runs the compiler without `PULUMI_STACK` and
+/// only reads the package list, which every stack shares.
+const DISCOVERY_STACK: &str = "dev";
+
 impl Target {
-    fn load(&self) -> Result<StackConfig> {
+    /// The stack name: `--stack`, `CODE_REMOTE_STACK`, then the last segment of `PULUMI_STACK`
+    /// (`org/project/stack`); `render` alone falls back to [`DISCOVERY_STACK`].
+    fn stack(&self, for_render: bool) -> Result<String> {
+        if let Some(stack) = &self.stack {
+            return Ok(stack.clone());
+        }
+        if let Ok(qualified) = std::env::var("PULUMI_STACK") {
+            if let Some(stack) = qualified.rsplit('/').next().filter(|s| !s.is_empty()) {
+                return Ok(stack.to_owned());
+            }
+        }
+        if for_render {
+            eprintln!("infra: no --stack, CODE_REMOTE_STACK or PULUMI_STACK; rendering `{DISCOVERY_STACK}` for plugin discovery");
+            return Ok(DISCOVERY_STACK.to_owned());
+        }
+        anyhow::bail!("no stack given: pass --stack or set CODE_REMOTE_STACK")
+    }
+
+    fn load(&self, for_render: bool) -> Result<StackConfig> {
+        let stack = self.stack(for_render)?;
         let dir = match &self.stacks_dir {
             Some(dir) => dir.clone(),
             None => {
@@ -79,14 +104,14 @@ impl Target {
                 })?
             }
         };
-        Ok(StackConfig::load(&dir, &self.stack)?)
+        Ok(StackConfig::load(&dir, &stack)?)
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Render { target, format } => {
-            let config = target.load()?;
+            let config = target.load(true)?;
             let program = stack::build(&config, &target.release)?;
             let format = match format {
                 OutputFormat::Yaml => Format::Yaml,
@@ -100,7 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { target } => {
-            let config = target.load()?;
+            let config = target.load(false)?;
             let program = stack::build(&config, &target.release)?;
             let report = check::run(&program, &config)?;
             print!("stack {}: {report}", config.stack);
@@ -113,7 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Bench { target, runs } => {
-            let config = target.load()?;
+            let config = target.load(false)?;
             let result = bench::run(&config, &target.release, runs)?;
             println!(
                 "stack {}: build+render median {:.3} ms, render-only median {:.3} ms ({} runs, {} bytes of YAML)",
