@@ -1,0 +1,72 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, describeError } from '../api/errors';
+import { Empty, ErrorMessage, Loading } from '../components/Status';
+import { useOpenSnippet, useSearch } from './queries';
+import { ResultList } from './ResultList';
+
+function SearchResults({ query }: { query: string }) {
+  const search = useSearch(query);
+  const opener = useOpenSnippet();
+  if (search.isPending) return <Loading label="Searching…" />;
+  if (search.isError) {
+    if (search.error instanceof ApiError && search.error.status === 503) {
+      return <ErrorMessage>Search is unavailable right now. Try again in a little while.</ErrorMessage>;
+    }
+    return <ErrorMessage>Search failed: {describeError(search.error)}</ErrorMessage>;
+  }
+  const { results, method, total } = search.data;
+  if (results.length === 0) {
+    return (
+      <Empty>
+        <p>No snippets match “{query}”.</p>
+      </Empty>
+    );
+  }
+  return (
+    <div>
+      <p className="muted" aria-live="polite">
+        {total} {total === 1 ? 'result' : 'results'} ({method === 'semantic' ? 'semantic search' : 'keyword search'})
+      </p>
+      {opener.error ? <ErrorMessage>Could not open the snippet: {opener.error}</ErrorMessage> : null}
+      <ResultList results={results} label="Search results" onOpen={(id) => void opener.open(id)} openingId={opener.loadingId} />
+    </div>
+  );
+}
+
+export function SearchPanel() {
+  const [text, setText] = useState('');
+  const [query, setQuery] = useState('');
+  const tooShort = text.trim().length > 0 && text.trim().length < 3;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const q = text.trim();
+    if (q.length >= 3) setQuery(q);
+  }
+
+  return (
+    <div className="search">
+      <form className="search-form" role="search" onSubmit={submit}>
+        <label htmlFor="search-query">Search your snippets</label>
+        <div className="search-row">
+          <input
+            id="search-query"
+            type="search"
+            value={text}
+            maxLength={500}
+            placeholder="e.g. recursive fibonacci"
+            onChange={(event) => setText(event.target.value)}
+            aria-describedby="search-hint"
+          />
+          <button type="submit" className="primary" disabled={text.trim().length < 3}>
+            Search
+          </button>
+        </div>
+        <p id="search-hint" className={tooShort ? 'field-error' : 'muted'}>
+          At least 3 characters; describe what the code does.
+        </p>
+      </form>
+      {query ? <SearchResults query={query} /> : null}
+    </div>
+  );
+}
