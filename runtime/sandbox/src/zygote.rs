@@ -4,9 +4,11 @@
 //!
 //! Lifetime: the zygote exits when its control socket reaches end of stream, which the
 //! kernel guarantees when the host dies or drops the handle (the handle also shuts the
-//! socket down and kills the process). That is more reliable than a parent-death signal,
-//! which follows the spawning *thread*. Under bubblewrap the zygote's exit ends the PID
-//! namespace and every child in it; without it each child holds a parent-death signal.
+//! socket down and kills the process). Under bubblewrap the zygote's exit ends the PID
+//! namespace and every child in it, and `--die-with-parent` ties the zygote to bubblewrap
+//! (and bubblewrap to the tokio worker thread that spawned it: if such a thread ever went
+//! away the zygote would die and simply be restarted). Without bubblewrap each child holds
+//! a parent-death signal on the zygote.
 
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -347,6 +349,7 @@ fn bwrap_args(config: &SandboxConfig) -> Vec<String> {
             "--unshare-uts",
             "--unshare-cgroup-try",
             "--new-session",
+            "--die-with-parent",
             "--chdir",
             "/",
         ]
