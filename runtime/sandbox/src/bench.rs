@@ -16,7 +16,8 @@ use crate::{Sandbox, SandboxError};
 /// `print("hello world")`.
 pub const HELLO: &str = "print(\"hello world\")";
 /// A CPU-bound workload: recursive fib(20).
-pub const FIB: &str = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint(fib(20))";
+pub const FIB: &str =
+    "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint(fib(20))";
 
 /// How much work the benchmark does.
 #[derive(Debug, Clone)]
@@ -134,7 +135,10 @@ pub async fn run(sandbox: &Sandbox, options: &BenchOptions) -> Result<BenchRepor
     let sandbox_latency = latency(&sandbox_engine, options.latency_runs).await?;
     let floor_latency = latency(&floor_engine, options.latency_runs / 3).await?;
     let mut throughput = Vec::new();
-    for (workload, code, runs) in [("hello", HELLO, options.hello_runs), ("fib(20)", FIB, options.fib_runs)] {
+    for (workload, code, runs) in [
+        ("hello", HELLO, options.hello_runs),
+        ("fib(20)", FIB, options.fib_runs),
+    ] {
         for &concurrency in &options.concurrency {
             for (engine, runs) in [(&sandbox_engine, runs), (&floor_engine, runs / 3)] {
                 let per_second = rate(engine, code, runs.max(concurrency), concurrency).await?;
@@ -171,7 +175,12 @@ async fn latency(engine: &Engine, runs: usize) -> Result<Latency, SandboxError> 
 }
 
 /// Executions per second with `concurrency` workers sharing `runs` executions.
-async fn rate(engine: &Engine, code: &'static str, runs: usize, concurrency: usize) -> Result<f64, SandboxError> {
+async fn rate(
+    engine: &Engine,
+    code: &'static str,
+    runs: usize,
+    concurrency: usize,
+) -> Result<f64, SandboxError> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = JoinSet::new();
@@ -198,7 +207,11 @@ impl fmt::Display for BenchReport {
             "hello-world latency, concurrency 1: sandbox p50 {:.2} ms, p99 {:.2} ms | floor p50 {:.2} ms, p99 {:.2} ms",
             self.sandbox_latency.p50_ms, self.sandbox_latency.p99_ms, self.floor_latency.p50_ms, self.floor_latency.p99_ms
         )?;
-        writeln!(f, "{:<10} {:<8} {:>11} {:>12}", "workload", "engine", "concurrency", "exec/s")?;
+        writeln!(
+            f,
+            "{:<10} {:<8} {:>11} {:>12}",
+            "workload", "engine", "concurrency", "exec/s"
+        )?;
         for row in &self.throughput {
             writeln!(
                 f,

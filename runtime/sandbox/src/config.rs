@@ -108,7 +108,10 @@ impl Default for SandboxConfig {
             max_code_bytes: 128 << 10,
             uid: 65534,
             gid: 65534,
-            allowed_modules: DEFAULT_ALLOWED_MODULES.iter().map(|m| (*m).to_owned()).collect(),
+            allowed_modules: DEFAULT_ALLOWED_MODULES
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
             read_paths: DEFAULT_READ_PATHS.iter().map(PathBuf::from).collect(),
             tmp_base: PathBuf::from("/tmp/code-remote-sandbox"),
             tmp_size_bytes: 256 << 20,
@@ -120,7 +123,11 @@ impl Default for SandboxConfig {
 impl SandboxConfig {
     /// Refuses values that cannot work, naming the offending key.
     pub(crate) fn check(&self) -> Result<(), crate::SandboxError> {
-        let bad = |key: &str| Err(crate::SandboxError::Config(format!("`{key}` is out of range")));
+        let bad = |key: &str| {
+            Err(crate::SandboxError::Config(format!(
+                "`{key}` is out of range"
+            )))
+        };
         if self.max_concurrency == 0 {
             return bad("max_concurrency");
         }

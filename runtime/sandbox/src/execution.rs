@@ -76,11 +76,20 @@ pub(crate) async fn execute(
     let (code_read, code_write) = pipe("code pipe")?;
     let submitted = Instant::now();
     let submission = zygote
-        .submit(timeout, [stdout_write, stderr_write, status_write, code_read])
+        .submit(
+            timeout,
+            [stdout_write, stderr_write, status_write, code_read],
+        )
         .await?;
     let hard_deadline = (submitted + timeout + SETUP_GRACE + KILL_GRACE).into();
-    let receiver = |fd: OwnedFd| pipe::Receiver::from_owned_fd(fd).map_err(|e| SandboxError::io("register pipe", e));
-    let (stdout, stderr, status) = (receiver(stdout_read)?, receiver(stderr_read)?, receiver(status_read)?);
+    let receiver = |fd: OwnedFd| {
+        pipe::Receiver::from_owned_fd(fd).map_err(|e| SandboxError::io("register pipe", e))
+    };
+    let (stdout, stderr, status) = (
+        receiver(stdout_read)?,
+        receiver(stderr_read)?,
+        receiver(status_read)?,
+    );
     let writer = async {
         if let Ok(mut sender) = pipe::Sender::from_owned_fd(code_write) {
             // A child that died before reading its code is reported by its exit status.
@@ -182,7 +191,11 @@ pub(crate) async fn execute(
 }
 
 /// Reads a stream to its end (or the deadline), keeping at most `limit` bytes.
-async fn drain(mut stream: pipe::Receiver, limit: usize, deadline: tokio::time::Instant) -> Capture {
+async fn drain(
+    mut stream: pipe::Receiver,
+    limit: usize,
+    deadline: tokio::time::Instant,
+) -> Capture {
     let mut capture = Capture::default();
     let mut chunk = vec![0u8; 64 << 10];
     loop {
@@ -250,17 +263,31 @@ fn signal_name(signal: i32) -> &'static str {
 /// How a process that left no status ended, as (error, error_type).
 fn termination(exit: Option<i32>) -> (String, &'static str) {
     match exit {
-        Some(code) if code == -libc::SIGXCPU => ("CPU time limit exceeded".into(), "CPUTimeLimitExceeded"),
+        Some(code) if code == -libc::SIGXCPU => {
+            ("CPU time limit exceeded".into(), "CPUTimeLimitExceeded")
+        }
         Some(code) if code < 0 => (
-            format!("Process was killed by signal {} ({})", -code, signal_name(-code)),
+            format!(
+                "Process was killed by signal {} ({})",
+                -code,
+                signal_name(-code)
+            ),
             "ProcessKilled",
         ),
         Some(code) => (format!("Process exited with code {code}"), "SystemExit"),
-        None => ("the sandbox worker exited during the execution".into(), "SandboxError"),
+        None => (
+            "the sandbox worker exited during the execution".into(),
+            "SandboxError",
+        ),
     }
 }
 
-fn assemble(observed: Observed, stdout: Capture, stderr: Capture, timeout: Duration) -> ExecutionResult {
+fn assemble(
+    observed: Observed,
+    stdout: Capture,
+    stderr: Capture,
+    timeout: Duration,
+) -> ExecutionResult {
     let mut result = ExecutionResult {
         success: false,
         stdout: text(&stdout),
@@ -277,7 +304,13 @@ fn assemble(observed: Observed, stdout: Capture, stderr: Capture, timeout: Durat
         result.error_type = Some(error_type.to_owned());
     };
     if observed.timed_out {
-        fail(format!("Execution timed out after {} seconds", timeout.as_secs_f64()), "TimeoutError");
+        fail(
+            format!(
+                "Execution timed out after {} seconds",
+                timeout.as_secs_f64()
+            ),
+            "TimeoutError",
+        );
         return result;
     }
     if let Some(failure) = observed.failure {
@@ -295,7 +328,10 @@ fn assemble(observed: Observed, stdout: Capture, stderr: Capture, timeout: Durat
             "internal" => {
                 let error = status.error.unwrap_or_default();
                 tracing::error!(error, "a child could not confine itself");
-                fail(format!("the sandbox could not confine the execution: {error}"), "SandboxError");
+                fail(
+                    format!("the sandbox could not confine the execution: {error}"),
+                    "SandboxError",
+                );
             }
             _ => fail(
                 status.error.unwrap_or_default(),
@@ -305,7 +341,10 @@ fn assemble(observed: Observed, stdout: Capture, stderr: Capture, timeout: Durat
         (Some(status), exit) if status.status == "internal" => {
             let error = status.error.unwrap_or_default();
             tracing::error!(error, ?exit, "a child could not confine itself");
-            fail(format!("the sandbox could not confine the execution: {error}"), "SandboxError");
+            fail(
+                format!("the sandbox could not confine the execution: {error}"),
+                "SandboxError",
+            );
         }
         (_, exit) => {
             let (error, error_type) = termination(exit);

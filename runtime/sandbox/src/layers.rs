@@ -65,7 +65,9 @@ impl fmt::Display for Layers {
             Identity::Dropped(uid) => format!("uid {uid} (dropped from root)"),
             Identity::Inherited(uid) => format!("uid {uid} (inherited, unprivileged)"),
         };
-        let landlock = self.landlock.map_or_else(|| "off".to_owned(), |abi| format!("ABI {abi}"));
+        let landlock = self
+            .landlock
+            .map_or_else(|| "off".to_owned(), |abi| format!("ABI {abi}"));
         write!(
             f,
             "process=on environment=on seccomp={} rlimits=on identity={identity} namespaces={} landlock={landlock} python_layer={} python={}",

@@ -59,21 +59,29 @@ async fn main() -> Result<()> {
                 .filter(|t| !t.is_zero())
                 .context("--timeout must be a positive number of seconds")?;
             let code = read_code(&file)?;
-            let sandbox = Sandbox::start(config).await.context("starting the sandbox")?;
+            let sandbox = Sandbox::start(config)
+                .await
+                .context("starting the sandbox")?;
             let result = sandbox.execute(&code, timeout).await;
             println!("{}", serde_json::to_string_pretty(&result)?);
         }
         Commands::Layers => {
-            let sandbox = Sandbox::start(config).await.context("starting the sandbox")?;
+            let sandbox = Sandbox::start(config)
+                .await
+                .context("starting the sandbox")?;
             println!("{}", serde_json::to_string_pretty(sandbox.layers())?);
         }
         Commands::Bench => {
-            let sandbox = Sandbox::start(config).await.context("starting the sandbox")?;
+            let sandbox = Sandbox::start(config)
+                .await
+                .context("starting the sandbox")?;
             let options = bench::BenchOptions {
                 python: cli.python,
                 ..bench::BenchOptions::default()
             };
-            let report = bench::run(&sandbox, &options).await.context("running the benchmark")?;
+            let report = bench::run(&sandbox, &options)
+                .await
+                .context("running the benchmark")?;
             print!("{report}");
         }
     }
@@ -83,7 +91,9 @@ async fn main() -> Result<()> {
 fn read_code(file: &str) -> Result<String> {
     if file == "-" {
         let mut code = String::new();
-        std::io::stdin().read_to_string(&mut code).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut code)
+            .context("reading standard input")?;
         Ok(code)
     } else {
         std::fs::read_to_string(file).with_context(|| format!("reading {file}"))

@@ -30,7 +30,9 @@ struct Inner {
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("layers", &self.inner.layers).finish_non_exhaustive()
+        f.debug_struct("Sandbox")
+            .field("layers", &self.inner.layers)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,10 +42,15 @@ impl Sandbox {
         config.check()?;
         let program = SeccompProgram::build();
         let zygote = Zygote::spawn(&config, &program).await?;
-        let (probe, applied) = execution::execute(&zygote, "pass", Duration::from_secs(10), 1024).await?;
+        let (probe, applied) =
+            execution::execute(&zygote, "pass", Duration::from_secs(10), 1024).await?;
         let applied = match (probe.success, applied) {
             (true, Some(applied)) => applied,
-            _ => return Err(SandboxError::Probe(probe.error.unwrap_or_else(|| "no status".into()))),
+            _ => {
+                return Err(SandboxError::Probe(
+                    probe.error.unwrap_or_else(|| "no status".into()),
+                ))
+            }
         };
         let layers = measured_layers(&config, &zygote, &applied);
         tracing::info!(layers = %layers, "sandbox started");
@@ -62,11 +69,17 @@ impl Sandbox {
     /// slot first. Failures of the sandbox itself come back as `error_type: "SandboxError"`.
     pub async fn execute(&self, code: &str, timeout: Duration) -> ExecutionResult {
         if timeout.is_zero() {
-            return ExecutionResult::failure("timeout_seconds must be greater than 0", "ValueError");
+            return ExecutionResult::failure(
+                "timeout_seconds must be greater than 0",
+                "ValueError",
+            );
         }
         if code.len() > self.inner.config.max_code_bytes {
             return ExecutionResult::failure(
-                format!("code is larger than {} bytes", self.inner.config.max_code_bytes),
+                format!(
+                    "code is larger than {} bytes",
+                    self.inner.config.max_code_bytes
+                ),
                 "ValueError",
             );
         }
@@ -83,7 +96,9 @@ impl Sandbox {
                     continue;
                 }
             };
-            match execution::execute(&zygote, code, timeout, self.inner.config.output_limit_bytes).await {
+            match execution::execute(&zygote, code, timeout, self.inner.config.output_limit_bytes)
+                .await
+            {
                 Ok((result, _)) => return result,
                 Err(error) => last_error = error,
             }

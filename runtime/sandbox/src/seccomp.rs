@@ -32,10 +32,11 @@ pub struct Instruction {
     pub k: u32,
 }
 
-const LD_W_ABS: u16 = 0x00 | 0x00 | 0x20;
-const JEQ_K: u16 = 0x05 | 0x10;
-const JGE_K: u16 = 0x05 | 0x30;
-const JSET_K: u16 = 0x05 | 0x40;
+// Opcodes: BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_{JEQ,JGE,JSET}|BPF_K, BPF_RET|BPF_K.
+const LD_W_ABS: u16 = 0x20;
+const JEQ_K: u16 = 0x15;
+const JGE_K: u16 = 0x35;
+const JSET_K: u16 = 0x45;
 const RET_K: u16 = 0x06;
 
 /// `SECCOMP_RET_KILL_PROCESS`.
@@ -308,7 +309,13 @@ mod tests {
 
     #[test]
     fn allows_ordinary_syscalls() {
-        for syscall in [libc::SYS_read, libc::SYS_write, libc::SYS_mmap, libc::SYS_openat, libc::SYS_futex] {
+        for syscall in [
+            libc::SYS_read,
+            libc::SYS_write,
+            libc::SYS_mmap,
+            libc::SYS_openat,
+            libc::SYS_futex,
+        ] {
             assert_eq!(run(syscall, 0), RET_ALLOW, "syscall {syscall}");
         }
     }
@@ -317,7 +324,10 @@ mod tests {
     fn clone_is_for_threads_only_and_clone3_falls_back() {
         let thread_flags = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
         assert_eq!(run(libc::SYS_clone, thread_flags), RET_ALLOW);
-        assert_eq!(run(libc::SYS_clone, libc::SIGCHLD as u64), errno(libc::EPERM));
+        assert_eq!(
+            run(libc::SYS_clone, libc::SIGCHLD as u64),
+            errno(libc::EPERM)
+        );
         assert_eq!(run(libc::SYS_clone3, 0), errno(libc::ENOSYS));
     }
 
@@ -326,8 +336,16 @@ mod tests {
         assert_eq!(run(libc::SYS_kill, 42), RET_ALLOW);
         assert_eq!(run(libc::SYS_tgkill, 42), RET_ALLOW);
         for other in [1, 0, 41, u64::MAX, (1u64 << 32) | 42] {
-            assert_eq!(run(libc::SYS_kill, other), errno(libc::EPERM), "kill({other})");
-            assert_eq!(run(libc::SYS_tgkill, other), errno(libc::EPERM), "tgkill({other})");
+            assert_eq!(
+                run(libc::SYS_kill, other),
+                errno(libc::EPERM),
+                "kill({other})"
+            );
+            assert_eq!(
+                run(libc::SYS_tgkill, other),
+                errno(libc::EPERM),
+                "tgkill({other})"
+            );
         }
     }
 
@@ -335,7 +353,10 @@ mod tests {
     fn foreign_architectures_and_x32_are_killed() {
         let program = SeccompProgram::build();
         assert_eq!(evaluate(&program, 42, 0x4000_0003, 1, 0), RET_KILL_PROCESS);
-        assert_eq!(evaluate(&program, 42, AUDIT_ARCH, X32_SYSCALL_BIT | 1, 0), RET_KILL_PROCESS);
+        assert_eq!(
+            evaluate(&program, 42, AUDIT_ARCH, X32_SYSCALL_BIT | 1, 0),
+            RET_KILL_PROCESS
+        );
     }
 
     #[test]

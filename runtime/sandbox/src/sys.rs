@@ -64,9 +64,16 @@ struct ControlBuffer {
 }
 
 /// Sends one message with descriptors attached, without blocking (EAGAIN when full).
-pub(crate) fn send_message(socket: BorrowedFd<'_>, data: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+pub(crate) fn send_message(
+    socket: BorrowedFd<'_>,
+    data: &[u8],
+    fds: &[BorrowedFd<'_>],
+) -> io::Result<()> {
     if fds.len() > MAX_FDS {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "too many descriptors"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "too many descriptors",
+        ));
     }
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut libc::c_void,
@@ -93,7 +100,11 @@ pub(crate) fn send_message(socket: BorrowedFd<'_>, data: &[u8], fds: &[BorrowedF
             (*cmsg).cmsg_type = libc::SCM_RIGHTS;
             (*cmsg).cmsg_len = libc::CMSG_LEN(payload) as _;
             let raw: Vec<RawFd> = fds.iter().map(|fd| fd.as_raw_fd()).collect();
-            std::ptr::copy_nonoverlapping(raw.as_ptr(), libc::CMSG_DATA(cmsg).cast::<RawFd>(), raw.len());
+            std::ptr::copy_nonoverlapping(
+                raw.as_ptr(),
+                libc::CMSG_DATA(cmsg).cast::<RawFd>(),
+                raw.len(),
+            );
         }
     }
     // SAFETY: every pointer in `header` refers to live locals of this function.
@@ -112,7 +123,10 @@ pub(crate) fn send_message(socket: BorrowedFd<'_>, data: &[u8], fds: &[BorrowedF
 
 /// Receives one message and the descriptors attached to it, without blocking.
 /// Returns 0 bytes at end of stream.
-pub(crate) fn recv_message(socket: BorrowedFd<'_>, buffer: &mut [u8]) -> io::Result<(usize, Vec<OwnedFd>)> {
+pub(crate) fn recv_message(
+    socket: BorrowedFd<'_>,
+    buffer: &mut [u8],
+) -> io::Result<(usize, Vec<OwnedFd>)> {
     let mut iov = libc::iovec {
         iov_base: buffer.as_mut_ptr().cast(),
         iov_len: buffer.len(),
@@ -146,16 +160,22 @@ pub(crate) fn recv_message(socket: BorrowedFd<'_>, buffer: &mut [u8]) -> io::Res
         while !cmsg.is_null() {
             if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
                 let data = libc::CMSG_DATA(cmsg).cast::<RawFd>();
-                let count = ((*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / mem::size_of::<RawFd>();
+                let count = ((*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize)
+                    / mem::size_of::<RawFd>();
                 for index in 0..count {
-                    fds.push(OwnedFd::from_raw_fd(std::ptr::read_unaligned(data.add(index))));
+                    fds.push(OwnedFd::from_raw_fd(std::ptr::read_unaligned(
+                        data.add(index),
+                    )));
                 }
             }
             cmsg = libc::CMSG_NXTHDR(&header, cmsg);
         }
     }
     if header.msg_flags & libc::MSG_TRUNC != 0 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "message truncated"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "message truncated",
+        ));
     }
     Ok((usize::try_from(received).unwrap_or(0), fds))
 }

@@ -109,22 +109,35 @@ impl Drop for Submission {
 
 impl Zygote {
     /// Starts a zygote, under bubblewrap when configured and working, else directly.
-    pub(crate) async fn spawn(config: &SandboxConfig, program: &SeccompProgram) -> Result<Arc<Self>, SandboxError> {
+    pub(crate) async fn spawn(
+        config: &SandboxConfig,
+        program: &SeccompProgram,
+    ) -> Result<Arc<Self>, SandboxError> {
         if config.namespaces && config.bwrap.exists() {
             match Self::spawn_with(config, program, true).await {
                 Ok(zygote) => return Ok(zygote),
-                Err(error) => tracing::warn!(%error, "bubblewrap unusable here; running without namespaces"),
+                Err(error) => {
+                    tracing::warn!(%error, "bubblewrap unusable here; running without namespaces")
+                }
             }
         }
         Self::spawn_with(config, program, false).await
     }
 
-    async fn spawn_with(config: &SandboxConfig, program: &SeccompProgram, namespaces: bool) -> Result<Arc<Self>, SandboxError> {
-        let (host_end, zygote_end) = sys::seqpacket_pair().map_err(|e| SandboxError::io("socketpair", e))?;
+    async fn spawn_with(
+        config: &SandboxConfig,
+        program: &SeccompProgram,
+        namespaces: bool,
+    ) -> Result<Arc<Self>, SandboxError> {
+        let (host_end, zygote_end) =
+            sys::seqpacket_pair().map_err(|e| SandboxError::io("socketpair", e))?;
         let script = PROGRAM.concat();
         let mut command = if namespaces {
             let mut command = Command::new(&config.bwrap);
-            command.args(bwrap_args(config)).arg("--").arg(&config.python);
+            command
+                .args(bwrap_args(config))
+                .arg("--")
+                .arg(&config.python);
             command
         } else {
             Command::new(&config.python)
@@ -142,7 +155,11 @@ impl Zygote {
         unsafe {
             command.pre_exec(move || sys::install_as_fd3(raw));
         }
-        let program_name = if namespaces { &config.bwrap } else { &config.python };
+        let program_name = if namespaces {
+            &config.bwrap
+        } else {
+            &config.python
+        };
         let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
             program: program_name.display().to_string(),
             source,
@@ -187,10 +204,13 @@ impl Zygote {
             .await
             .map_err(|_| SandboxError::Handshake("no answer in time".into()))??;
         let hello: Hello = match hello {
-            Some((bytes, _)) => serde_json::from_slice(&bytes).map_err(|e| SandboxError::Handshake(e.to_string()))?,
+            Some((bytes, _)) => serde_json::from_slice(&bytes)
+                .map_err(|e| SandboxError::Handshake(e.to_string()))?,
             None => {
                 let status = child.wait().await.ok();
-                return Err(SandboxError::Handshake(format!("the zygote exited ({status:?})")));
+                return Err(SandboxError::Handshake(format!(
+                    "the zygote exited ({status:?})"
+                )));
             }
         };
         tokio::spawn(read_events(Arc::clone(&shared)));
@@ -204,7 +224,10 @@ impl Zygote {
     }
 
     fn waiters(&self) -> std::sync::MutexGuard<'_, HashMap<u64, mpsc::UnboundedSender<Event>>> {
-        self.shared.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .waiters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// False once the control socket has closed; the sandbox then starts a new zygote.
@@ -213,7 +236,11 @@ impl Zygote {
     }
 
     /// Asks for one execution; `pipes` are the child's stdout, stderr, status and code ends.
-    pub(crate) async fn submit(self: &Arc<Self>, timeout: Duration, pipes: [OwnedFd; 4]) -> Result<Submission, SandboxError> {
+    pub(crate) async fn submit(
+        self: &Arc<Self>,
+        timeout: Duration,
+        pipes: [OwnedFd; 4],
+    ) -> Result<Submission, SandboxError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (sender, events) = mpsc::unbounded_channel();
         self.waiters().insert(id, sender);
@@ -222,7 +249,8 @@ impl Zygote {
             zygote: Arc::clone(self),
             events,
         };
-        let request = json!({"op": "run", "id": id, "timeout": timeout.as_secs_f64().ceil()}).to_string();
+        let request =
+            json!({"op": "run", "id": id, "timeout": timeout.as_secs_f64().ceil()}).to_string();
         let fds: Vec<_> = pipes.iter().map(|fd| fd.as_fd()).collect();
         self.shared.send(request.as_bytes(), &fds).await?;
         Ok(submission)
@@ -231,7 +259,11 @@ impl Zygote {
     /// Asks the zygote to kill a run's process group (the host also uses the pidfd).
     pub(crate) fn kill_group(&self, id: u64) {
         let request = json!({"op": "kill", "id": id}).to_string();
-        if let Err(error) = sys::send_message(self.shared.control.get_ref().as_fd(), request.as_bytes(), &[]) {
+        if let Err(error) = sys::send_message(
+            self.shared.control.get_ref().as_fd(),
+            request.as_bytes(),
+            &[],
+        ) {
             tracing::warn!(%error, "cannot ask the zygote to kill a process group");
         }
     }
@@ -252,7 +284,11 @@ impl Zygote {
 
     /// The zygote's process id in the host's namespace (for tests that kill it).
     pub(crate) fn pid(&self) -> Option<u32> {
-        self.process.lock().unwrap_or_else(PoisonError::into_inner).as_ref().and_then(Child::id)
+        self.process
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(Child::id)
     }
 }
 
@@ -263,9 +299,17 @@ impl Drop for Zygote {
 }
 
 impl Shared {
-    async fn send(&self, data: &[u8], fds: &[std::os::fd::BorrowedFd<'_>]) -> Result<(), SandboxError> {
+    async fn send(
+        &self,
+        data: &[u8],
+        fds: &[std::os::fd::BorrowedFd<'_>],
+    ) -> Result<(), SandboxError> {
         loop {
-            let mut guard = self.control.writable().await.map_err(|e| SandboxError::io("control socket", e))?;
+            let mut guard = self
+                .control
+                .writable()
+                .await
+                .map_err(|e| SandboxError::io("control socket", e))?;
             match guard.try_io(|inner| sys::send_message(inner.get_ref().as_fd(), data, fds)) {
                 Ok(Ok(())) => return Ok(()),
                 Ok(Err(error)) => {
@@ -282,7 +326,11 @@ impl Shared {
     async fn receive(&self) -> Result<Option<(Vec<u8>, Vec<OwnedFd>)>, SandboxError> {
         let mut buffer = vec![0u8; MAX_EVENT_BYTES];
         loop {
-            let mut guard = self.control.readable().await.map_err(|e| SandboxError::io("control socket", e))?;
+            let mut guard = self
+                .control
+                .readable()
+                .await
+                .map_err(|e| SandboxError::io("control socket", e))?;
             match guard.try_io(|inner| sys::recv_message(inner.get_ref().as_fd(), &mut buffer)) {
                 Ok(Ok((0, _))) => return Ok(None),
                 Ok(Ok((length, fds))) => return Ok(Some((buffer[..length].to_vec(), fds))),
@@ -321,19 +369,33 @@ async fn read_events(shared: Arc<Shared>) {
                 continue;
             }
         };
-        let waiters = shared.waiters.lock().unwrap_or_else(PoisonError::into_inner);
+        let waiters = shared
+            .waiters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = raw.id.and_then(|id| waiters.get(&id)) {
             // A receiver that went away simply no longer cares.
             let _ = sender.send(event);
         }
     }
     shared.alive.store(false, Ordering::Release);
-    shared.waiters.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    shared
+        .waiters
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
 }
 
 fn bwrap_args(config: &SandboxConfig) -> Vec<String> {
     let mut args: Vec<String> = [
-        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--size",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--size",
     ]
     .into_iter()
     .map(String::from)
@@ -358,7 +420,14 @@ fn bwrap_args(config: &SandboxConfig) -> Vec<String> {
     );
     if sys::effective_uid() == 0 {
         args.extend(["--cap-drop", "ALL"].into_iter().map(String::from));
-        for capability in ["CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL"] {
+        for capability in [
+            "CAP_SETUID",
+            "CAP_SETGID",
+            "CAP_CHOWN",
+            "CAP_DAC_OVERRIDE",
+            "CAP_FOWNER",
+            "CAP_KILL",
+        ] {
             args.extend(["--cap-add".to_owned(), capability.to_owned()]);
         }
     }

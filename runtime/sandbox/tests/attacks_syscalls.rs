@@ -21,7 +21,11 @@ macro_rules! syscall_denied {
 }
 
 syscall_denied!(ptrace_the_parent, "101, 16, os.getppid(), 0, 0", "EPERM");
-syscall_denied!(process_vm_readv_of_the_parent, "310, os.getppid(), 0, 0, 0, 0, 0", "EPERM");
+syscall_denied!(
+    process_vm_readv_of_the_parent,
+    "310, os.getppid(), 0, 0, 0, 0, 0",
+    "EPERM"
+);
 syscall_denied!(mount, "165, 0, 0, 0, 0, 0", "EPERM");
 syscall_denied!(unshare_a_user_namespace, "272, 0x10000000", "EPERM");
 syscall_denied!(setns, "308, 0, 0", "EPERM");
@@ -45,7 +49,14 @@ async fn x32_abi_syscall_kills_the_child() {
     let sb = sandbox(BYPASSED).await;
     let result = run(&sb, &format!("{CTYPES}print(sc(0x40000000 | 39))"), 5.0).await;
     assert_error(&result, "ProcessKilled");
-    assert!(result.error.as_deref().unwrap_or_default().contains("SIGSYS"), "{result:?}");
+    assert!(
+        result
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("SIGSYS"),
+        "{result:?}"
+    );
     assert_unharmed(&sb).await;
 }
 

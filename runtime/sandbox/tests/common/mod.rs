@@ -41,16 +41,28 @@ pub async fn sandbox(python_layer: bool) -> Sandbox {
 
 /// Runs `code` and checks the secret appears nowhere in the result.
 pub async fn run(sandbox: &Sandbox, code: &str, timeout_secs: f64) -> ExecutionResult {
-    let result = sandbox.execute(code, Duration::from_secs_f64(timeout_secs)).await;
-    println!("result: {}", serde_json::to_string(&result).expect("serializable"));
+    let result = sandbox
+        .execute(code, Duration::from_secs_f64(timeout_secs))
+        .await;
+    println!(
+        "result: {}",
+        serde_json::to_string(&result).expect("serializable")
+    );
     let everything = serde_json::to_string(&result).expect("serializable");
     assert!(!everything.contains(SECRET), "the planted secret leaked");
-    assert!(!everything.contains("AKIAIOSFODNN7"), "part of the planted secret leaked");
+    assert!(
+        !everything.contains("AKIAIOSFODNN7"),
+        "part of the planted secret leaked"
+    );
     result
 }
 
 /// Like [`run`], also returning the wall time the caller waited.
-pub async fn timed(sandbox: &Sandbox, code: &str, timeout_secs: f64) -> (ExecutionResult, Duration) {
+pub async fn timed(
+    sandbox: &Sandbox,
+    code: &str,
+    timeout_secs: f64,
+) -> (ExecutionResult, Duration) {
     let started = Instant::now();
     let result = run(sandbox, code, timeout_secs).await;
     (result, started.elapsed())
@@ -58,7 +70,9 @@ pub async fn timed(sandbox: &Sandbox, code: &str, timeout_secs: f64) -> (Executi
 
 /// The host is unharmed: the next execution works and the zygote still answers.
 pub async fn assert_unharmed(sandbox: &Sandbox) {
-    let next = sandbox.execute("print('still fine')", Duration::from_secs(10)).await;
+    let next = sandbox
+        .execute("print('still fine')", Duration::from_secs(10))
+        .await;
     assert!(next.success, "the next execution failed: {next:?}");
     assert_eq!(next.stdout, "still fine\n");
     assert!(sandbox.zygote_pid().await.is_some());
@@ -87,7 +101,10 @@ pub fn assert_refused(result: &ExecutionResult, message: &str) {
     assert_eq!(result.error.as_deref(), Some("Security validation failed"));
     assert!(result.stdout.is_empty());
     assert!(
-        result.security_violations.iter().any(|v| v.message == message),
+        result
+            .security_violations
+            .iter()
+            .any(|v| v.message == message),
         "no violation {message:?} in {:?}",
         result.security_violations
     );
