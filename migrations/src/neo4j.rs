@@ -1,0 +1,384 @@
+//! Neo4j backend. Neo4j cannot change schema inside a data transaction, so each revision is
+//! recorded as a `__Migration` node marked unfinished *before* it runs and flipped to finished
+//! after: a half-applied revision stays visible (and `repair` clears it). Schema statements
+//! (constraints, indexes) run one by one in their own transactions; each run of consecutive data
+//! statements runs in one transaction. The lock is a `__MigrationLock` node with owner,
+//! acquired-at and expiry, so a crashed run's lock is reclaimed once it expires.
+//!
+//! Files may use the placeholder `{{embedding_dimension}}`, replaced from [`Neo4jSettings`]
+//! (checksums are over the file as written, so changing the setting is not an edit).
+
+use std::time::{Duration, Instant};
+
+use neo4rs::{query, Graph};
+
+use crate::{AppliedRevision, Backend, Direction, Error, Revision, RevisionId};
+
+/// The embedding dimension used when a stack does not set one.
+pub const DEFAULT_EMBEDDING_DIMENSION: u32 = 768;
+
+/// How long a lock stays valid without being released.
+const LOCK_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// Values substituted into the Cypher files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Neo4jSettings {
+    embedding_dimension: u32,
+}
+
+impl Default for Neo4jSettings {
+    fn default() -> Self {
+        Self {
+            embedding_dimension: DEFAULT_EMBEDDING_DIMENSION,
+        }
+    }
+}
+
+impl Neo4jSettings {
+    /// Settings with the stack's embedding dimension (1 to 4096, Neo4j's limits).
+    pub fn with_embedding_dimension(dimension: u32) -> Result<Self, Error> {
+        if !(1..=4096).contains(&dimension) {
+            return Err(Error::BadTarget {
+                target: dimension.to_string(),
+                reason: "the embedding dimension must be between 1 and 4096".into(),
+            });
+        }
+        Ok(Self {
+            embedding_dimension: dimension,
+        })
+    }
+
+    fn substitute(&self, statement: &str) -> String {
+        statement.replace(
+            "{{embedding_dimension}}",
+            &self.embedding_dimension.to_string(),
+        )
+    }
+}
+
+/// Whether a statement changes schema (constraints, indexes) rather than data.
+pub fn is_schema_statement(statement: &str) -> bool {
+    let words: Vec<String> = statement
+        .split_whitespace()
+        .take(4)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    matches!(words.first().map(String::as_str), Some("CREATE" | "DROP"))
+        && words[1..].iter().any(|w| w == "CONSTRAINT" || w == "INDEX")
+}
+
+/// A group of statements run together: each schema statement alone, consecutive data statements
+/// in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Batch {
+    /// One schema statement, in its own transaction.
+    Schema(String),
+    /// Data statements sharing one transaction.
+    Data(Vec<String>),
+}
+
+/// Split statements into the batches [`Neo4jBackend`] runs, placeholders substituted.
+pub fn batches(statements: &[String], settings: &Neo4jSettings) -> Vec<Batch> {
+    let mut out: Vec<Batch> = Vec::new();
+    for statement in statements.iter().map(|s| settings.substitute(s)) {
+        if is_schema_statement(&statement) {
+            out.push(Batch::Schema(statement));
+        } else if let Some(Batch::Data(group)) = out.last_mut() {
+            group.push(statement);
+        } else {
+            out.push(Batch::Data(vec![statement]));
+        }
+    }
+    out
+}
+
+/// The script [`Neo4jBackend`] runs for one step, with its transaction boundaries.
+pub fn render(revision: &Revision, direction: Direction, settings: &Neo4jSettings) -> String {
+    let (verb, statements) = match direction {
+        Direction::Up => ("upgrade", revision.up.as_slice()),
+        Direction::Down => ("downgrade", revision.down.as_deref().unwrap_or_default()),
+    };
+    let mut out = format!(
+        "// {verb} {}: {} ({})\n",
+        revision.id, revision.description, revision.file
+    );
+    let id = revision.id.as_str();
+    out.push_str(&match direction {
+        Direction::Up => format!(
+            "MERGE (m:__Migration {{revision: '{id}'}}) SET m.finished = false, m.checksum = '{}';\n",
+            revision.checksum
+        ),
+        Direction::Down => format!("MATCH (m:__Migration {{revision: '{id}'}}) SET m.finished = false;\n"),
+    });
+    for batch in batches(statements, settings) {
+        match batch {
+            Batch::Schema(s) => out.push_str(&format!("// schema transaction\n{s};\n")),
+            Batch::Data(group) => {
+                out.push_str("// data transaction\n");
+                for s in group {
+                    out.push_str(&format!("{s};\n"));
+                }
+            }
+        }
+    }
+    out.push_str(&match direction {
+        Direction::Up => {
+            format!("MATCH (m:__Migration {{revision: '{id}'}}) SET m.finished = true;\n")
+        }
+        Direction::Down => format!("MATCH (m:__Migration {{revision: '{id}'}}) DELETE m;\n"),
+    });
+    out
+}
+
+const STORE: &[&str] = &[
+    "CREATE CONSTRAINT migration_revision IF NOT EXISTS FOR (m:__Migration) REQUIRE m.revision IS UNIQUE",
+    "CREATE CONSTRAINT migration_lock_name IF NOT EXISTS FOR (l:__MigrationLock) REQUIRE l.name IS UNIQUE",
+];
+
+/// Migrates one Neo4j database.
+pub struct Neo4jBackend {
+    graph: Graph,
+    settings: Neo4jSettings,
+    owner: String,
+}
+
+impl Neo4jBackend {
+    /// Connect with user and password (`neo4j://`, `bolt://` or `host:port` URIs).
+    pub async fn connect(
+        uri: &str,
+        user: &str,
+        password: &str,
+        settings: Neo4jSettings,
+    ) -> Result<Self, Error> {
+        let graph = Graph::new(uri, user, password)
+            .await
+            .map_err(Error::database(format!("connecting to Neo4j at {uri}")))?;
+        Ok(Self {
+            graph,
+            settings,
+            owner: format!("code-remote-migrate-{}", uuid::Uuid::new_v4()),
+        })
+    }
+
+    /// The graph handle, for inspection in tests and tools.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    async fn run_batches(&self, revision: &Revision, statements: &[String]) -> Result<(), Error> {
+        let mut index = 0;
+        let failed = |index: usize, statement: &str, e: neo4rs::Error| Error::MigrationFailed {
+            file: revision.file.clone(),
+            index,
+            statement: statement.to_string(),
+            source: Box::new(e),
+        };
+        for batch in batches(statements, &self.settings) {
+            match batch {
+                Batch::Schema(statement) => {
+                    index += 1;
+                    self.graph
+                        .run(query(&statement))
+                        .await
+                        .map_err(|e| failed(index, &statement, e))?;
+                }
+                Batch::Data(group) => {
+                    let mut txn = self
+                        .graph
+                        .start_txn()
+                        .await
+                        .map_err(Error::database("BEGIN"))?;
+                    for statement in group {
+                        index += 1;
+                        if let Err(e) = txn.run(query(&statement)).await {
+                            txn.rollback().await.ok();
+                            return Err(failed(index, &statement, e));
+                        }
+                    }
+                    txn.commit().await.map_err(Error::database("COMMIT"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn write(&self, cypher: &str, revision: &Revision, action: &str) -> Result<(), Error> {
+        let q = query(cypher)
+            .param("revision", revision.id.as_str())
+            .param("description", revision.description.as_str())
+            .param("file", revision.file.as_str())
+            .param("checksum", revision.checksum.as_str());
+        self.graph
+            .run(q)
+            .await
+            .map_err(Error::database(format!("{action} {}", revision.id)))
+    }
+
+    async fn lock_holder(&self) -> String {
+        let q = query(
+            "MATCH (l:__MigrationLock {name: 'code-remote'}) \
+             RETURN l.owner AS owner, toString(l.acquired_at) AS at, toString(l.expires_at) AS until",
+        );
+        let row = match self.graph.execute(q).await {
+            Ok(mut rows) => rows.next().await.ok().flatten(),
+            Err(_) => None,
+        };
+        match row {
+            Some(row) => format!(
+                "held by {} since {}, expires {}",
+                row.get::<String>("owner").unwrap_or_default(),
+                row.get::<String>("at").unwrap_or_default(),
+                row.get::<String>("until").unwrap_or_default()
+            ),
+            None => "holder already gone".into(),
+        }
+    }
+}
+
+impl Backend for Neo4jBackend {
+    async fn ensure_store(&mut self) -> Result<(), Error> {
+        for statement in STORE {
+            self.graph
+                .run(query(statement))
+                .await
+                .map_err(Error::database("creating the __Migration constraints"))?;
+        }
+        Ok(())
+    }
+
+    async fn lock(&mut self, wait: Duration) -> Result<(), Error> {
+        self.ensure_store().await?;
+        let started = Instant::now();
+        loop {
+            let q = query(
+                "MERGE (l:__MigrationLock {name: 'code-remote'}) \
+                 WITH l WHERE l.owner IS NULL OR l.owner = $owner OR l.expires_at < datetime() \
+                 SET l.owner = $owner, l.acquired_at = datetime(), \
+                     l.expires_at = datetime() + duration({seconds: $ttl}) \
+                 RETURN l.owner AS owner",
+            )
+            .param("owner", self.owner.as_str())
+            .param("ttl", LOCK_TTL.as_secs() as i64);
+            // A concurrent MERGE may hit the unique constraint: that is just "not acquired yet".
+            if let Ok(mut rows) = self.graph.execute(q).await {
+                if let Ok(Some(_)) = rows.next().await {
+                    return Ok(());
+                }
+            }
+            if started.elapsed() >= wait {
+                return Err(Error::LockTimeout {
+                    holder: self.lock_holder().await,
+                    waited_secs: started.elapsed().as_secs(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn unlock(&mut self) -> Result<(), Error> {
+        let q = query("MATCH (l:__MigrationLock {name: 'code-remote', owner: $owner}) DELETE l")
+            .param("owner", self.owner.as_str());
+        self.graph
+            .run(q)
+            .await
+            .map_err(Error::database("releasing the migration lock"))
+    }
+
+    async fn applied(&mut self) -> Result<Vec<AppliedRevision>, Error> {
+        let q = query(
+            "MATCH (m:__Migration) RETURN m.revision AS revision, m.checksum AS checksum, \
+             m.file AS file, toString(m.applied_at) AS applied_at, coalesce(m.stamped, false) AS stamped, \
+             coalesce(m.finished, false) AS finished ORDER BY m.applied_at, m.revision",
+        );
+        let reading = || Error::database("reading __Migration nodes");
+        let mut rows = self.graph.execute(q).await.map_err(reading())?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await.map_err(reading())? {
+            let text = |key: &str| row.get::<String>(key).unwrap_or_default();
+            let id = text("revision");
+            out.push(AppliedRevision {
+                id: RevisionId::parse(&id)
+                    .map_err(|_| Error::UnknownAppliedRevision(id.clone()))?,
+                checksum: text("checksum"),
+                file: text("file"),
+                applied_at: text("applied_at"),
+                stamped: row.get::<bool>("stamped").unwrap_or(false),
+                finished: row.get::<bool>("finished").unwrap_or(false),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn apply(&mut self, revision: &Revision) -> Result<(), Error> {
+        self.write(
+            "MERGE (m:__Migration {revision: $revision}) SET m.description = $description, \
+             m.file = $file, m.checksum = $checksum, m.stamped = false, m.finished = false, \
+             m.applied_at = datetime()",
+            revision,
+            "recording the start of",
+        )
+        .await?;
+        self.run_batches(revision, &revision.up).await?;
+        self.write(
+            "MATCH (m:__Migration {revision: $revision}) SET m.finished = true",
+            revision,
+            "recording the end of",
+        )
+        .await
+    }
+
+    async fn revert(&mut self, revision: &Revision) -> Result<(), Error> {
+        self.write(
+            "MATCH (m:__Migration {revision: $revision}) SET m.finished = false",
+            revision,
+            "recording the start of reverting",
+        )
+        .await?;
+        let down = revision.down.clone().unwrap_or_default();
+        self.run_batches(revision, &down).await?;
+        self.write(
+            "MATCH (m:__Migration {revision: $revision}) DELETE m",
+            revision,
+            "forgetting",
+        )
+        .await
+    }
+
+    async fn record(&mut self, revision: &Revision) -> Result<(), Error> {
+        self.write(
+            "MERGE (m:__Migration {revision: $revision}) SET m.description = $description, \
+             m.file = $file, m.checksum = $checksum, m.stamped = true, m.finished = true, \
+             m.applied_at = datetime()",
+            revision,
+            "stamping",
+        )
+        .await
+    }
+
+    async fn forget(&mut self, id: &RevisionId) -> Result<(), Error> {
+        let q = query("MATCH (m:__Migration {revision: $revision}) DELETE m")
+            .param("revision", id.as_str());
+        self.graph
+            .run(q)
+            .await
+            .map_err(Error::database(format!("forgetting {id}")))
+    }
+
+    async fn set_checksum(&mut self, id: &RevisionId, checksum: &str) -> Result<(), Error> {
+        let q = query("MATCH (m:__Migration {revision: $revision}) SET m.checksum = $checksum")
+            .param("revision", id.as_str())
+            .param("checksum", checksum);
+        self.graph
+            .run(q)
+            .await
+            .map_err(Error::database(format!("repairing the checksum of {id}")))
+    }
+
+    fn render_store(&self) -> String {
+        STORE.iter().map(|s| format!("{s};\n")).collect()
+    }
+
+    fn render(&self, revision: &Revision, direction: Direction) -> String {
+        render(revision, direction, &self.settings)
+    }
+}
