@@ -10,6 +10,7 @@ export const FRONTEND_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)
 export const DIST_DIR = join(FRONTEND_DIR, 'dist');
 export const ARTIFACTS_DIR = join(FRONTEND_DIR, 'e2e-artifacts');
 
+/** @type {Record<string, string>} */
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -32,6 +33,8 @@ export function requireBuild() {
 /**
  * Serves dist/ like the stacks do (hashed assets immutable, index.html no-cache, unknown paths
  * fall back to index.html) plus `/config.json` from `config`. Resolves to { url, close }.
+ * @param {object} config
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
 export function startStaticServer(config) {
   const server = createServer((request, response) => {
@@ -58,13 +61,16 @@ export function startStaticServer(config) {
       const port = typeof address === 'object' && address ? address.port : 0;
       resolvePromise({
         url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((done) => server.close(() => done(undefined))),
+        close: () => new Promise((done) => server.close(() => done())),
       });
     });
   });
 }
 
-/** A runtime config for a stack-less check: nothing behind the URLs answers. */
+/**
+ * A runtime config for a stack-less check: nothing behind the URLs answers.
+ * @param {string} baseUrl
+ */
 export function offlineConfig(baseUrl) {
   return {
     apiUrl: `${baseUrl}/api`,
@@ -94,6 +100,7 @@ export function launchChromium() {
   });
 }
 
+/** @param {object} value */
 function base64url(value) {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -108,8 +115,12 @@ export function fakeSession() {
   return { idToken: token, refreshToken: 'offline-refresh', expiresAt: exp * 1000 };
 }
 
-/** Records console errors and uncaught page errors of a page. */
+/**
+ * Records console errors and uncaught page errors of a page.
+ * @param {import('playwright-core').Page} page
+ */
 export function watchErrors(page) {
+  /** @type {string[]} */
   const errors = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);

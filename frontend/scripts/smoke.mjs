@@ -16,13 +16,16 @@ import {
 requireBuild();
 mkdirSync(ARTIFACTS_DIR, { recursive: true });
 
-let server;
 const serverConfig = {};
-server = await startStaticServer(serverConfig);
+const server = await startStaticServer(serverConfig);
 Object.assign(serverConfig, offlineConfig(server.url));
 const browser = await launchChromium();
 const failures = [];
 
+/**
+ * @param {string} name
+ * @param {() => Promise<void>} run
+ */
 async function check(name, run) {
   try {
     await run();

@@ -4,8 +4,8 @@ import { Empty, ErrorMessage, Loading } from '../components/Status';
 import { useOpenSnippet, useSearch } from './queries';
 import { ResultList } from './ResultList';
 
-function SearchResults({ query }: { query: string }) {
-  const search = useSearch(query);
+function SearchResults({ query, submission }: { query: string; submission: number }) {
+  const search = useSearch(query, submission);
   const opener = useOpenSnippet();
   if (search.isPending) return <Loading label="Searching…" />;
   if (search.isError) {
@@ -36,12 +36,15 @@ function SearchResults({ query }: { query: string }) {
 export function SearchPanel() {
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
+  const [submission, setSubmission] = useState(0);
   const tooShort = text.trim().length > 0 && text.trim().length < 3;
 
   function submit(event: FormEvent) {
     event.preventDefault();
     const q = text.trim();
-    if (q.length >= 3) setQuery(q);
+    if (q.length < 3) return;
+    setQuery(q);
+    setSubmission((count) => count + 1);
   }
 
   return (
@@ -66,7 +69,7 @@ export function SearchPanel() {
           At least 3 characters; describe what the code does.
         </p>
       </form>
-      {query ? <SearchResults query={query} /> : null}
+      {query ? <SearchResults query={query} submission={submission} /> : null}
     </div>
   );
 }

@@ -10,7 +10,7 @@ export const PAGE_SIZE = 10;
 export const snippetKeys = {
   all: ['snippets'] as const,
   page: (offset: number) => ['snippets', 'page', offset] as const,
-  search: (q: string) => ['search', q] as const,
+  search: (q: string, submission: number) => ['search', q, submission] as const,
   similar: (id: string) => ['similar', id] as const,
 };
 
@@ -23,9 +23,15 @@ export function useSnippetPage(offset: number) {
   });
 }
 
-export function useSearch(q: string) {
+/** Each submission of the search form runs the search again, even for the same text. */
+export function useSearch(q: string, submission: number) {
   const { api } = useServices();
-  return useQuery({ queryKey: snippetKeys.search(q), queryFn: () => api.search(q), enabled: q.length >= 3 });
+  return useQuery({
+    queryKey: snippetKeys.search(q, submission),
+    queryFn: () => api.search(q),
+    enabled: q.length >= 3,
+    placeholderData: (previous) => previous,
+  });
 }
 
 export function useSimilar(id: string) {
