@@ -19,12 +19,20 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-/** Replaces the editor's content by typing into Monaco, then checks what the app stored. */
+/**
+ * Replaces the editor's content the way a user pasting would (typing newlines would trigger
+ * Monaco's auto-indent), then checks what the app stored.
+ */
 async function replaceCode(code: string): Promise<void> {
   await page.locator('.monaco-editor .view-lines').click();
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.press('Delete');
-  await page.keyboard.insertText(code);
+  await page.evaluate((text) => {
+    const clipboardData = new DataTransfer();
+    clipboardData.setData('text/plain', text);
+    const target = document.activeElement ?? document.body;
+    target.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+  }, code);
   const stored = await page.evaluate(() => window.localStorage.getItem('code-remote.code'));
   expect(stored).toBe(code);
 }
