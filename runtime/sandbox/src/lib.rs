@@ -38,6 +38,17 @@
 //! friendly errors; [`SandboxConfig::python_layer`] turns it off so tests can prove the OS
 //! layers hold alone.
 
+//!
+//! # Known limits
+//! - The seccomp filter is a deny list over a default of allow (an allow list of the
+//!   syscalls CPython needs would be stricter but breaks on interpreter or glibc updates).
+//! - Children share the zygote's string-hash seed (fixed when the interpreter starts); the
+//!   `random` module is reseeded per child.
+//! - Children of concurrent executions share uid 65534 and so RLIMIT_NPROC; their private
+//!   directories are kept apart by Landlock (and by unguessable names where it is absent).
+//! - Without bubblewrap the private directories live on the host's disk, bounded only by
+//!   RLIMIT_FSIZE per file and the timeout; under bubblewrap a sized tmpfs bounds them.
+
 #![deny(missing_docs)]
 
 pub mod bench;
