@@ -57,7 +57,7 @@ export function AnalysisPanel() {
               <ul className="chips">
                 {result.patterns.map((pattern) => (
                   <li key={pattern} className="chip">
-                    {pattern}
+                    {pattern.replace(/_/g, ' ')}
                   </li>
                 ))}
               </ul>
