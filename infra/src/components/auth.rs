@@ -90,9 +90,15 @@ pub fn build(
         .prop("name", n.name("web"))
         .prop("userPoolId", pool.id())
         .prop("generateSecret", false)
+        // The web app signs in with USER_PASSWORD_AUTH (password over TLS straight to Cognito,
+        // no SDK in the bundle); SRP stays enabled for other clients.
         .prop(
             "explicitAuthFlows",
-            list(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
+            list([
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ]),
         )
         .prop("preventUserExistenceErrors", "ENABLED")
         .prop("enableTokenRevocation", true)
