@@ -1,0 +1,33 @@
+//! What can go wrong driving Pulumi.
+
+use crate::tool::ToolError;
+
+/// A Pulumi step that did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum PulumiError {
+    /// The CLI is missing or one of its commands failed.
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    /// No backend session: Pulumi would prompt, which `deploy` never lets it do.
+    #[error("not logged in to a Pulumi backend: run `pulumi login` (or set PULUMI_BACKEND_URL, or PULUMI_ACCESS_TOKEN for Pulumi Cloud)")]
+    NotLoggedIn,
+    /// The CLI printed something that is not the documented JSON.
+    #[error("could not read the output of `pulumi {command}`: {source}; is the Pulumi CLI 3.x?")]
+    Unreadable {
+        /// The subcommand whose output it was.
+        command: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// `pulumi up` (or destroy/refresh) reported failed resource operations.
+    #[error("pulumi {command} failed: {}", details.join("; "))]
+    UpdateFailed {
+        /// The subcommand.
+        command: String,
+        /// The failed operations and error diagnostics.
+        details: Vec<String>,
+    },
+    /// The stack's settings file is not where `deploy` expects it.
+    #[error("no stack settings at {0}: create stacks/<stack>.yaml (see stacks/dev.yaml)")]
+    NoStackFile(std::path::PathBuf),
+}

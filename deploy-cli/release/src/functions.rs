@@ -1,0 +1,64 @@
+//! Lambda versions and the `live` aliases: publish what Pulumi deployed as an immutable version
+//! (checked against the release's digest), and move traffic by moving the alias.
+
+use crate::error::ReleaseError;
+use crate::record::FunctionVersion;
+
+/// The alias every trigger (API Gateway, SQS mappings) targets.
+pub const LIVE: &str = "live";
+
+/// Publishes `$LATEST` of `function_name` as a version and checks it carries `expected_sha256`
+/// (base64, as Lambda reports it). Publishing unchanged code returns the existing version.
+pub async fn publish(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+    function_name: &str,
+    description: &str,
+    expected_sha256: &str,
+) -> Result<FunctionVersion, ReleaseError> {
+    let published = lambda
+        .publish_version()
+        .function_name(function_name)
+        .code_sha256(expected_sha256)
+        .description(description)
+        .send()
+        .await
+        .map_err(|err| ReleaseError::aws("lambda:PublishVersion", err))?;
+    let actual = published.code_sha256().unwrap_or_default().to_owned();
+    if actual != expected_sha256 {
+        return Err(ReleaseError::CodeMismatch {
+            function: function.to_owned(),
+            expected: expected_sha256.to_owned(),
+            actual,
+        });
+    }
+    let version = published
+        .version()
+        .ok_or_else(|| ReleaseError::Aws { operation: "lambda:PublishVersion", message: "no version in the answer".to_owned() })?;
+    Ok(FunctionVersion { function_name: function_name.to_owned(), version: version.to_owned(), code_sha256: actual })
+}
+
+/// The version the `live` alias of `function_name` points at now.
+pub async fn live_version(lambda: &aws_sdk_lambda::Client, function_name: &str) -> Result<String, ReleaseError> {
+    let alias = lambda
+        .get_alias()
+        .function_name(function_name)
+        .name(LIVE)
+        .send()
+        .await
+        .map_err(|err| ReleaseError::aws("lambda:GetAlias", err))?;
+    Ok(alias.function_version().unwrap_or("$LATEST").to_owned())
+}
+
+/// Points the `live` alias of `function_name` at `version`.
+pub async fn move_live(lambda: &aws_sdk_lambda::Client, function_name: &str, version: &str) -> Result<(), ReleaseError> {
+    lambda
+        .update_alias()
+        .function_name(function_name)
+        .name(LIVE)
+        .function_version(version)
+        .send()
+        .await
+        .map_err(|err| ReleaseError::aws("lambda:UpdateAlias", err))?;
+    Ok(())
+}

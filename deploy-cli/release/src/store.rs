@@ -1,0 +1,121 @@
+//! JSON documents in the artifacts bucket: the small typed layer the lock and the records use.
+
+use aws_sdk_s3::primitives::ByteStream;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::ReleaseError;
+
+/// One bucket of JSON documents.
+#[derive(Debug, Clone)]
+pub struct JsonBucket {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+/// The result of a conditional create.
+pub enum Created {
+    /// The document was written.
+    Yes,
+    /// A document already existed under that key.
+    AlreadyExists,
+}
+
+impl JsonBucket {
+    /// Documents in `bucket`.
+    pub fn new(s3: aws_sdk_s3::Client, bucket: &str) -> Self {
+        Self { s3, bucket: bucket.to_owned() }
+    }
+
+    /// The bucket name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    fn body<T: Serialize>(value: &T) -> Result<ByteStream, ReleaseError> {
+        let text = serde_json::to_vec_pretty(value)
+            .map_err(|source| ReleaseError::Unreadable { what: "document".to_owned(), source })?;
+        Ok(ByteStream::from(text))
+    }
+
+    /// Writes (or overwrites) a document.
+    pub async fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<(), ReleaseError> {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(Self::body(value)?)
+            .send()
+            .await
+            .map_err(|err| ReleaseError::aws("s3:PutObject", err))?;
+        Ok(())
+    }
+
+    /// Writes a document only if none exists under `key` (S3 conditional write, `If-None-Match: *`).
+    pub async fn create<T: Serialize>(&self, key: &str, value: &T) -> Result<Created, ReleaseError> {
+        let sent = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .if_none_match("*")
+            .body(Self::body(value)?)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(Created::Yes),
+            Err(err) if err.raw_response().is_some_and(|raw| raw.status().as_u16() == 412) => Ok(Created::AlreadyExists),
+            Err(err) => Err(ReleaseError::aws("s3:PutObject", err)),
+        }
+    }
+
+    /// Reads a document; `None` when there is none.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ReleaseError> {
+        let got = self.s3.get_object().bucket(&self.bucket).key(key).send().await;
+        let object = match got {
+            Ok(object) => object,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(err) => return Err(ReleaseError::aws("s3:GetObject", err)),
+        };
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|err| ReleaseError::aws("s3:GetObject", err))?
+            .into_bytes();
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| ReleaseError::Unreadable { what: format!("s3://{}/{key}", self.bucket), source })
+    }
+
+    /// Deletes a document (no error when it is already gone).
+    pub async fn delete(&self, key: &str) -> Result<(), ReleaseError> {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|err| ReleaseError::aws("s3:DeleteObject", err))?;
+        Ok(())
+    }
+
+    /// Every key under `prefix`, sorted.
+    pub async fn keys(&self, prefix: &str) -> Result<Vec<String>, ReleaseError> {
+        list_keys(&self.s3, &self.bucket, prefix).await
+    }
+}
+
+/// Every key under `prefix` in `bucket`, sorted (pages followed).
+pub async fn list_keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Result<Vec<String>, ReleaseError> {
+    let mut keys = Vec::new();
+    let mut pages = s3.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|err| ReleaseError::aws("s3:ListObjectsV2", err))?;
+        keys.extend(page.contents().iter().filter_map(|object| object.key().map(str::to_owned)));
+    }
+    keys.sort();
+    Ok(keys)
+}

@@ -1,0 +1,277 @@
+//! `deploy up`: one release onto one stack, in the order that keeps traffic safe.
+//!
+//! lock → preview → confirm → `pulumi up` → upload artifacts → publish versions (checked against
+//! the manifest's digests) → run migrations on the migrate function's *new* version (expand,
+//! before traffic moves) → move the `live` aliases → frontend (assets, then `index.html`, then
+//! stale deletions) → CloudFront invalidation → smoke tests → record → unlock. A failed smoke
+//! test moves the aliases (and the frontend) back and the deploy fails; a failure before the
+//! alias move leaves traffic where it was.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::Utc;
+use code_remote_pulumi::{PreviewDigest, StackOutputs};
+use serde::Serialize;
+
+use crate::artifacts;
+use crate::context::{Confirm, Event, Observer, StackContext};
+use crate::error::ReleaseError;
+use crate::frontend::{self, SiteFile, SyncReport};
+use crate::functions;
+use crate::manifest::Manifest;
+use crate::migrate::{self, MigrateRequest, MigrateResult};
+use crate::names::{ReleaseVersion, StackName};
+use crate::record::{FunctionVersion, Outcome, RecordKind, ReleaseRecord};
+use crate::smoke::{self, SmokeReport};
+
+/// What to deploy.
+#[derive(Debug, Clone)]
+pub struct UpRequest {
+    /// The release.
+    pub release: ReleaseVersion,
+    /// Its directory (`target/release-artifacts/<release>/`, with `manifest.json`).
+    pub dir: PathBuf,
+    /// Set by promotion: the stack these exact bytes passed on.
+    pub promoted_from: Option<StackName>,
+}
+
+/// What a deploy did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpReport {
+    /// The stack.
+    pub stack: StackName,
+    /// The release.
+    pub release: ReleaseVersion,
+    /// The plan Pulumi applied.
+    pub preview: PreviewDigest,
+    /// The steps, in the order they ran.
+    pub steps: Vec<String>,
+    /// Artifacts uploaded (already-present ones are skipped).
+    pub uploaded: usize,
+    /// Published versions per function.
+    pub functions: BTreeMap<String, FunctionVersion>,
+    /// The migrate Lambda's result.
+    pub migrations: MigrateResult,
+    /// The frontend sync, when the release has a frontend.
+    pub frontend: Option<SyncReport>,
+    /// The CloudFront invalidation id.
+    pub invalidation: Option<String>,
+    /// The smoke tests.
+    pub smoke: SmokeReport,
+    /// The key of the release record written.
+    pub record: String,
+}
+
+struct Journal<'a> {
+    steps: Vec<String>,
+    observe: Observer<'a>,
+}
+
+impl Journal<'_> {
+    fn step(&mut self, name: &str) {
+        (self.observe)(Event::Step(name));
+        self.steps.push(name.to_owned());
+    }
+    fn done(&self, name: &str, detail: String) {
+        (self.observe)(Event::Done(name, detail));
+    }
+}
+
+/// Deploys `request.release` to the stack; see the module docs for the order of steps.
+pub async fn up(ctx: &StackContext, request: &UpRequest, confirm: Confirm<'_>, observe: Observer<'_>) -> Result<UpReport, ReleaseError> {
+    let manifest = Manifest::read(&request.dir)?;
+    if manifest.version != request.release {
+        return Err(ReleaseError::Invalid(format!(
+            "{} holds release {}, not {}",
+            request.dir.display(),
+            manifest.version,
+            request.release
+        )));
+    }
+    manifest.verify(&request.dir)?;
+    let mut journal = Journal { steps: Vec::new(), observe };
+    journal.step("lock");
+    // A stack that was never deployed has no artifacts bucket yet: Pulumi's own stack lock is the
+    // only lock of its first update.
+    let before = ctx.outputs().ok();
+    let lock = match &before {
+        Some(outputs) => Some(ctx.lock(outputs, &format!("up {}", request.release)).await?),
+        None => None,
+    };
+    let result = deploy(ctx, request, &manifest, confirm, &mut journal).await;
+    if let Some(lock) = lock {
+        if let Err(err) = lock.release().await {
+            tracing::warn!(%err, "could not release the deploy lock; it expires on its own");
+        }
+    }
+    result
+}
+
+async fn deploy(
+    ctx: &StackContext,
+    request: &UpRequest,
+    manifest: &Manifest,
+    confirm: Confirm<'_>,
+    journal: &mut Journal<'_>,
+) -> Result<UpReport, ReleaseError> {
+    let started_at = Utc::now();
+    journal.step("preview");
+    let preview = ctx.pulumi.preview()?;
+    if let Some(error) = preview.errors().next() {
+        return Err(ReleaseError::Invalid(format!("the preview failed: {}", error.message.trim())));
+    }
+    if !confirm(&preview) {
+        return Err(ReleaseError::Cancelled);
+    }
+    journal.step("pulumi up");
+    let observe = journal.observe;
+    ctx.pulumi.up(|line| observe(Event::Pulumi(line)))?;
+    let outputs = ctx.pulumi.outputs()?;
+
+    journal.step("artifacts");
+    let uploaded = artifacts::upload(&ctx.aws.s3, &outputs.artifacts_bucket, &request.dir, manifest).await?;
+    journal.done("artifacts", format!("{uploaded} uploaded to s3://{}", outputs.artifacts_bucket));
+
+    let mut record = ReleaseRecord {
+        kind: if request.promoted_from.is_some() { RecordKind::Promote } else { RecordKind::Deploy },
+        stack: ctx.stack.clone(),
+        release: request.release.clone(),
+        manifest: manifest.clone(),
+        functions: BTreeMap::new(),
+        migrations: None,
+        smoke: None,
+        outcome: Outcome::Failed,
+        promoted_from: request.promoted_from.clone(),
+        actor: ctx.actor.clone(),
+        started_at,
+        finished_at: started_at,
+    };
+    let moved = shift_traffic(ctx, &outputs, manifest, &mut record, journal).await;
+    let previous = match moved {
+        Ok(previous) => previous,
+        Err(err) => {
+            save_best_effort(ctx, &outputs, &mut record).await;
+            return Err(err);
+        }
+    };
+
+    let frontend = if manifest.frontend().is_empty() {
+        None
+    } else {
+        journal.step("frontend");
+        let files = local_site(manifest, &request.dir)?;
+        let report = frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
+        journal.done("frontend", format!("{} uploaded, {} stale removed", report.uploaded.len(), report.deleted.len()));
+        Some(report)
+    };
+    journal.step("invalidate");
+    let reference = format!("{}-{}", request.release, Utc::now().timestamp_millis());
+    let invalidation = Some(frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &reference).await?);
+
+    journal.step("smoke");
+    let smoke = smoke::run(&smoke::checks(&outputs.api_url, &outputs.frontend_url), ctx.smoke).await;
+    record.smoke = Some(smoke.clone());
+    if !smoke.passed {
+        journal.step("aliases back");
+        for (function, version) in &previous {
+            functions::move_live(&ctx.aws.lambda, ctx.function_name(&outputs, function)?, version).await?;
+        }
+        if let Some(live) = ctx.records(&outputs).live().await? {
+            journal.step("frontend back");
+            let files = stored_site(ctx, &outputs, &live.manifest).await?;
+            frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
+            frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &format!("{reference}-back")).await?;
+        }
+        record.outcome = Outcome::RolledBack;
+        save_best_effort(ctx, &outputs, &mut record).await;
+        return Err(ReleaseError::SmokeFailed(smoke.failures()));
+    }
+    record.outcome = Outcome::Live;
+    journal.step("record");
+    record.finished_at = Utc::now();
+    let key = ctx.records(&outputs).save(&record).await?;
+    Ok(UpReport {
+        stack: ctx.stack.clone(),
+        release: request.release.clone(),
+        preview,
+        steps: journal.steps.clone(),
+        uploaded,
+        functions: record.functions.clone(),
+        migrations: record.migrations.clone().unwrap_or_else(|| MigrateResult { status: migrate::MigrateStatus::Ok, databases: Vec::new() }),
+        frontend,
+        invalidation,
+        smoke,
+        record: key,
+    })
+}
+
+/// Publishes, migrates, moves the aliases; returns the versions the aliases pointed at before.
+async fn shift_traffic(
+    ctx: &StackContext,
+    outputs: &StackOutputs,
+    manifest: &Manifest,
+    record: &mut ReleaseRecord,
+    journal: &mut Journal<'_>,
+) -> Result<BTreeMap<String, String>, ReleaseError> {
+    journal.step("publish");
+    let mut previous = BTreeMap::new();
+    for (function, artifact) in manifest.lambdas() {
+        let name = ctx.function_name(outputs, &function)?;
+        previous.insert(function.clone(), functions::live_version(&ctx.aws.lambda, name).await?);
+        let published = functions::publish(&ctx.aws.lambda, &function, name, manifest.version.as_str(), &artifact.lambda_sha256()?).await?;
+        record.functions.insert(function, published);
+    }
+    journal.done("publish", record.functions.iter().map(|(f, v)| format!("{f}:{}", v.version)).collect::<Vec<_>>().join(" "));
+
+    journal.step("migrate");
+    let migrate_fn = record
+        .functions
+        .get("migrate")
+        .ok_or_else(|| ReleaseError::MigrationFailed("the release has no migrate function (migrate.zip); build it with `deploy build`".to_owned()))?
+        .clone();
+    let request = MigrateRequest {
+        command: "upgrade".to_owned(),
+        databases: vec!["postgres".to_owned(), "neo4j".to_owned()],
+        release: manifest.version.to_string(),
+    };
+    let result = migrate::run(&ctx.aws.lambda, &migrate_fn.function_name, &migrate_fn.version, &request).await?;
+    journal.done("migrate", result.summary());
+    record.migrations = Some(result);
+
+    journal.step("aliases");
+    for (function, version) in &record.functions {
+        functions::move_live(&ctx.aws.lambda, &version.function_name, &version.version).await?;
+        journal.done("aliases", format!("{function} live → {}", version.version));
+    }
+    Ok(previous)
+}
+
+async fn save_best_effort(ctx: &StackContext, outputs: &StackOutputs, record: &mut ReleaseRecord) {
+    record.finished_at = Utc::now();
+    if let Err(err) = ctx.records(outputs).save(record).await {
+        tracing::warn!(%err, "could not write the release record of a failed deploy");
+    }
+}
+
+fn local_site(manifest: &Manifest, dir: &std::path::Path) -> Result<Vec<SiteFile>, ReleaseError> {
+    manifest
+        .frontend()
+        .into_iter()
+        .map(|(key, artifact)| {
+            let path = dir.join(&artifact.name);
+            let body = std::fs::read(&path).map_err(ReleaseError::io(&path))?;
+            Ok(SiteFile { key, body })
+        })
+        .collect()
+}
+
+/// A release's frontend, read back from the artifacts bucket (digests checked).
+pub(crate) async fn stored_site(ctx: &StackContext, outputs: &StackOutputs, manifest: &Manifest) -> Result<Vec<SiteFile>, ReleaseError> {
+    let mut files = Vec::new();
+    for (key, artifact) in manifest.frontend() {
+        let body = artifacts::fetch(&ctx.aws.s3, &outputs.artifacts_bucket, manifest.version.as_str(), &artifact.name, &artifact.sha256).await?;
+        files.push(SiteFile { key, body });
+    }
+    Ok(files)
+}
