@@ -1,0 +1,102 @@
+//! moto's server, the stack's AWS: installed into the project's `.venv` on first use, started on a
+//! free port as a child of the stack.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::spawn::{self, Running};
+use crate::state::StackDir;
+use crate::Error;
+
+/// How long moto may take to answer (it starts in about 0.3 s).
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `moto_server` to run: `MOTO_SERVER`, else the project's `.venv/bin/moto_server`.
+fn server_binary(project: &Path) -> PathBuf {
+    match std::env::var_os("MOTO_SERVER").filter(|v| !v.is_empty()) {
+        Some(path) => PathBuf::from(path),
+        None => project.join(".venv/bin/moto_server"),
+    }
+}
+
+/// Installs moto with `scripts/setup-venv` unless it is there, printing one progress line.
+pub async fn ensure_installed(project: &Path) -> Result<PathBuf, Error> {
+    let binary = server_binary(project);
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    let script = project.join("scripts/setup-venv");
+    eprintln!(
+        "installing moto into {} (first use only)...",
+        project.join(".venv").display()
+    );
+    let output = tokio::process::Command::new(&script)
+        .current_dir(project)
+        .output()
+        .await
+        .map_err(|e| Error::io(format!("running {}", script.display()), e))?;
+    if !output.status.success() || !binary.is_file() {
+        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        return Err(Error::MotoInstall {
+            venv: project.join(".venv"),
+            output: text.trim().to_owned(),
+        });
+    }
+    eprintln!("moto installed");
+    Ok(binary)
+}
+
+/// A running moto server.
+pub struct Moto {
+    /// The process.
+    pub process: Running,
+    /// Its base URL.
+    pub url: String,
+    /// Its port.
+    pub port: u16,
+}
+
+/// Starts `binary` on a free loopback port and waits until it answers.
+pub async fn start(binary: &Path, stack: &StackDir) -> Result<Moto, Error> {
+    let port = free_port()?;
+    let mut command = Command::new(binary);
+    command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    let mut process = spawn::start("moto", command, &stack.log("moto"), false)?;
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = process.exited() {
+            return Err(process.exit_error(status));
+        }
+        let probe = http
+            .get(format!("{url}/moto-api/data.json"))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await;
+        if probe.is_ok_and(|r| r.status().is_success()) {
+            return Ok(Moto { process, url, port });
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            process.stop(Duration::from_secs(2));
+            return Err(Error::StartTimeout {
+                what: "moto".into(),
+                seconds: READY_TIMEOUT.as_secs(),
+                log: process.log.clone(),
+                tail: spawn::tail(&process.log),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> Result<u16, Error> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .map_err(|e| Error::io("finding a free loopback port", e))
+}

@@ -1,0 +1,86 @@
+//! Stack names: they become directory names and resource names, so they are checked once here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Error;
+
+/// A validated stack name: 1 to 32 lowercase letters, digits and dashes, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StackName(String);
+
+impl StackName {
+    /// The name every command uses when `--name` is not given.
+    pub const DEFAULT: &'static str = "local";
+
+    /// Checks `value` and wraps it.
+    pub fn parse(value: &str) -> Result<Self, Error> {
+        let valid = (1..=32).contains(&value.len())
+            && value.starts_with(|c: char| c.is_ascii_lowercase())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if valid {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::BadName(value.to_owned()))
+        }
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for StackName {
+    fn default() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+}
+
+impl FromStr for StackName {
+    type Err = Error;
+
+    fn from_str(value: &str) -> Result<Self, Error> {
+        Self::parse(value)
+    }
+}
+
+impl fmt::Display for StackName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_simple_names() {
+        for name in ["local", "a", "e2e-2", "stack-with-32-characters-abcdefg"] {
+            assert_eq!(StackName::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn refuses_names_that_are_not_safe_paths() {
+        for name in [
+            "",
+            "Local",
+            "1st",
+            "../x",
+            "a/b",
+            "a b",
+            "-x",
+            &"a".repeat(33),
+        ] {
+            let err = StackName::parse(name).unwrap_err();
+            assert!(
+                err.to_string().contains("lowercase letters"),
+                "{name}: {err}"
+            );
+        }
+    }
+}
