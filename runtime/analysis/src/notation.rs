@@ -370,7 +370,8 @@ impl Cost {
     }
 
     /// Parses written notation (`O(n^2)`, `O(n²)`, `O(n**2)`, `Θ(n log(n))`, `O(V+E)`, `n log n`).
-    /// Returns `None` when the text is not notation this module understands.
+    /// Returns `None` when the text is not notation this module understands, including variables
+    /// longer than two letters (prose, not notation).
     pub fn parse(text: &str) -> Option<Cost> {
         let inner = strip_wrapper(text.trim())?;
         let tokens = tokenize(inner)?;
@@ -379,7 +380,11 @@ impl Cost {
         if p.pos != p.tokens.len() {
             return None;
         }
-        Some(v.into_cost())
+        let cost = v.into_cost();
+        if cost.vars().iter().any(|v| v.chars().count() > 2) {
+            return None;
+        }
+        Some(cost)
     }
 
     /// The canonical notation, e.g. `O(n log n)`.
