@@ -262,6 +262,33 @@ impl HttpConfig {
     }
 }
 
+/// Overrides of the sandbox's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SandboxSettings {
+    /// `SANDBOX_PYTHON`: the interpreter the sandbox runs (default: the sandbox's own choice).
+    pub python: Option<std::path::PathBuf>,
+}
+
+impl SandboxSettings {
+    /// Reads `SANDBOX_PYTHON`, which must name an existing file.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let python = match env.optional("SANDBOX_PYTHON") {
+            None => None,
+            Some(path) => {
+                let path = std::path::PathBuf::from(path);
+                if !path.is_file() {
+                    return Err(ConfigError::Invalid {
+                        variable: "SANDBOX_PYTHON",
+                        reason: format!("{} is not a file", path.display()),
+                    });
+                }
+                Some(path)
+            }
+        };
+        Ok(Self { python })
+    }
+}
+
 /// Whether the process runs inside AWS Lambda (the runtime API variable is set there only).
 pub fn in_lambda(env: &Env) -> bool {
     env.optional("AWS_LAMBDA_RUNTIME_API").is_some()

@@ -1,0 +1,83 @@
+//! The `api` binary: the HTTP API through Lambda (when `AWS_LAMBDA_RUNTIME_API` is set), otherwise
+//! a plain server on `--listen` that also serves the local WebSocket and Management API.
+//!
+//! Environment: `DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`,
+//! `COGNITO_USER_POOL_ID` + `AWS_REGION` (or `COGNITO_ISSUER`), `COGNITO_JWKS_URL`,
+//! `EXECUTION_QUEUE_URL`, `CORS_ALLOWED_ORIGINS`, `LISTEN_ADDR`, `SANDBOX_PYTHON`,
+//! `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`.
+
+use anyhow::Context;
+use clap::Parser;
+use code_remote_api::{router, AppState, LazySandbox};
+use code_remote_auth::Verifier;
+use code_remote_config::{
+    in_lambda, CognitoConfig, DatabaseConfig, Env, HttpConfig, QueueConfig, SandboxSettings,
+};
+use code_remote_queue::ExecutionQueue;
+use code_remote_sandbox::SandboxConfig;
+use code_remote_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Serves the Code Remote HTTP API.
+#[derive(Parser)]
+struct Args {
+    /// Address to listen on outside Lambda (overrides LISTEN_ADDR).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let env = Env::process();
+    let database = DatabaseConfig::load(&env)?;
+    let cognito = CognitoConfig::load(&env)?;
+    let queue = QueueConfig::load(&env)?;
+    let http = HttpConfig::load(&env)?;
+    let sandbox = SandboxSettings::load(&env)?;
+    let lambda = in_lambda(&env);
+
+    let store = Store::connect_lazy(&database.url, database.max_connections)
+        .context("configuring the database pool")?;
+    let verifier = Arc::new(Verifier::new(&cognito, reqwest::Client::new()));
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let queue = ExecutionQueue::new(aws_sdk_sqs::Client::new(&aws), queue.execution_queue_url);
+    let mut sandbox_config = SandboxConfig::default();
+    if let Some(python) = sandbox.python {
+        sandbox_config.python = python;
+    }
+    let state = AppState::new(
+        store,
+        verifier,
+        queue,
+        LazySandbox::new(sandbox_config),
+        http.cors_origins,
+        !lambda,
+    );
+    let app = router(state);
+
+    if lambda {
+        return lambda_http::run(app)
+            .await
+            .map_err(|err| anyhow::anyhow!("lambda runtime stopped: {err}"));
+    }
+    let listen = args.listen.unwrap_or(http.listen);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    tracing::info!(address = %listener.local_addr()?, "api listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving HTTP")
+}

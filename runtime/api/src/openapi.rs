@@ -1,0 +1,139 @@
+//! The OpenAPI 3.1 document, generated from the route annotations, served at `/openapi.json`.
+//!
+//! Request bodies are parsed by hand (to report every invalid field in the contract's 422 shape),
+//! so their schemas are described here by the structs below, which exist for the document only.
+
+use axum::Json;
+use code_remote_domain::{Page, Snippet, SnippetSummary, ValidationIssue};
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::routes::{
+    __path_create_snippet, __path_delete_snippet, __path_execute, __path_execute_async,
+    __path_get_snippet, __path_health, __path_list_snippets, __path_star_snippet,
+    __path_update_snippet,
+};
+
+/// Body of `POST /execute`.
+#[derive(Serialize, ToSchema)]
+pub struct ExecuteBody {
+    /// Python source, 1..=10240 characters.
+    pub code: String,
+    /// Wall-clock limit, 0 < t <= 30 (default 30).
+    pub timeout_seconds: Option<f64>,
+}
+
+/// Body of `POST /execute/async`.
+#[derive(Serialize, ToSchema)]
+pub struct AsyncExecuteBody {
+    /// Python source, 1..=10240 characters.
+    pub code: String,
+    /// The caller's WebSocket connection, 1..=256 characters.
+    pub connection_id: String,
+    /// Wall-clock limit, 0 < t <= 30 (default 30).
+    pub timeout_seconds: Option<f64>,
+}
+
+/// Answer of `POST /execute/async`.
+#[derive(Serialize, ToSchema)]
+pub struct JobAccepted {
+    /// The job id; the `execution_result` frame carries it.
+    pub job_id: uuid::Uuid,
+    /// Always `queued`.
+    pub status: String,
+}
+
+/// One finding of the sandbox's validator.
+#[derive(Serialize, ToSchema)]
+pub struct SecurityViolationDoc {
+    /// Line of the offending node.
+    pub line: i64,
+    /// Column of the offending node.
+    pub column: i64,
+    /// What is not allowed.
+    pub message: String,
+}
+
+/// The outcome of one execution.
+#[derive(Serialize, ToSchema)]
+pub struct ExecutionResultDoc {
+    /// Ran to completion without an uncaught exception.
+    pub success: bool,
+    /// Captured standard output.
+    pub stdout: String,
+    /// Captured standard error.
+    pub stderr: String,
+    /// The error message, if any.
+    pub error: Option<String>,
+    /// The error's class name, if any.
+    pub error_type: Option<String>,
+    /// Wall time of the user code.
+    pub execution_time_ms: f64,
+    /// Stopped at its time limit.
+    pub timed_out: bool,
+    /// Output was cut.
+    pub truncated: bool,
+    /// Validator findings; non-empty only when nothing ran.
+    pub security_violations: Vec<SecurityViolationDoc>,
+}
+
+/// Body of `POST /snippets` and `PUT /snippets/{id}` (on PUT every field is optional).
+#[derive(Serialize, ToSchema)]
+pub struct SnippetBody {
+    /// Source code, 1..=50000 characters.
+    pub code: String,
+    /// Title, at most 255 characters.
+    pub title: Option<String>,
+    /// Language, at most 50 characters (default `python`).
+    pub language: Option<String>,
+    /// Description, at most 2000 characters.
+    pub description: Option<String>,
+    /// Starred (default false).
+    pub is_starred: Option<bool>,
+}
+
+/// Answer of `DELETE /snippets/{id}`.
+#[derive(Serialize, ToSchema)]
+pub struct DeletedDoc {
+    /// Always true.
+    pub deleted: bool,
+    /// The deleted snippet's id.
+    pub id: uuid::Uuid,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A Cognito ID token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Code Remote API", description = "Run, save and star Python snippets"),
+    paths(health, execute, execute_async, create_snippet, list_snippets, get_snippet,
+          update_snippet, delete_snippet, star_snippet),
+    components(schemas(Snippet, SnippetSummary, Page<SnippetSummary>, ValidationIssue,
+                       ExecuteBody, AsyncExecuteBody, JobAccepted, ExecutionResultDoc,
+                       SecurityViolationDoc, SnippetBody, DeletedDoc)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub(crate) async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,64 @@
+//! `POST /execute` (run now, in this process) and `POST /execute/async` (queue for the worker).
+
+use axum::extract::State;
+use axum::Json;
+use code_remote_domain::{ExecuteRequest, ExecutionJob, JobId, ValidationErrors, ValidationIssue};
+use code_remote_sandbox::ExecutionResult;
+use serde_json::{json, Value};
+
+use crate::extract::JsonBody;
+use crate::openapi::{AsyncExecuteBody, ExecuteBody, ExecutionResultDoc, JobAccepted};
+use crate::{ApiError, AppState, CurrentUser};
+
+/// Runs code in the sandbox and answers with its ExecutionResult.
+#[utoipa::path(post, path = "/execute", tag = "execution", request_body = ExecuteBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = ExecutionResultDoc), (status = 401), (status = 422)))]
+pub(crate) async fn execute(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    JsonBody(body): JsonBody,
+) -> Result<Json<ExecutionResult>, ApiError> {
+    let request = ExecuteRequest::parse_sync(&body)?;
+    let sandbox = state.sandbox().get().await?;
+    Ok(Json(
+        sandbox
+            .execute(&request.code, request.timeout.as_duration())
+            .await,
+    ))
+}
+
+/// Queues code for the worker; the result arrives on the caller's WebSocket as `execution_result`.
+#[utoipa::path(post, path = "/execute/async", tag = "execution", request_body = AsyncExecuteBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = JobAccepted), (status = 401), (status = 422)))]
+pub(crate) async fn execute_async(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let request = ExecuteRequest::parse_async(&body)?;
+    let connection_id = request.connection_id.ok_or_else(|| {
+        ValidationErrors::single(ValidationIssue::new(
+            &["body", "connection_id"],
+            "Field required",
+            "missing",
+        ))
+    })?;
+    let job = ExecutionJob {
+        job_id: JobId::generate(),
+        user_id: user.id,
+        connection_id,
+        code: request.code,
+        timeout_seconds: request.timeout,
+    };
+    state
+        .store()
+        .record_queued(job.job_id, job.user_id, &job.code)
+        .await?;
+    state.queue().send(&job, &user.sub).await.map_err(|err| {
+        tracing::error!(error = %err, "sending the job failed");
+        ApiError::Unavailable("Execution queue unavailable")
+    })?;
+    Ok(Json(json!({"job_id": job.job_id, "status": "queued"})))
+}

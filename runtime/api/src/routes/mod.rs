@@ -1,0 +1,89 @@
+//! The route table and the middleware around it.
+
+mod execute;
+mod health;
+mod snippets;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use code_remote_config::CorsOrigins;
+use serde_json::json;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::{gateway, openapi, AppState};
+
+pub(crate) use execute::{__path_execute, __path_execute_async};
+pub(crate) use health::__path_health;
+pub(crate) use snippets::{
+    __path_create_snippet, __path_delete_snippet, __path_get_snippet, __path_list_snippets,
+    __path_star_snippet, __path_update_snippet,
+};
+
+/// Request bodies above this size are refused with 413.
+const BODY_LIMIT: usize = 64 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP service for `state`.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/execute", post(execute::execute))
+        .route("/execute/async", post(execute::execute_async))
+        .route(
+            "/snippets",
+            post(snippets::create_snippet).get(snippets::list_snippets),
+        )
+        .route(
+            "/snippets/{id}",
+            get(snippets::get_snippet)
+                .put(snippets::update_snippet)
+                .delete(snippets::delete_snippet),
+        )
+        .route("/snippets/{id}/star", post(snippets::star_snippet))
+        .route("/openapi.json", get(openapi::serve))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    let app = match state.gateway() {
+        Some(_) => api.merge(gateway::routes()),
+        None => api,
+    };
+    let cors = cors(state.cors());
+    app.fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"detail": "Not Found"}))) })
+        .with_state(state)
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn cors(origins: &CorsOrigins) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([REQUEST_ID]);
+    match origins {
+        CorsOrigins::Any => layer.allow_origin(Any),
+        CorsOrigins::List(list) => {
+            let values: Vec<HeaderValue> = list
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok())
+                .collect();
+            layer
+                .allow_origin(AllowOrigin::list(values))
+                .allow_credentials(true)
+        }
+    }
+}

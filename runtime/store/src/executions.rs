@@ -1,0 +1,120 @@
+//! Executions: one row per job, moving queued → running → succeeded | failed | timed_out.
+//!
+//! Every transition is conditional on the current state, so a redelivered message (SQS delivers at
+//! least once) never runs a finished job again nor overwrites its stored result.
+
+use code_remote_domain::{ExecutionStatus, JobId, UserId};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::{Store, StoreError};
+
+/// The SHA-256 of the code, stored instead of the code itself.
+pub fn code_sha256(code: &str) -> Vec<u8> {
+    Sha256::digest(code.as_bytes()).to_vec()
+}
+
+/// What the worker should do with a job it took from the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartOutcome {
+    /// The job is marked running: execute it.
+    Run,
+    /// The job already has a result (a redelivery): do not run it again.
+    AlreadyFinished(StoredExecution),
+}
+
+/// A job's stored state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredExecution {
+    /// Where the job is.
+    pub status: ExecutionStatus,
+    /// The ExecutionResult, once finished.
+    pub result: Option<Value>,
+}
+
+impl Store {
+    /// Records a job accepted by the API (idempotent on `job`).
+    pub async fn record_queued(
+        &self,
+        job: JobId,
+        user: UserId,
+        code: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO executions (id, user_id, code_sha256, status)
+             VALUES ($1, $2, $3, 'queued') ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(job.as_uuid())
+        .bind(user.as_uuid())
+        .bind(code_sha256(code))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a job running (creating its row if the API's write is missing), unless it has finished.
+    pub async fn start_execution(
+        &self,
+        job: JobId,
+        user: UserId,
+        code: &str,
+    ) -> Result<StartOutcome, StoreError> {
+        let started = sqlx::query(
+            "INSERT INTO executions (id, user_id, code_sha256, status, started_at)
+             VALUES ($1, $2, $3, 'running', now())
+             ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = now()
+                 WHERE executions.status IN ('queued', 'running')
+             RETURNING id",
+        )
+        .bind(job.as_uuid())
+        .bind(user.as_uuid())
+        .bind(code_sha256(code))
+        .fetch_optional(&self.pool)
+        .await?;
+        if started.is_some() {
+            return Ok(StartOutcome::Run);
+        }
+        match self.execution(job).await? {
+            Some(stored) => Ok(StartOutcome::AlreadyFinished(stored)),
+            None => Err(StoreError::Corrupt(format!("execution {job} vanished"))),
+        }
+    }
+
+    /// Stores a job's result; `false` when it was already finished (the first result wins).
+    pub async fn finish_execution(
+        &self,
+        job: JobId,
+        status: ExecutionStatus,
+        result: &Value,
+    ) -> Result<bool, StoreError> {
+        let finished = sqlx::query(
+            "UPDATE executions SET status = $2, result = $3, finished_at = now()
+             WHERE id = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(job.as_uuid())
+        .bind(status.as_str())
+        .bind(result)
+        .execute(&self.pool)
+        .await?;
+        Ok(finished.rows_affected() == 1)
+    }
+
+    /// A job's stored state, if the job is known.
+    pub async fn execution(&self, job: JobId) -> Result<Option<StoredExecution>, StoreError> {
+        let row = sqlx::query("SELECT status, result FROM executions WHERE id = $1")
+            .bind(job.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let status: String = row.try_get("status")?;
+        let status = ExecutionStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("execution status {status:?}")))?;
+        Ok(Some(StoredExecution {
+            status,
+            result: row.try_get("result")?,
+        }))
+    }
+}
