@@ -205,7 +205,8 @@ async fn a_migration_failing_halfway_leaves_nothing_and_releases_the_lock() {
     assert_eq!(recorded, 1);
     let locks: i64 = scalar(
         db.url(),
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     .await;
     assert_eq!(
