@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::gemini::GeminiClient;
 use crate::llm_reply::parse_reply;
-use crate::offline::{analyze_code, StaticError};
+use crate::offline::analyze_code;
 use crate::patterns::Pattern;
 
 /// Which provider answered (`/analyze/status` reports it).
@@ -105,9 +105,6 @@ impl OfflineAnalyzer {
                 provider: ProviderKind::Heuristic,
                 model: None,
             },
-            Err(e @ StaticError::Empty) => {
-                Analysis::failure(ProviderKind::Heuristic, None, e.to_string())
-            }
             Err(e) => Analysis::failure(ProviderKind::Heuristic, None, e.to_string()),
         }
     }

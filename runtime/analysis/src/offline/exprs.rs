@@ -31,7 +31,7 @@ impl<'a> Walker<'a> {
     /// Time cost of evaluating an expression, counting self-calls of the function being analysed.
     pub(crate) fn expr(&mut self, e: &'a Expr) -> Flow {
         match e {
-            Expr::Call(c) => self.call(e, c),
+            Expr::Call(c) => self.call(c),
             Expr::Compare(c) => {
                 let mut f = self.expr(&c.left);
                 for (op, right) in c.ops.iter().zip(&c.comparators) {
@@ -134,10 +134,6 @@ impl<'a> Walker<'a> {
                 Some(_) => self.dynamic_size(container),
                 None => Cost::constant(),
             },
-            Expr::Call(c) => match call_name(&c.func) {
-                Some("keys" | "set" | "range" | "frozenset") => Cost::constant(),
-                _ => Cost::constant(),
-            },
             Expr::Subscript(s) if !matches!(&*s.slice, Expr::Slice(_)) => {
                 let inner = self.lookup_root(&s.value).and_then(|v| v.elem);
                 inner.unwrap_or_default()
@@ -147,7 +143,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn call(&mut self, whole: &'a Expr, c: &'a rustpython_parser::ast::ExprCall) -> Flow {
+    fn call(&mut self, c: &'a rustpython_parser::ast::ExprCall) -> Flow {
         let mut f = Flow::default();
         for a in &c.args {
             f = f.seq(self.expr(a));
@@ -278,7 +274,7 @@ impl<'a> Walker<'a> {
                     size
                 }
             }
-            other => self.user_call_cost(other, whole, c),
+            other => self.user_call_cost(other, c),
         };
         f.time = f.time.add(&extra);
         f

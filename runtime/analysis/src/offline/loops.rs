@@ -512,20 +512,16 @@ fn squares_in_test(test: &Expr) -> bool {
 fn updates(body: &[Stmt], names: &HashSet<String>) -> (bool, bool, bool) {
     let (mut geo, mut up, mut down) = (false, false, false);
     walk_stmts(body, &mut |s| match s {
-        Stmt::AugAssign(a) => {
-            if name_of(&a.target).is_some_and(|n| names.contains(n)) {
-                match a.op {
-                    Operator::FloorDiv
-                    | Operator::Div
-                    | Operator::RShift
-                    | Operator::Mult
-                    | Operator::LShift => geo = true,
-                    Operator::Add => up = true,
-                    Operator::Sub => down = true,
-                    _ => {}
-                }
-            }
-        }
+        Stmt::AugAssign(a) if name_of(&a.target).is_some_and(|n| names.contains(n)) => match a.op {
+            Operator::FloorDiv
+            | Operator::Div
+            | Operator::RShift
+            | Operator::Mult
+            | Operator::LShift => geo = true,
+            Operator::Add => up = true,
+            Operator::Sub => down = true,
+            _ => {}
+        },
         Stmt::Assign(a) => {
             if let (Some(Expr::Tuple(_)), Expr::Tuple(vals)) = (a.targets.first(), &*a.value) {
                 if vals

@@ -161,7 +161,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Cost of calling a user-defined function, in the caller's sizes.
-    pub(crate) fn user_call_cost(&mut self, name: &str, _whole: &Expr, c: &ExprCall) -> Cost {
+    pub(crate) fn user_call_cost(&mut self, name: &str, c: &ExprCall) -> Cost {
         if !self.funcs.contains_key(name) {
             return Cost::constant();
         }
@@ -211,7 +211,7 @@ impl<'a> Walker<'a> {
             std::mem::take(&mut self.symbols)
         };
         let saved_loops = std::mem::take(&mut self.loops);
-        let saved_space = std::mem::replace(&mut self.space, Cost::constant());
+        let saved_space = std::mem::take(&mut self.space);
         let saved_graph = self.graph_adjacency.take();
         let params: Vec<String> = def
             .def
@@ -398,7 +398,7 @@ impl<'a> Walker<'a> {
             _ => {}
         });
         for p in params {
-            if self.frame_param_is_hash(p, body) {
+            if is_cache_name(p) {
                 hashes.insert(p.clone());
             }
         }
@@ -504,11 +504,6 @@ impl<'a> Walker<'a> {
             }
         }
         syms
-    }
-
-    /// A parameter used as a cache: `memo=None`/`{}` defaults, or named `memo`/`cache`/`seen`/`visited`.
-    fn frame_param_is_hash(&self, p: &str, _body: &[Stmt]) -> bool {
-        matches!(p, "memo" | "cache" | "seen" | "visited" | "dp")
     }
 
     fn is_memoized(&mut self, def: &rustpython_parser::ast::StmtFunctionDef) -> bool {
@@ -685,4 +680,9 @@ impl<'a> Walker<'a> {
         }
         (time, space)
     }
+}
+
+/// A parameter named like a cache or visited set (`memo=None`, `seen`): hash-based, not an input size.
+fn is_cache_name(p: &str) -> bool {
+    matches!(p, "memo" | "cache" | "seen" | "visited" | "dp")
 }

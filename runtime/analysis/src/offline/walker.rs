@@ -397,13 +397,11 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            Expr::Attribute(a) => {
-                if name_of(&a.value) == Some("self") {
-                    let mut v = self.value_size(value);
-                    v.loop_depth = depth;
-                    let key = format!("self.{}", a.attr.as_str());
-                    self.bind(&key, v);
-                }
+            Expr::Attribute(a) if name_of(&a.value) == Some("self") => {
+                let mut v = self.value_size(value);
+                v.loop_depth = depth;
+                let key = format!("self.{}", a.attr.as_str());
+                self.bind(&key, v);
             }
             Expr::Subscript(s) => {
                 let Some(root) = root_name(&s.value) else {
