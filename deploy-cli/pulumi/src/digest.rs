@@ -96,11 +96,20 @@ impl PreviewDigest {
                 let reasons = step
                     .replace_reasons
                     .iter()
-                    .chain(step.diff_reasons.iter().filter(|reason| !step.replace_reasons.contains(reason)))
+                    .chain(
+                        step.diff_reasons
+                            .iter()
+                            .filter(|reason| !step.replace_reasons.contains(reason)),
+                    )
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(", ");
-                Some(DiffRow { op: step.op.clone(), kind: kind.to_owned(), name: name.to_owned(), reasons })
+                Some(DiffRow {
+                    op: step.op.clone(),
+                    kind: kind.to_owned(),
+                    name: name.to_owned(),
+                    reasons,
+                })
             })
             .collect();
         rows.sort_by_key(|row| (op_rank(&row.op), row.kind.clone(), row.name.clone()));
@@ -116,7 +125,9 @@ impl PreviewDigest {
 
     /// The error diagnostics: a preview that has any failed.
     pub fn errors(&self) -> impl Iterator<Item = &PreviewDiagnostic> {
-        self.diagnostics.iter().filter(|diag| diag.severity == "error")
+        self.diagnostics
+            .iter()
+            .filter(|diag| diag.severity == "error")
     }
 }
 
@@ -147,12 +158,35 @@ impl fmt::Display for PreviewDigest {
         if rows.is_empty() {
             writeln!(f, "no infrastructure changes")?;
         } else {
-            let op_width = rows.iter().map(|row| row.op.len()).max().unwrap_or(2).max(2);
-            let kind_width = rows.iter().map(|row| row.kind.len()).max().unwrap_or(4).max(4);
-            let name_width = rows.iter().map(|row| row.name.len()).max().unwrap_or(4).max(4);
-            writeln!(f, "{:op_width$}  {:kind_width$}  {:name_width$}  because of", "op", "type", "name")?;
+            let op_width = rows
+                .iter()
+                .map(|row| row.op.len())
+                .max()
+                .unwrap_or(2)
+                .max(2);
+            let kind_width = rows
+                .iter()
+                .map(|row| row.kind.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            let name_width = rows
+                .iter()
+                .map(|row| row.name.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            writeln!(
+                f,
+                "{:op_width$}  {:kind_width$}  {:name_width$}  because of",
+                "op", "type", "name"
+            )?;
             for row in &rows {
-                writeln!(f, "{:op_width$}  {:kind_width$}  {:name_width$}  {}", row.op, row.kind, row.name, row.reasons)?;
+                writeln!(
+                    f,
+                    "{:op_width$}  {:kind_width$}  {:name_width$}  {}",
+                    row.op, row.kind, row.name, row.reasons
+                )?;
             }
         }
         let summary = self
@@ -164,7 +198,11 @@ impl fmt::Display for PreviewDigest {
         if !summary.is_empty() {
             writeln!(f, "resources: {summary}")?;
         }
-        for diag in self.diagnostics.iter().filter(|diag| diag.severity == "error" || diag.severity == "warning") {
+        for diag in self
+            .diagnostics
+            .iter()
+            .filter(|diag| diag.severity == "error" || diag.severity == "warning")
+        {
             writeln!(f, "{}: {}", diag.severity, diag.message.trim())?;
         }
         Ok(())

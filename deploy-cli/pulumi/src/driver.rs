@@ -23,6 +23,8 @@ pub struct PulumiSettings {
     pub release: String,
     /// The state backend to log in to (`PULUMI_BACKEND_URL`); none keeps the CLI's own session.
     pub backend: Option<String>,
+    /// Extra environment for every CLI run (e.g. `PULUMI_CONFIG_PASSPHRASE`, `AWS_PROFILE`).
+    pub env: Vec<(String, String)>,
 }
 
 /// The outcome of an update, folded from its event stream.
@@ -68,12 +70,16 @@ impl Pulumi {
 
     fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![
-            ("CODE_REMOTE_RELEASE".to_owned(), self.settings.release.clone()),
+            (
+                "CODE_REMOTE_RELEASE".to_owned(),
+                self.settings.release.clone(),
+            ),
             ("PULUMI_SKIP_UPDATE_CHECK".to_owned(), "true".to_owned()),
         ];
         if let Some(backend) = &self.settings.backend {
             env.push(("PULUMI_BACKEND_URL".to_owned(), backend.clone()));
         }
+        env.extend(self.settings.env.iter().cloned());
         env
     }
 
@@ -84,7 +90,8 @@ impl Pulumi {
     }
 
     fn config_args<'a>(&'a self, args: &[&'a str]) -> Vec<std::ffi::OsString> {
-        let mut all: Vec<std::ffi::OsString> = self.stack_args(args).into_iter().map(Into::into).collect();
+        let mut all: Vec<std::ffi::OsString> =
+            self.stack_args(args).into_iter().map(Into::into).collect();
         all.push("--config-file".into());
         all.push(self.settings.config_file.clone().into_os_string());
         all
@@ -97,7 +104,8 @@ impl Pulumi {
         let dir = &self.settings.program_dir;
         let env = self.env();
         if let Some(backend) = &self.settings.backend {
-            self.tool.run(&["login", backend.as_str(), "--non-interactive"], dir, &env)?;
+            self.tool
+                .run(&["login", backend.as_str(), "--non-interactive"], dir, &env)?;
         }
         match self.tool.run(&["whoami", "--non-interactive"], dir, &env) {
             Ok(_) => {}
@@ -105,7 +113,13 @@ impl Pulumi {
             Err(other) => return Err(other.into()),
         }
         self.tool.run(
-            &["stack", "select", "--create", self.settings.stack.as_str(), "--non-interactive"],
+            &[
+                "stack",
+                "select",
+                "--create",
+                self.settings.stack.as_str(),
+                "--non-interactive",
+            ],
             dir,
             &env,
         )?;
@@ -114,31 +128,61 @@ impl Pulumi {
 
     /// `pulumi preview --json`: the plan, parsed.
     pub fn preview(&self) -> Result<PreviewDigest, PulumiError> {
-        let text = self.tool.run(&self.config_args(&["preview", "--json"]), &self.settings.program_dir, &self.env())?;
-        PreviewDigest::parse(&text).map_err(|source| PulumiError::Unreadable { command: "preview".to_owned(), source })
+        let text = self.tool.run(
+            &self.config_args(&["preview", "--json"]),
+            &self.settings.program_dir,
+            &self.env(),
+        )?;
+        PreviewDigest::parse(&text).map_err(|source| PulumiError::Unreadable {
+            command: "preview".to_owned(),
+            source,
+        })
     }
 
     /// `pulumi up --yes --json`: applies the plan, calling `on_progress` for every line worth
     /// showing as the engine streams its events.
     pub fn up(&self, on_progress: impl FnMut(&ProgressLine)) -> Result<UpSummary, PulumiError> {
-        self.stream("up", &self.config_args(&["up", "--yes", "--skip-preview", "--json"]), on_progress)
+        self.stream(
+            "up",
+            &self.config_args(&["up", "--yes", "--skip-preview", "--json"]),
+            on_progress,
+        )
     }
 
     /// `pulumi refresh --yes --json`: reconciles the state with what exists in AWS.
-    pub fn refresh(&self, on_progress: impl FnMut(&ProgressLine)) -> Result<UpSummary, PulumiError> {
-        self.stream("refresh", &self.config_args(&["refresh", "--yes", "--skip-preview", "--json"]), on_progress)
+    pub fn refresh(
+        &self,
+        on_progress: impl FnMut(&ProgressLine),
+    ) -> Result<UpSummary, PulumiError> {
+        self.stream(
+            "refresh",
+            &self.config_args(&["refresh", "--yes", "--skip-preview", "--json"]),
+            on_progress,
+        )
     }
 
     /// `pulumi destroy --yes --json`: deletes every resource of the stack.
-    pub fn destroy(&self, on_progress: impl FnMut(&ProgressLine)) -> Result<UpSummary, PulumiError> {
-        self.stream("destroy", &self.config_args(&["destroy", "--yes", "--skip-preview", "--json"]), on_progress)
+    pub fn destroy(
+        &self,
+        on_progress: impl FnMut(&ProgressLine),
+    ) -> Result<UpSummary, PulumiError> {
+        self.stream(
+            "destroy",
+            &self.config_args(&["destroy", "--yes", "--skip-preview", "--json"]),
+            on_progress,
+        )
     }
 
     /// `pulumi stack output --json`: the outputs `deploy` needs after the update.
     pub fn outputs(&self) -> Result<StackOutputs, PulumiError> {
         let args = self.stack_args(&["stack", "output", "--json"]);
-        let text = self.tool.run(&args, &self.settings.program_dir, &self.env())?;
-        StackOutputs::parse(&text).map_err(|source| PulumiError::Unreadable { command: "stack output".to_owned(), source })
+        let text = self
+            .tool
+            .run(&args, &self.settings.program_dir, &self.env())?;
+        StackOutputs::parse(&text).map_err(|source| PulumiError::Unreadable {
+            command: "stack output".to_owned(),
+            source,
+        })
     }
 
     fn stream(
@@ -149,27 +193,37 @@ impl Pulumi {
     ) -> Result<UpSummary, PulumiError> {
         let mut progress = Progress::default();
         let mut unreadable = None;
-        let run = self.tool.stream(args, &self.settings.program_dir, &self.env(), |line| {
-            if line.trim().is_empty() || unreadable.is_some() {
-                return;
-            }
-            match serde_json::from_str::<EngineEvent>(line) {
-                Ok(event) => {
-                    if let Some(shown) = progress.apply(&event) {
-                        on_progress(&shown);
-                    }
+        let run = self
+            .tool
+            .stream(args, &self.settings.program_dir, &self.env(), |line| {
+                if line.trim().is_empty() || unreadable.is_some() {
+                    return;
                 }
-                Err(source) => unreadable = Some(source),
-            }
-        });
+                match serde_json::from_str::<EngineEvent>(line) {
+                    Ok(event) => {
+                        if let Some(shown) = progress.apply(&event) {
+                            on_progress(&shown);
+                        }
+                    }
+                    Err(source) => unreadable = Some(source),
+                }
+            });
         if let Some(source) = unreadable {
-            return Err(PulumiError::Unreadable { command: command.to_owned(), source });
+            return Err(PulumiError::Unreadable {
+                command: command.to_owned(),
+                source,
+            });
         }
         let failed = !progress.failed.is_empty() || !progress.errors.is_empty();
         match run {
             Err(ToolError::Failed { .. }) | Ok(()) if failed => Err(PulumiError::UpdateFailed {
                 command: command.to_owned(),
-                details: progress.failed.iter().map(|op| format!("{op} failed")).chain(progress.errors.iter().cloned()).collect(),
+                details: progress
+                    .failed
+                    .iter()
+                    .map(|op| format!("{op} failed"))
+                    .chain(progress.errors.iter().cloned())
+                    .collect(),
             }),
             Err(other) => Err(other.into()),
             Ok(()) => Ok(UpSummary { progress }),

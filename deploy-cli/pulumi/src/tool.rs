@@ -80,7 +80,10 @@ impl Tool {
                 Err(self.missing())
             };
         }
-        let first = self.program.first().map_or(self.name.as_str(), String::as_str);
+        let first = self
+            .program
+            .first()
+            .map_or(self.name.as_str(), String::as_str);
         find_on_path(first).ok_or_else(|| self.missing())
     }
 
@@ -91,7 +94,12 @@ impl Tool {
         }
     }
 
-    fn command(&self, args: &[OsString], dir: &Path, env: &[(String, String)]) -> Result<(Command, String), ToolError> {
+    fn command(
+        &self,
+        args: &[OsString],
+        dir: &Path,
+        env: &[(String, String)],
+    ) -> Result<(Command, String), ToolError> {
         let binary = self.locate()?;
         let mut command = Command::new(&binary);
         let prefix: &[String] = self.program.get(1..).unwrap_or(&[]);
@@ -110,13 +118,21 @@ impl Tool {
 
     /// Runs the tool to completion and returns its stdout; a non-zero exit is an error carrying
     /// stderr.
-    pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S], dir: &Path, env: &[(String, String)]) -> Result<String, ToolError> {
+    pub fn run<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[S],
+        dir: &Path,
+        env: &[(String, String)],
+    ) -> Result<String, ToolError> {
         let args: Vec<OsString> = args.iter().map(|arg| arg.as_ref().to_owned()).collect();
         let (mut command, line) = self.command(&args, dir, env)?;
         let output = command
             .stdin(Stdio::null())
             .output()
-            .map_err(|source| ToolError::Io { command: line.clone(), source })?;
+            .map_err(|source| ToolError::Io {
+                command: line.clone(),
+                source,
+            })?;
         if !output.status.success() {
             return Err(ToolError::Failed {
                 command: line,
@@ -138,7 +154,10 @@ impl Tool {
     ) -> Result<(), ToolError> {
         let args: Vec<OsString> = args.iter().map(|arg| arg.as_ref().to_owned()).collect();
         let (mut command, line) = self.command(&args, dir, env)?;
-        let io = |source| ToolError::Io { command: line.clone(), source };
+        let io = |source| ToolError::Io {
+            command: line.clone(),
+            source,
+        };
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -190,7 +209,11 @@ mod tests {
 
     #[test]
     fn a_missing_tool_names_itself_and_the_fix() {
-        let tool = Tool::new("surely-not-installed-xyz", "CODE_REMOTE_TEST_NO_SUCH_VAR", "install it");
+        let tool = Tool::new(
+            "surely-not-installed-xyz",
+            "CODE_REMOTE_TEST_NO_SUCH_VAR",
+            "install it",
+        );
         let message = tool.locate().map(|_| ()).unwrap_err().to_string();
         assert_eq!(
             message,
@@ -205,8 +228,15 @@ mod tests {
             .run(&["-c", "echo broken >&2; exit 3"], Path::new("."), &[])
             .unwrap_err();
         match error {
-            ToolError::Failed { command, code, stderr } => {
-                assert!(command.ends_with("sh -c echo broken >&2; exit 3"), "{command}");
+            ToolError::Failed {
+                command,
+                code,
+                stderr,
+            } => {
+                assert!(
+                    command.ends_with("sh -c echo broken >&2; exit 3"),
+                    "{command}"
+                );
                 assert_eq!(code, 3);
                 assert_eq!(stderr, "broken");
             }
@@ -218,8 +248,13 @@ mod tests {
     fn streaming_delivers_every_line_in_order() {
         let tool = Tool::new("sh", "CODE_REMOTE_TEST_NO_SUCH_VAR", "install a shell");
         let mut lines = Vec::new();
-        tool.stream(&["-c", "printf 'a\\nb\\nc\\n'"], Path::new("."), &[], |line| lines.push(line.to_owned()))
-            .unwrap();
+        tool.stream(
+            &["-c", "printf 'a\\nb\\nc\\n'"],
+            Path::new("."),
+            &[],
+            |line| lines.push(line.to_owned()),
+        )
+        .unwrap();
         assert_eq!(lines, ["a", "b", "c"]);
     }
 }

@@ -15,13 +15,20 @@ pub fn artifact_key(release: &str, name: &str) -> String {
 
 /// Uploads every artifact of `manifest` from `dir`, and the manifest itself; an object that
 /// already carries the same digest is left alone (re-deploys and promotions upload nothing twice).
-pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, dir: &Path, manifest: &Manifest) -> Result<usize, ReleaseError> {
+pub async fn upload(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    dir: &Path,
+    manifest: &Manifest,
+) -> Result<usize, ReleaseError> {
     let release = manifest.version.as_str();
     let mut uploaded = 0;
     for artifact in &manifest.artifacts {
         let key = artifact_key(release, &artifact.name);
         let existing = s3.head_object().bucket(bucket).key(&key).send().await;
-        if existing.is_ok_and(|head| head.metadata().and_then(|m| m.get("sha256")) == Some(&artifact.sha256)) {
+        if existing.is_ok_and(|head| {
+            head.metadata().and_then(|m| m.get("sha256")) == Some(&artifact.sha256)
+        }) {
             continue;
         }
         let body = ByteStream::from_path(dir.join(&artifact.name))
@@ -37,8 +44,10 @@ pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, dir: &Path, manifest:
             .map_err(|err| ReleaseError::aws("s3:PutObject", err))?;
         uploaded += 1;
     }
-    let text = serde_json::to_vec_pretty(manifest)
-        .map_err(|source| ReleaseError::Unreadable { what: "manifest".to_owned(), source })?;
+    let text = serde_json::to_vec_pretty(manifest).map_err(|source| ReleaseError::Unreadable {
+        what: "manifest".to_owned(),
+        source,
+    })?;
     s3.put_object()
         .bucket(bucket)
         .key(artifact_key(release, crate::manifest::MANIFEST_FILE))
@@ -50,7 +59,13 @@ pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, dir: &Path, manifest:
 }
 
 /// Reads one artifact and checks its digest against the manifest's.
-pub async fn fetch(s3: &aws_sdk_s3::Client, bucket: &str, release: &str, name: &str, sha256: &str) -> Result<Vec<u8>, ReleaseError> {
+pub async fn fetch(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    release: &str,
+    name: &str,
+    sha256: &str,
+) -> Result<Vec<u8>, ReleaseError> {
     let object = s3
         .get_object()
         .bucket(bucket)
@@ -67,16 +82,32 @@ pub async fn fetch(s3: &aws_sdk_s3::Client, bucket: &str, release: &str, name: &
         .to_vec();
     let actual = digest_bytes(&bytes);
     if actual != sha256 {
-        return Err(ReleaseError::DigestMismatch { name: name.to_owned(), expected: sha256.to_owned(), actual });
+        return Err(ReleaseError::DigestMismatch {
+            name: name.to_owned(),
+            expected: sha256.to_owned(),
+            actual,
+        });
     }
     Ok(bytes)
 }
 
 /// Downloads a whole release into `dir` (verifying every digest) and writes its manifest there,
 /// so `pulumi up` on another stack deploys exactly these bytes.
-pub async fn download(s3: &aws_sdk_s3::Client, bucket: &str, manifest: &Manifest, dir: &Path) -> Result<(), ReleaseError> {
+pub async fn download(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<(), ReleaseError> {
     for artifact in &manifest.artifacts {
-        let bytes = fetch(s3, bucket, manifest.version.as_str(), &artifact.name, &artifact.sha256).await?;
+        let bytes = fetch(
+            s3,
+            bucket,
+            manifest.version.as_str(),
+            &artifact.name,
+            &artifact.sha256,
+        )
+        .await?;
         let path = dir.join(&artifact.name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(ReleaseError::io(parent))?;

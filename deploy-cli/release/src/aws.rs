@@ -22,9 +22,13 @@ impl AwsClients {
     /// Loads the default credential chain and region, and fails with one clear line when there
     /// are no credentials, before any step runs.
     pub async fn from_env() -> Result<Self, ReleaseError> {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
         let Some(provider) = config.credentials_provider() else {
-            return Err(ReleaseError::NoCredentials("no credential provider is configured".to_owned()));
+            return Err(ReleaseError::NoCredentials(
+                "no credential provider is configured".to_owned(),
+            ));
         };
         use aws_credential_types::provider::ProvideCredentials;
         provider
@@ -36,8 +40,11 @@ impl AwsClients {
 
     /// Builds the clients from an existing configuration (tests pass moto's).
     pub fn from_config(config: &SdkConfig) -> Self {
-        let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some() || config.endpoint_url().is_some();
-        let s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build();
+        let path_style =
+            std::env::var_os("AWS_ENDPOINT_URL").is_some() || config.endpoint_url().is_some();
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(path_style)
+            .build();
         Self {
             s3: aws_sdk_s3::Client::from_conf(s3),
             lambda: aws_sdk_lambda::Client::new(config),

@@ -1,5 +1,5 @@
-//! `deploy build`: every Lambda the workspace defines, built once by cargo-lambda for arm64 as a
-//! zip, the frontend bundle, and the manifest, under `target/release-artifacts/<version>/` (the
+//! `deploy build`: every Lambda the workspace defines, built once by cargo-lambda for arm64 and
+//! packed as a reproducible zip (see `zip.rs`), the frontend bundle, and the manifest, under `target/release-artifacts/<version>/` (the
 //! path the infra program's `fn::fileArchive` reads).
 
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ReleaseError;
 use crate::manifest::Manifest;
 use crate::names::ReleaseVersion;
+use crate::zip::write_bootstrap_zip;
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -115,7 +116,11 @@ struct Target {
 }
 
 /// Builds a release: Lambdas, frontend, manifest. `on_step` hears about each long step.
-pub fn build(request: &BuildRequest, tools: &BuildTools, mut on_step: impl FnMut(&str)) -> Result<BuildReport, ReleaseError> {
+pub fn build(
+    request: &BuildRequest,
+    tools: &BuildTools,
+    mut on_step: impl FnMut(&str),
+) -> Result<BuildReport, ReleaseError> {
     tools.check()?;
     let root = &request.workspace;
     let commit = commit(&tools.git, root)?;
@@ -123,11 +128,16 @@ pub fn build(request: &BuildRequest, tools: &BuildTools, mut on_step: impl FnMut
         Some(version) => version.clone(),
         None => ReleaseVersion::parse(&format!("dev-{}", commit.get(..12).unwrap_or(&commit)))?,
     };
-    let metadata = tools
-        .cargo
-        .run(&["metadata", "--no-deps", "--format-version", "1"], root, &[])?;
-    let metadata: Metadata = serde_json::from_str(&metadata)
-        .map_err(|source| ReleaseError::Unreadable { what: "cargo metadata".to_owned(), source })?;
+    let metadata = tools.cargo.run(
+        &["metadata", "--no-deps", "--format-version", "1"],
+        root,
+        &[],
+    )?;
+    let metadata: Metadata =
+        serde_json::from_str(&metadata).map_err(|source| ReleaseError::Unreadable {
+            what: "cargo metadata".to_owned(),
+            source,
+        })?;
     let binaries: Vec<&str> = metadata
         .packages
         .iter()
@@ -150,16 +160,22 @@ pub fn build(request: &BuildRequest, tools: &BuildTools, mut on_step: impl FnMut
     }
     std::fs::create_dir_all(&dir).map_err(ReleaseError::io(&dir))?;
 
-    on_step(&format!("cargo lambda build --release --arm64 ({})", built.join(", ")));
-    let mut args = vec!["build", "--release", "--arm64", "--output-format", "zip"];
+    on_step(&format!(
+        "cargo lambda build --release --arm64 ({})",
+        built.join(", ")
+    ));
+    let mut args = vec!["build", "--release", "--arm64", "--output-format", "binary"];
     for function in &built {
         args.extend(["--bin", function.as_str()]);
     }
     tools.cargo_lambda.run(&args, root, &[])?;
     for function in &built {
-        let zip = metadata.target_directory.join("lambda").join(function).join("bootstrap.zip");
-        let target = dir.join(format!("{function}.zip"));
-        std::fs::copy(&zip, &target).map_err(ReleaseError::io(&zip))?;
+        let binary = metadata
+            .target_directory
+            .join("lambda")
+            .join(function)
+            .join("bootstrap");
+        write_bootstrap_zip(&binary, &dir.join(format!("{function}.zip")))?;
     }
 
     let frontend = if !request.frontend {
@@ -174,12 +190,28 @@ pub fn build(request: &BuildRequest, tools: &BuildTools, mut on_step: impl FnMut
 
     let manifest = Manifest::scan(&dir, version, commit)?;
     manifest.write(&dir)?;
-    Ok(BuildReport { dir, manifest, built, missing, frontend })
+    Ok(BuildReport {
+        dir,
+        manifest,
+        built,
+        missing,
+        frontend,
+    })
 }
 
 fn commit(git: &Tool, root: &Path) -> Result<String, ReleaseError> {
-    let head = git.run(&["rev-parse", "HEAD"], root, &[])?.trim().to_owned();
-    let dirty = !git.run(&["status", "--porcelain", "--untracked-files=no"], root, &[])?.trim().is_empty();
+    let head = git
+        .run(&["rev-parse", "HEAD"], root, &[])?
+        .trim()
+        .to_owned();
+    let dirty = !git
+        .run(
+            &["status", "--porcelain", "--untracked-files=no"],
+            root,
+            &[],
+        )?
+        .trim()
+        .is_empty();
     Ok(if dirty { format!("{head}-dirty") } else { head })
 }
 

@@ -63,12 +63,27 @@ impl StackContext {
     }
 
     /// Takes the stack's deploy lock for `purpose`.
-    pub async fn lock(&self, outputs: &StackOutputs, purpose: &str) -> Result<DeployLock, ReleaseError> {
-        DeployLock::acquire(&self.bucket(outputs), &self.stack, &self.actor, purpose, self.lock_ttl).await
+    pub async fn lock(
+        &self,
+        outputs: &StackOutputs,
+        purpose: &str,
+    ) -> Result<DeployLock, ReleaseError> {
+        DeployLock::acquire(
+            &self.bucket(outputs),
+            &self.stack,
+            &self.actor,
+            purpose,
+            self.lock_ttl,
+        )
+        .await
     }
 
     /// The deployed name of a function, from the outputs.
-    pub fn function_name<'o>(&self, outputs: &'o StackOutputs, function: &str) -> Result<&'o str, ReleaseError> {
+    pub fn function_name<'o>(
+        &self,
+        outputs: &'o StackOutputs,
+        function: &str,
+    ) -> Result<&'o str, ReleaseError> {
         outputs
             .function_name(function)
             .ok_or_else(|| ReleaseError::MissingOutput(format!("{function} function name")))
@@ -77,11 +92,16 @@ impl StackContext {
 
 /// Who is acting: `GITHUB_ACTOR` in Actions (with the run), else `user@host`.
 pub fn default_actor() -> String {
-    if let (Ok(actor), Ok(run)) = (std::env::var("GITHUB_ACTOR"), std::env::var("GITHUB_RUN_ID")) {
+    if let (Ok(actor), Ok(run)) = (
+        std::env::var("GITHUB_ACTOR"),
+        std::env::var("GITHUB_RUN_ID"),
+    ) {
         let repo = std::env::var("GITHUB_REPOSITORY").unwrap_or_default();
         return format!("github:{actor} ({repo} run {run})");
     }
     let user = std::env::var("USER").unwrap_or_else(|_| "someone".to_owned());
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".to_owned());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned());
     format!("{user}@{host}")
 }

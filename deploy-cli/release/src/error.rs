@@ -86,7 +86,9 @@ pub enum ReleaseError {
         reason: String,
     },
     /// There is nothing to roll back to.
-    #[error("nothing to roll back to on stack {0}: no earlier release passed its smoke tests there")]
+    #[error(
+        "nothing to roll back to on stack {0}: no earlier release passed its smoke tests there"
+    )]
     NoPreviousRelease(String),
     /// A published Lambda version does not carry the release's code.
     #[error("function {function}: the published version's code sha256 {actual} is not the release's {expected}; did `pulumi up` deploy this release?")]
@@ -99,7 +101,9 @@ pub enum ReleaseError {
         actual: String,
     },
     /// A stack output `deploy` needs is missing.
-    #[error("stack output {0} is missing: run `deploy up` for this stack (or check infra/src/stack.rs)")]
+    #[error(
+        "stack output {0} is missing: run `deploy up` for this stack (or check infra/src/stack.rs)"
+    )]
     MissingOutput(String),
     /// The operator answered no at the confirmation prompt.
     #[error("cancelled: nothing was changed")]

@@ -47,12 +47,14 @@ pub fn cache_control(key: &str) -> &'static str {
 /// Whether the file name carries a content hash the way Vite writes it: `name-<8+ chars>.ext`.
 fn is_hashed(key: &str) -> bool {
     let file = key.rsplit('/').next().unwrap_or(key);
-    let stem = file.split('.').next().unwrap_or(file);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
     stem.rsplit_once('-').is_some_and(|(name, hash)| {
         !name.is_empty()
             && hash.len() >= 8
             && hash.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && hash.chars().any(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            && hash
+                .chars()
+                .any(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
     })
 }
 
@@ -75,7 +77,11 @@ pub fn content_type(key: &str) -> &'static str {
 
 /// Makes `bucket` hold exactly `files`: hashed assets first, unhashed files (`index.html`) last,
 /// then deletes keys the release does not have.
-pub async fn sync(s3: &aws_sdk_s3::Client, bucket: &str, mut files: Vec<SiteFile>) -> Result<SyncReport, ReleaseError> {
+pub async fn sync(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    mut files: Vec<SiteFile>,
+) -> Result<SyncReport, ReleaseError> {
     files.sort_by(|a, b| (!is_hashed(&a.key), &a.key).cmp(&(!is_hashed(&b.key), &b.key)));
     let mut report = SyncReport::default();
     for file in &files {
@@ -106,11 +112,26 @@ pub async fn sync(s3: &aws_sdk_s3::Client, bucket: &str, mut files: Vec<SiteFile
 
 /// Invalidates every path of the distribution (one path, `/*`, whatever the number of files)
 /// and returns the invalidation id.
-pub async fn invalidate(cloudfront: &aws_sdk_cloudfront::Client, distribution_id: &str, reference: &str) -> Result<String, ReleaseError> {
+pub async fn invalidate(
+    cloudfront: &aws_sdk_cloudfront::Client,
+    distribution_id: &str,
+    reference: &str,
+) -> Result<String, ReleaseError> {
     use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
-    let build_error = |err: aws_sdk_cloudfront::error::BuildError| ReleaseError::Aws { operation: "cloudfront:CreateInvalidation", message: err.to_string() };
-    let paths = Paths::builder().quantity(1).items("/*").build().map_err(build_error)?;
-    let batch = InvalidationBatch::builder().paths(paths).caller_reference(reference).build().map_err(build_error)?;
+    let build_error = |err: aws_sdk_cloudfront::error::BuildError| ReleaseError::Aws {
+        operation: "cloudfront:CreateInvalidation",
+        message: err.to_string(),
+    };
+    let paths = Paths::builder()
+        .quantity(1)
+        .items("/*")
+        .build()
+        .map_err(build_error)?;
+    let batch = InvalidationBatch::builder()
+        .paths(paths)
+        .caller_reference(reference)
+        .build()
+        .map_err(build_error)?;
     let created = cloudfront
         .create_invalidation()
         .distribution_id(distribution_id)
@@ -118,7 +139,10 @@ pub async fn invalidate(cloudfront: &aws_sdk_cloudfront::Client, distribution_id
         .send()
         .await
         .map_err(|err| ReleaseError::aws("cloudfront:CreateInvalidation", err))?;
-    Ok(created.invalidation().map(|inv| inv.id().to_owned()).unwrap_or_default())
+    Ok(created
+        .invalidation()
+        .map(|inv| inv.id().to_owned())
+        .unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -132,6 +156,9 @@ mod tests {
         assert_eq!(cache_control("index.html"), NO_CACHE);
         assert_eq!(cache_control("favicon.svg"), NO_CACHE);
         assert_eq!(cache_control("assets/code-remote.css"), NO_CACHE);
-        assert_eq!(content_type("assets/x-1a2b3c4d.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("assets/x-1a2b3c4d.js"),
+            "text/javascript; charset=utf-8"
+        );
     }
 }

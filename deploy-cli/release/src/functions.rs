@@ -32,14 +32,22 @@ pub async fn publish(
             actual,
         });
     }
-    let version = published
-        .version()
-        .ok_or_else(|| ReleaseError::Aws { operation: "lambda:PublishVersion", message: "no version in the answer".to_owned() })?;
-    Ok(FunctionVersion { function_name: function_name.to_owned(), version: version.to_owned(), code_sha256: actual })
+    let version = published.version().ok_or_else(|| ReleaseError::Aws {
+        operation: "lambda:PublishVersion",
+        message: "no version in the answer".to_owned(),
+    })?;
+    Ok(FunctionVersion {
+        function_name: function_name.to_owned(),
+        version: version.to_owned(),
+        code_sha256: actual,
+    })
 }
 
 /// The version the `live` alias of `function_name` points at now.
-pub async fn live_version(lambda: &aws_sdk_lambda::Client, function_name: &str) -> Result<String, ReleaseError> {
+pub async fn live_version(
+    lambda: &aws_sdk_lambda::Client,
+    function_name: &str,
+) -> Result<String, ReleaseError> {
     let alias = lambda
         .get_alias()
         .function_name(function_name)
@@ -51,7 +59,11 @@ pub async fn live_version(lambda: &aws_sdk_lambda::Client, function_name: &str) 
 }
 
 /// Points the `live` alias of `function_name` at `version`.
-pub async fn move_live(lambda: &aws_sdk_lambda::Client, function_name: &str, version: &str) -> Result<(), ReleaseError> {
+pub async fn move_live(
+    lambda: &aws_sdk_lambda::Client,
+    function_name: &str,
+    version: &str,
+) -> Result<(), ReleaseError> {
     lambda
         .update_alias()
         .function_name(function_name)

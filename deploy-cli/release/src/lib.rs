@@ -27,6 +27,7 @@ mod smoke;
 mod status;
 mod store;
 mod up;
+mod zip;
 
 pub use artifacts::artifact_key;
 pub use aws::AwsClients;
@@ -35,7 +36,7 @@ pub use context::{default_actor, Confirm, Event, Observer, StackContext};
 pub use error::ReleaseError;
 pub use frontend::{cache_control, SyncReport, IMMUTABLE, NO_CACHE};
 pub use functions::LIVE;
-pub use lock::{lock_key, human, DeployLock, LockInfo};
+pub use lock::{human, lock_key, DeployLock, LockInfo};
 pub use manifest::{digest_bytes, digest_file, Artifact, Manifest, MANIFEST_FILE};
 pub use migrate::{DatabaseResult, MigrateRequest, MigrateResult, MigrateStatus};
 pub use names::{ReleaseVersion, StackName};

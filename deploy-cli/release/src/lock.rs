@@ -49,9 +49,18 @@ impl DeployLock {
         let key = lock_key(stack);
         for _ in 0..2 {
             let now = Utc::now();
-            let info = LockInfo { owner: owner.to_owned(), purpose: purpose.to_owned(), acquired_at: now, expires_at: now + ttl };
+            let info = LockInfo {
+                owner: owner.to_owned(),
+                purpose: purpose.to_owned(),
+                acquired_at: now,
+                expires_at: now + ttl,
+            };
             if let Created::Yes = store.create(&key, &info).await? {
-                return Ok(Self { store: store.clone(), key, info });
+                return Ok(Self {
+                    store: store.clone(),
+                    key,
+                    info,
+                });
             }
             match store.get::<LockInfo>(&key).await? {
                 Some(held) if held.expires_at > now => {
@@ -69,7 +78,9 @@ impl DeployLock {
                 None => {}
             }
         }
-        Err(ReleaseError::Invalid(format!("could not take the deploy lock of stack {stack}: it changed hands twice; try again")))
+        Err(ReleaseError::Invalid(format!(
+            "could not take the deploy lock of stack {stack}: it changed hands twice; try again"
+        )))
     }
 
     /// What the lock says.

@@ -31,7 +31,10 @@ impl Artifact {
     /// The digest the way Lambda reports `CodeSha256`: base64 of the raw sha256.
     pub fn lambda_sha256(&self) -> Result<String, ReleaseError> {
         let raw = hex::decode(&self.sha256).map_err(|err| {
-            ReleaseError::Invalid(format!("{}: digest {} is not hex ({err})", self.name, self.sha256))
+            ReleaseError::Invalid(format!(
+                "{}: digest {} is not hex ({err})",
+                self.name, self.sha256
+            ))
         })?;
         Ok(base64::engine::general_purpose::STANDARD.encode(raw))
     }
@@ -62,14 +65,21 @@ impl Manifest {
             let (sha256, size) = digest_file(&path)?;
             artifacts.push(Artifact { name, sha256, size });
         }
-        Ok(Self { version, commit, artifacts })
+        Ok(Self {
+            version,
+            commit,
+            artifacts,
+        })
     }
 
     /// Writes `manifest.json` into `dir` (pretty, stable key order, trailing newline).
     pub fn write(&self, dir: &Path) -> Result<PathBuf, ReleaseError> {
         let path = dir.join(MANIFEST_FILE);
-        let mut text = serde_json::to_string_pretty(self)
-            .map_err(|source| ReleaseError::Unreadable { what: "manifest".to_owned(), source })?;
+        let mut text =
+            serde_json::to_string_pretty(self).map_err(|source| ReleaseError::Unreadable {
+                what: "manifest".to_owned(),
+                source,
+            })?;
         text.push('\n');
         std::fs::write(&path, text).map_err(ReleaseError::io(&path))?;
         Ok(path)
@@ -79,15 +89,20 @@ impl Manifest {
     pub fn read(dir: &Path) -> Result<Self, ReleaseError> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(|_| {
-            ReleaseError::NoRelease(dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
+            ReleaseError::NoRelease(
+                dir.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            )
         })?;
         Self::parse(&text)
     }
 
     /// Parses a manifest document.
     pub fn parse(text: &str) -> Result<Self, ReleaseError> {
-        serde_json::from_str(text)
-            .map_err(|source| ReleaseError::Unreadable { what: "manifest".to_owned(), source })
+        serde_json::from_str(text).map_err(|source| ReleaseError::Unreadable {
+            what: "manifest".to_owned(),
+            source,
+        })
     }
 
     /// Checks every file in `dir` against its recorded digest.
@@ -118,13 +133,21 @@ impl Manifest {
     pub fn frontend(&self) -> BTreeMap<String, &Artifact> {
         self.artifacts
             .iter()
-            .filter_map(|artifact| Some((artifact.name.strip_prefix("frontend/")?.to_owned(), artifact)))
+            .filter_map(|artifact| {
+                Some((
+                    artifact.name.strip_prefix("frontend/")?.to_owned(),
+                    artifact,
+                ))
+            })
             .collect()
     }
 
     /// The digests by artifact name: what "same bytes" means when comparing two releases.
     pub fn digests(&self) -> BTreeMap<&str, &str> {
-        self.artifacts.iter().map(|a| (a.name.as_str(), a.sha256.as_str())).collect()
+        self.artifacts
+            .iter()
+            .map(|a| (a.name.as_str(), a.sha256.as_str()))
+            .collect()
     }
 }
 
@@ -186,7 +209,14 @@ mod tests {
         let manifest = Manifest::scan(dir.path(), version, "abc".to_owned()).unwrap();
         manifest.write(dir.path()).unwrap();
         let names: Vec<_> = manifest.artifacts.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["api.zip", "frontend/assets/app-1a2b3c4d.js", "frontend/index.html"]);
+        assert_eq!(
+            names,
+            [
+                "api.zip",
+                "frontend/assets/app-1a2b3c4d.js",
+                "frontend/index.html"
+            ]
+        );
         assert_eq!(manifest.artifacts[0].sha256, digest_bytes(b"zip bytes"));
         assert_eq!(manifest.artifacts[0].size, 9);
         assert_eq!(Manifest::read(dir.path()).unwrap(), manifest);
@@ -194,12 +224,22 @@ mod tests {
         assert_eq!(manifest.frontend().len(), 2);
         manifest.verify(dir.path()).unwrap();
         std::fs::write(dir.path().join("api.zip"), b"zip bytez").unwrap();
-        assert!(matches!(manifest.verify(dir.path()), Err(ReleaseError::DigestMismatch { .. })));
+        assert!(matches!(
+            manifest.verify(dir.path()),
+            Err(ReleaseError::DigestMismatch { .. })
+        ));
     }
 
     #[test]
     fn lambda_digest_is_base64_of_the_raw_hash() {
-        let artifact = Artifact { name: "api.zip".to_owned(), sha256: digest_bytes(b""), size: 0 };
-        assert_eq!(artifact.lambda_sha256().unwrap(), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        let artifact = Artifact {
+            name: "api.zip".to_owned(),
+            sha256: digest_bytes(b""),
+            size: 0,
+        };
+        assert_eq!(
+            artifact.lambda_sha256().unwrap(),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
     }
 }

@@ -73,7 +73,11 @@ impl MigrateResult {
             .iter()
             .map(|db| {
                 let head = db.head.as_deref().unwrap_or("empty");
-                let applied = if db.applied.is_empty() { "nothing to apply".to_owned() } else { format!("applied {}", db.applied.join(", ")) };
+                let applied = if db.applied.is_empty() {
+                    "nothing to apply".to_owned()
+                } else {
+                    format!("applied {}", db.applied.join(", "))
+                };
                 match &db.error {
                     Some(error) => format!("{} at {head}: {error}", db.database),
                     None => format!("{} at {head} ({applied})", db.database),
@@ -92,8 +96,10 @@ pub async fn run(
     qualifier: &str,
     request: &MigrateRequest,
 ) -> Result<MigrateResult, ReleaseError> {
-    let payload = serde_json::to_vec(request)
-        .map_err(|source| ReleaseError::Unreadable { what: "migrate request".to_owned(), source })?;
+    let payload = serde_json::to_vec(request).map_err(|source| ReleaseError::Unreadable {
+        what: "migrate request".to_owned(),
+        source,
+    })?;
     let response = lambda
         .invoke()
         .function_name(function)
@@ -101,11 +107,18 @@ pub async fn run(
         .payload(Blob::new(payload))
         .send()
         .await
-        .map_err(|err| ReleaseError::MigrationFailed(ReleaseError::aws("lambda:Invoke", err).to_string()))?;
-    let body = response.payload().map(|blob| blob.as_ref().to_vec()).unwrap_or_default();
+        .map_err(|err| {
+            ReleaseError::MigrationFailed(ReleaseError::aws("lambda:Invoke", err).to_string())
+        })?;
+    let body = response
+        .payload()
+        .map(|blob| blob.as_ref().to_vec())
+        .unwrap_or_default();
     if let Some(kind) = response.function_error() {
         let text: String = String::from_utf8_lossy(&body).chars().take(500).collect();
-        return Err(ReleaseError::MigrationFailed(format!("the migrate Lambda raised {kind}: {text}")));
+        return Err(ReleaseError::MigrationFailed(format!(
+            "the migrate Lambda raised {kind}: {text}"
+        )));
     }
     let result = MigrateResult::parse(&body)?;
     if result.status == MigrateStatus::Failed {
@@ -120,16 +133,29 @@ mod tests {
 
     #[test]
     fn an_echoed_request_is_not_a_result() {
-        let request = MigrateRequest { command: "upgrade".to_owned(), databases: vec!["postgres".to_owned()], release: "v1".to_owned() };
+        let request = MigrateRequest {
+            command: "upgrade".to_owned(),
+            databases: vec!["postgres".to_owned()],
+            release: "v1".to_owned(),
+        };
         let echo = serde_json::to_vec(&request).unwrap();
-        assert!(matches!(MigrateResult::parse(&echo), Err(ReleaseError::NotAMigrationResult(_))));
-        assert!(matches!(MigrateResult::parse(b"Simple Lambda happy path OK"), Err(ReleaseError::NotAMigrationResult(_))));
+        assert!(matches!(
+            MigrateResult::parse(&echo),
+            Err(ReleaseError::NotAMigrationResult(_))
+        ));
+        assert!(matches!(
+            MigrateResult::parse(b"Simple Lambda happy path OK"),
+            Err(ReleaseError::NotAMigrationResult(_))
+        ));
     }
 
     #[test]
     fn a_result_reads_and_summarises() {
         let text = br#"{"status":"ok","databases":[{"database":"postgres","applied":["0004","0005"],"head":"0005"},{"database":"neo4j","applied":[],"head":"0002"}]}"#;
         let result = MigrateResult::parse(text).unwrap();
-        assert_eq!(result.summary(), "postgres at 0005 (applied 0004, 0005); neo4j at 0002 (nothing to apply)");
+        assert_eq!(
+            result.summary(),
+            "postgres at 0005 (applied 0004, 0005); neo4j at 0002 (nothing to apply)"
+        );
     }
 }

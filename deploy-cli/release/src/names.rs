@@ -18,7 +18,9 @@ impl ReleaseVersion {
         let ok = !text.is_empty()
             && text.len() <= 64
             && text.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if ok {
             Ok(Self(text.to_owned()))
         } else {
@@ -64,7 +66,9 @@ impl StackName {
         let ok = !text.is_empty()
             && text.len() <= 32
             && text.starts_with(|c: char| c.is_ascii_lowercase())
-            && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if ok {
             Ok(Self(text.to_owned()))
         } else {

@@ -31,7 +31,10 @@ pub async fn promote(
     confirm: Confirm<'_>,
     observe: Observer<'_>,
 ) -> Result<PromoteReport, ReleaseError> {
-    let refuse = |reason: String| ReleaseError::PromotionRefused { release: release.to_string(), reason };
+    let refuse = |reason: String| ReleaseError::PromotionRefused {
+        release: release.to_string(),
+        reason,
+    };
     let source_outputs = from.outputs()?;
     let records = from.records(&source_outputs).all().await?;
     let passed = records
@@ -41,15 +44,32 @@ pub async fn promote(
         .ok_or_else(|| refuse(format!("it has no passing release record on stack {}; deploy it there first (deploy up --stack {} --release {release})", from.stack, from.stack)))?;
     let manifest = passed.manifest.clone();
 
-    let dir = workspace.join("target/release-artifacts").join(release.as_str());
-    let local_matches = Manifest::read(&dir).is_ok_and(|local| local.digests() == manifest.digests()) && manifest.verify(&dir).is_ok();
+    let dir = workspace
+        .join("target/release-artifacts")
+        .join(release.as_str());
+    let local_matches = Manifest::read(&dir)
+        .is_ok_and(|local| local.digests() == manifest.digests())
+        && manifest.verify(&dir).is_ok();
     if !local_matches {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(ReleaseError::io(&dir))?;
         }
-        artifacts::download(&from.aws.s3, &source_outputs.artifacts_bucket, &manifest, &dir).await?;
+        artifacts::download(
+            &from.aws.s3,
+            &source_outputs.artifacts_bucket,
+            &manifest,
+            &dir,
+        )
+        .await?;
     }
-    let request = UpRequest { release: release.clone(), dir, promoted_from: Some(from.stack.clone()) };
+    let request = UpRequest {
+        release: release.clone(),
+        dir,
+        promoted_from: Some(from.stack.clone()),
+    };
     let deploy = up::up(to, &request, confirm, observe).await?;
-    Ok(PromoteReport { deploy, digests: manifest })
+    Ok(PromoteReport {
+        deploy,
+        digests: manifest,
+    })
 }

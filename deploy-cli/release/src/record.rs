@@ -126,6 +126,11 @@ impl RecordStore {
 
     /// The record that made the current state live: the newest `Live` one.
     pub async fn live(&self) -> Result<Option<ReleaseRecord>, ReleaseError> {
-        Ok(self.all().await?.into_iter().rev().find(|record| record.outcome == Outcome::Live))
+        Ok(self
+            .all()
+            .await?
+            .into_iter()
+            .rev()
+            .find(|record| record.outcome == Outcome::Live))
     }
 }

@@ -30,23 +30,42 @@ pub struct RollbackReport {
 }
 
 /// Rolls the stack back to `to`, or to the release live before the current one.
-pub async fn rollback(ctx: &StackContext, to: Option<&ReleaseVersion>, observe: Observer<'_>) -> Result<RollbackReport, ReleaseError> {
+pub async fn rollback(
+    ctx: &StackContext,
+    to: Option<&ReleaseVersion>,
+    observe: Observer<'_>,
+) -> Result<RollbackReport, ReleaseError> {
     let outputs = ctx.outputs()?;
     let lock = ctx.lock(&outputs, "rollback").await?;
     let result = async {
         let started_at = Utc::now();
         let store = ctx.records(&outputs);
         let records = store.all().await?;
-        let current = records.iter().rev().find(|r| r.outcome == Outcome::Live).map(|r| r.release.clone());
+        let current = records
+            .iter()
+            .rev()
+            .find(|r| r.outcome == Outcome::Live)
+            .map(|r| r.release.clone());
         let target = match to {
-            Some(release) => records.iter().rev().find(|r| &r.release == release && r.passed()),
+            Some(release) => records
+                .iter()
+                .rev()
+                .find(|r| &r.release == release && r.passed()),
             None => {
-                let live: Vec<&ReleaseRecord> = records.iter().filter(|r| r.outcome == Outcome::Live).collect();
+                let live: Vec<&ReleaseRecord> = records
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Live)
+                    .collect();
                 live.iter()
                     .rev()
                     .map(|r| &r.release)
                     .find(|release| Some(*release) != current.as_ref())
-                    .and_then(|release| records.iter().rev().find(|r| &r.release == release && r.passed()))
+                    .and_then(|release| {
+                        records
+                            .iter()
+                            .rev()
+                            .find(|r| &r.release == release && r.passed())
+                    })
             }
         }
         .ok_or_else(|| ReleaseError::NoPreviousRelease(ctx.stack.to_string()))?
@@ -62,11 +81,19 @@ pub async fn rollback(ctx: &StackContext, to: Option<&ReleaseVersion>, observe: 
             observe(Event::Step("frontend"));
             let files = stored_site(ctx, &outputs, &target.manifest).await?;
             frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
-            let reference = format!("rollback-{}-{}", target.release, Utc::now().timestamp_millis());
+            let reference = format!(
+                "rollback-{}-{}",
+                target.release,
+                Utc::now().timestamp_millis()
+            );
             frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &reference).await?;
         }
         observe(Event::Step("smoke"));
-        let smoke = smoke::run(&smoke::checks(&outputs.api_url, &outputs.frontend_url), ctx.smoke).await;
+        let smoke = smoke::run(
+            &smoke::checks(&outputs.api_url, &outputs.frontend_url),
+            ctx.smoke,
+        )
+        .await;
         let record = ReleaseRecord {
             kind: RecordKind::Rollback,
             stack: ctx.stack.clone(),
@@ -82,7 +109,13 @@ pub async fn rollback(ctx: &StackContext, to: Option<&ReleaseVersion>, observe: 
             finished_at: Utc::now(),
         };
         let key = store.save(&record).await?;
-        Ok(RollbackReport { from: current, to: target.release, aliases, smoke, record: key })
+        Ok(RollbackReport {
+            from: current,
+            to: target.release,
+            aliases,
+            smoke,
+            record: key,
+        })
     }
     .await;
     if let Err(err) = lock.release().await {

@@ -18,7 +18,11 @@ pub struct SmokeSettings {
 
 impl Default for SmokeSettings {
     fn default() -> Self {
-        Self { attempts: 5, delay: Duration::from_secs(3), timeout: Duration::from_secs(10) }
+        Self {
+            attempts: 5,
+            delay: Duration::from_secs(3),
+            timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -65,17 +69,32 @@ impl SmokeReport {
 /// The checks of a stack: `GET {api}/health` and `GET {frontend}/`.
 pub fn checks(api_url: &str, frontend_url: &str) -> Vec<(String, String)> {
     vec![
-        ("api health".to_owned(), format!("{}/health", api_url.trim_end_matches('/'))),
-        ("frontend".to_owned(), format!("{}/", frontend_url.trim_end_matches('/'))),
+        (
+            "api health".to_owned(),
+            format!("{}/health", api_url.trim_end_matches('/')),
+        ),
+        (
+            "frontend".to_owned(),
+            format!("{}/", frontend_url.trim_end_matches('/')),
+        ),
     ]
 }
 
 /// Runs every check; a check passes on any 2xx answer.
 pub async fn run(checks: &[(String, String)], settings: SmokeSettings) -> SmokeReport {
-    let client = reqwest::Client::builder().timeout(settings.timeout).build().unwrap_or_default();
+    let client = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .build()
+        .unwrap_or_default();
     let mut results = Vec::with_capacity(checks.len());
     for (name, url) in checks {
-        let mut check = SmokeCheck { name: name.clone(), url: url.clone(), status: None, ok: false, detail: None };
+        let mut check = SmokeCheck {
+            name: name.clone(),
+            url: url.clone(),
+            status: None,
+            ok: false,
+            detail: None,
+        };
         for attempt in 0..settings.attempts.max(1) {
             if attempt > 0 {
                 tokio::time::sleep(settings.delay).await;
@@ -94,5 +113,8 @@ pub async fn run(checks: &[(String, String)], settings: SmokeSettings) -> SmokeR
         }
         results.push(check);
     }
-    SmokeReport { passed: results.iter().all(|check| check.ok), checks: results }
+    SmokeReport {
+        passed: results.iter().all(|check| check.ok),
+        checks: results,
+    }
 }

@@ -42,17 +42,32 @@ pub struct StatusReport {
 pub async fn status(ctx: &StackContext) -> Result<StatusReport, ReleaseError> {
     let outputs = ctx.outputs()?;
     let records = ctx.records(&outputs).all().await?;
-    let live = records.iter().rev().find(|r| r.outcome == crate::record::Outcome::Live);
+    let live = records
+        .iter()
+        .rev()
+        .find(|r| r.outcome == crate::record::Outcome::Live);
     let mut functions_status = BTreeMap::new();
     for function in code_remote_pulumi::FUNCTIONS {
-        let Some(name) = outputs.function_name(function) else { continue };
+        let Some(name) = outputs.function_name(function) else {
+            continue;
+        };
         let live_version = functions::live_version(&ctx.aws.lambda, name).await?;
         let release = records
             .iter()
             .rev()
-            .find(|r| r.functions.get(function).is_some_and(|v| v.version == live_version))
+            .find(|r| {
+                r.functions
+                    .get(function)
+                    .is_some_and(|v| v.version == live_version)
+            })
             .map(|r| r.release.clone());
-        functions_status.insert(function.to_owned(), FunctionStatus { live_version, release });
+        functions_status.insert(
+            function.to_owned(),
+            FunctionStatus {
+                live_version,
+                release,
+            },
+        );
     }
     let database_heads = match outputs.function_name("migrate") {
         Some(name) => {
@@ -61,15 +76,26 @@ pub async fn status(ctx: &StackContext) -> Result<StatusReport, ReleaseError> {
                 databases: vec!["postgres".to_owned(), "neo4j".to_owned()],
                 release: live.map(|r| r.release.to_string()).unwrap_or_default(),
             };
-            migrate::run(&ctx.aws.lambda, name, functions::LIVE, &request).await.map_err(|err| err.to_string())
+            migrate::run(&ctx.aws.lambda, name, functions::LIVE, &request)
+                .await
+                .map_err(|err| err.to_string())
         }
         None => Err("no migrate function in the stack outputs".to_owned()),
     };
-    let once = SmokeSettings { attempts: 1, ..ctx.smoke };
-    let health = smoke::run(&smoke::checks(&outputs.api_url, &outputs.frontend_url), once).await;
+    let once = SmokeSettings {
+        attempts: 1,
+        ..ctx.smoke
+    };
+    let health = smoke::run(
+        &smoke::checks(&outputs.api_url, &outputs.frontend_url),
+        once,
+    )
+    .await;
     let mut secrets = BTreeMap::new();
     for (name, key) in [("gemini", "geminiSecretArn"), ("neo4j", "neo4jSecretArn")] {
-        let Some(arn) = outputs.get(key) else { continue };
+        let Some(arn) = outputs.get(key) else {
+            continue;
+        };
         let state = ctx
             .aws
             .secrets
@@ -78,9 +104,11 @@ pub async fn status(ctx: &StackContext) -> Result<StatusReport, ReleaseError> {
             .send()
             .await
             .map(|secret| {
-                secret
-                    .version_ids_to_stages()
-                    .is_some_and(|versions| versions.values().any(|stages| stages.iter().any(|s| s == "AWSCURRENT")))
+                secret.version_ids_to_stages().is_some_and(|versions| {
+                    versions
+                        .values()
+                        .any(|stages| stages.iter().any(|s| s == "AWSCURRENT"))
+                })
             })
             .map_err(|err| ReleaseError::aws("secretsmanager:DescribeSecret", err).to_string());
         secrets.insert(name.to_owned(), state);

@@ -24,7 +24,10 @@ pub enum Created {
 impl JsonBucket {
     /// Documents in `bucket`.
     pub fn new(s3: aws_sdk_s3::Client, bucket: &str) -> Self {
-        Self { s3, bucket: bucket.to_owned() }
+        Self {
+            s3,
+            bucket: bucket.to_owned(),
+        }
     }
 
     /// The bucket name.
@@ -33,8 +36,10 @@ impl JsonBucket {
     }
 
     fn body<T: Serialize>(value: &T) -> Result<ByteStream, ReleaseError> {
-        let text = serde_json::to_vec_pretty(value)
-            .map_err(|source| ReleaseError::Unreadable { what: "document".to_owned(), source })?;
+        let text = serde_json::to_vec_pretty(value).map_err(|source| ReleaseError::Unreadable {
+            what: "document".to_owned(),
+            source,
+        })?;
         Ok(ByteStream::from(text))
     }
 
@@ -53,7 +58,11 @@ impl JsonBucket {
     }
 
     /// Writes a document only if none exists under `key` (S3 conditional write, `If-None-Match: *`).
-    pub async fn create<T: Serialize>(&self, key: &str, value: &T) -> Result<Created, ReleaseError> {
+    pub async fn create<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<Created, ReleaseError> {
         let sent = self
             .s3
             .put_object()
@@ -66,17 +75,31 @@ impl JsonBucket {
             .await;
         match sent {
             Ok(_) => Ok(Created::Yes),
-            Err(err) if err.raw_response().is_some_and(|raw| raw.status().as_u16() == 412) => Ok(Created::AlreadyExists),
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|raw| raw.status().as_u16() == 412) =>
+            {
+                Ok(Created::AlreadyExists)
+            }
             Err(err) => Err(ReleaseError::aws("s3:PutObject", err)),
         }
     }
 
     /// Reads a document; `None` when there is none.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ReleaseError> {
-        let got = self.s3.get_object().bucket(&self.bucket).key(key).send().await;
+        let got = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
         let object = match got {
             Ok(object) => object,
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                return Ok(None)
+            }
             Err(err) => return Err(ReleaseError::aws("s3:GetObject", err)),
         };
         let bytes = object
@@ -87,7 +110,10 @@ impl JsonBucket {
             .into_bytes();
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|source| ReleaseError::Unreadable { what: format!("s3://{}/{key}", self.bucket), source })
+            .map_err(|source| ReleaseError::Unreadable {
+                what: format!("s3://{}/{key}", self.bucket),
+                source,
+            })
     }
 
     /// Deletes a document (no error when it is already gone).
@@ -109,12 +135,25 @@ impl JsonBucket {
 }
 
 /// Every key under `prefix` in `bucket`, sorted (pages followed).
-pub async fn list_keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Result<Vec<String>, ReleaseError> {
+pub async fn list_keys(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<String>, ReleaseError> {
     let mut keys = Vec::new();
-    let mut pages = s3.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().send();
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|err| ReleaseError::aws("s3:ListObjectsV2", err))?;
-        keys.extend(page.contents().iter().filter_map(|object| object.key().map(str::to_owned)));
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|object| object.key().map(str::to_owned)),
+        );
     }
     keys.sort();
     Ok(keys)

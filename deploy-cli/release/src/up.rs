@@ -79,7 +79,12 @@ impl Journal<'_> {
 }
 
 /// Deploys `request.release` to the stack; see the module docs for the order of steps.
-pub async fn up(ctx: &StackContext, request: &UpRequest, confirm: Confirm<'_>, observe: Observer<'_>) -> Result<UpReport, ReleaseError> {
+pub async fn up(
+    ctx: &StackContext,
+    request: &UpRequest,
+    confirm: Confirm<'_>,
+    observe: Observer<'_>,
+) -> Result<UpReport, ReleaseError> {
     let manifest = Manifest::read(&request.dir)?;
     if manifest.version != request.release {
         return Err(ReleaseError::Invalid(format!(
@@ -90,13 +95,19 @@ pub async fn up(ctx: &StackContext, request: &UpRequest, confirm: Confirm<'_>, o
         )));
     }
     manifest.verify(&request.dir)?;
-    let mut journal = Journal { steps: Vec::new(), observe };
+    let mut journal = Journal {
+        steps: Vec::new(),
+        observe,
+    };
     journal.step("lock");
     // A stack that was never deployed has no artifacts bucket yet: Pulumi's own stack lock is the
     // only lock of its first update.
     let before = ctx.outputs().ok();
     let lock = match &before {
-        Some(outputs) => Some(ctx.lock(outputs, &format!("up {}", request.release)).await?),
+        Some(outputs) => Some(
+            ctx.lock(outputs, &format!("up {}", request.release))
+                .await?,
+        ),
         None => None,
     };
     let result = deploy(ctx, request, &manifest, confirm, &mut journal).await;
@@ -119,7 +130,10 @@ async fn deploy(
     journal.step("preview");
     let preview = ctx.pulumi.preview()?;
     if let Some(error) = preview.errors().next() {
-        return Err(ReleaseError::Invalid(format!("the preview failed: {}", error.message.trim())));
+        return Err(ReleaseError::Invalid(format!(
+            "the preview failed: {}",
+            error.message.trim()
+        )));
     }
     if !confirm(&preview) {
         return Err(ReleaseError::Cancelled);
@@ -130,11 +144,24 @@ async fn deploy(
     let outputs = ctx.pulumi.outputs()?;
 
     journal.step("artifacts");
-    let uploaded = artifacts::upload(&ctx.aws.s3, &outputs.artifacts_bucket, &request.dir, manifest).await?;
-    journal.done("artifacts", format!("{uploaded} uploaded to s3://{}", outputs.artifacts_bucket));
+    let uploaded = artifacts::upload(
+        &ctx.aws.s3,
+        &outputs.artifacts_bucket,
+        &request.dir,
+        manifest,
+    )
+    .await?;
+    journal.done(
+        "artifacts",
+        format!("{uploaded} uploaded to s3://{}", outputs.artifacts_bucket),
+    );
 
     let mut record = ReleaseRecord {
-        kind: if request.promoted_from.is_some() { RecordKind::Promote } else { RecordKind::Deploy },
+        kind: if request.promoted_from.is_some() {
+            RecordKind::Promote
+        } else {
+            RecordKind::Deploy
+        },
         stack: ctx.stack.clone(),
         release: request.release.clone(),
         manifest: manifest.clone(),
@@ -162,26 +189,49 @@ async fn deploy(
         journal.step("frontend");
         let files = local_site(manifest, &request.dir)?;
         let report = frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
-        journal.done("frontend", format!("{} uploaded, {} stale removed", report.uploaded.len(), report.deleted.len()));
+        journal.done(
+            "frontend",
+            format!(
+                "{} uploaded, {} stale removed",
+                report.uploaded.len(),
+                report.deleted.len()
+            ),
+        );
         Some(report)
     };
     journal.step("invalidate");
     let reference = format!("{}-{}", request.release, Utc::now().timestamp_millis());
-    let invalidation = Some(frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &reference).await?);
+    let invalidation = Some(
+        frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &reference).await?,
+    );
 
     journal.step("smoke");
-    let smoke = smoke::run(&smoke::checks(&outputs.api_url, &outputs.frontend_url), ctx.smoke).await;
+    let smoke = smoke::run(
+        &smoke::checks(&outputs.api_url, &outputs.frontend_url),
+        ctx.smoke,
+    )
+    .await;
     record.smoke = Some(smoke.clone());
     if !smoke.passed {
         journal.step("aliases back");
         for (function, version) in &previous {
-            functions::move_live(&ctx.aws.lambda, ctx.function_name(&outputs, function)?, version).await?;
+            functions::move_live(
+                &ctx.aws.lambda,
+                ctx.function_name(&outputs, function)?,
+                version,
+            )
+            .await?;
         }
         if let Some(live) = ctx.records(&outputs).live().await? {
             journal.step("frontend back");
             let files = stored_site(ctx, &outputs, &live.manifest).await?;
             frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
-            frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &format!("{reference}-back")).await?;
+            frontend::invalidate(
+                &ctx.aws.cloudfront,
+                &outputs.distribution_id,
+                &format!("{reference}-back"),
+            )
+            .await?;
         }
         record.outcome = Outcome::RolledBack;
         save_best_effort(ctx, &outputs, &mut record).await;
@@ -198,7 +248,10 @@ async fn deploy(
         steps: journal.steps.clone(),
         uploaded,
         functions: record.functions.clone(),
-        migrations: record.migrations.clone().unwrap_or_else(|| MigrateResult { status: migrate::MigrateStatus::Ok, databases: Vec::new() }),
+        migrations: record.migrations.clone().unwrap_or_else(|| MigrateResult {
+            status: migrate::MigrateStatus::Ok,
+            databases: Vec::new(),
+        }),
         frontend,
         invalidation,
         smoke,
@@ -218,24 +271,53 @@ async fn shift_traffic(
     let mut previous = BTreeMap::new();
     for (function, artifact) in manifest.lambdas() {
         let name = ctx.function_name(outputs, &function)?;
-        previous.insert(function.clone(), functions::live_version(&ctx.aws.lambda, name).await?);
-        let published = functions::publish(&ctx.aws.lambda, &function, name, manifest.version.as_str(), &artifact.lambda_sha256()?).await?;
+        previous.insert(
+            function.clone(),
+            functions::live_version(&ctx.aws.lambda, name).await?,
+        );
+        let published = functions::publish(
+            &ctx.aws.lambda,
+            &function,
+            name,
+            manifest.version.as_str(),
+            &artifact.lambda_sha256()?,
+        )
+        .await?;
         record.functions.insert(function, published);
     }
-    journal.done("publish", record.functions.iter().map(|(f, v)| format!("{f}:{}", v.version)).collect::<Vec<_>>().join(" "));
+    journal.done(
+        "publish",
+        record
+            .functions
+            .iter()
+            .map(|(f, v)| format!("{f}:{}", v.version))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
 
     journal.step("migrate");
     let migrate_fn = record
         .functions
         .get("migrate")
-        .ok_or_else(|| ReleaseError::MigrationFailed("the release has no migrate function (migrate.zip); build it with `deploy build`".to_owned()))?
+        .ok_or_else(|| {
+            ReleaseError::MigrationFailed(
+                "the release has no migrate function (migrate.zip); build it with `deploy build`"
+                    .to_owned(),
+            )
+        })?
         .clone();
     let request = MigrateRequest {
         command: "upgrade".to_owned(),
         databases: vec!["postgres".to_owned(), "neo4j".to_owned()],
         release: manifest.version.to_string(),
     };
-    let result = migrate::run(&ctx.aws.lambda, &migrate_fn.function_name, &migrate_fn.version, &request).await?;
+    let result = migrate::run(
+        &ctx.aws.lambda,
+        &migrate_fn.function_name,
+        &migrate_fn.version,
+        &request,
+    )
+    .await?;
     journal.done("migrate", result.summary());
     record.migrations = Some(result);
 
@@ -267,10 +349,21 @@ fn local_site(manifest: &Manifest, dir: &std::path::Path) -> Result<Vec<SiteFile
 }
 
 /// A release's frontend, read back from the artifacts bucket (digests checked).
-pub(crate) async fn stored_site(ctx: &StackContext, outputs: &StackOutputs, manifest: &Manifest) -> Result<Vec<SiteFile>, ReleaseError> {
+pub(crate) async fn stored_site(
+    ctx: &StackContext,
+    outputs: &StackOutputs,
+    manifest: &Manifest,
+) -> Result<Vec<SiteFile>, ReleaseError> {
     let mut files = Vec::new();
     for (key, artifact) in manifest.frontend() {
-        let body = artifacts::fetch(&ctx.aws.s3, &outputs.artifacts_bucket, manifest.version.as_str(), &artifact.name, &artifact.sha256).await?;
+        let body = artifacts::fetch(
+            &ctx.aws.s3,
+            &outputs.artifacts_bucket,
+            manifest.version.as_str(),
+            &artifact.name,
+            &artifact.sha256,
+        )
+        .await?;
         files.push(SiteFile { key, body });
     }
     Ok(files)

@@ -1,0 +1,415 @@
+//! `up`, `promote`, `rollback` and the deploy lock against moto (S3, Lambda, CloudFront), with
+//! the Pulumi CLI replaced by recorded output. Each test runs its own moto server.
+
+mod harness;
+
+use std::sync::atomic::Ordering;
+
+use code_remote_release::{
+    promote, rollback, up, DeployLock, Event, JsonBucket, Outcome, RecordKind, RecordStore,
+    ReleaseError, StackName, UpRequest, IMMUTABLE, NO_CACHE,
+};
+use harness::{migrated, World};
+
+fn yes(_: &code_remote_pulumi::PreviewDigest) -> bool {
+    true
+}
+
+fn quiet(_: Event<'_>) {}
+
+fn request(world: &World, release: &code_remote_release::ReleaseVersion) -> UpRequest {
+    UpRequest {
+        release: release.clone(),
+        dir: world.release_dir(release),
+        promoted_from: None,
+    }
+}
+
+async fn records(world: &World, stack: &str) -> Vec<code_remote_release::ReleaseRecord> {
+    let store = RecordStore::new(
+        JsonBucket::new(world.aws.s3.clone(), &format!("t-{stack}-artifacts")),
+        StackName::parse(stack).unwrap(),
+    );
+    store.all().await.unwrap()
+}
+
+#[tokio::test]
+async fn up_publishes_migrates_then_moves_aliases_and_ships_the_frontend() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let v2 = world.build_release("v2.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-events.jsonl");
+
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&ctx, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    world.pulumi_deploys_code("dev", &v2).await;
+    world.queue_lambda_results(&[migrated()]).await;
+    let report = up(&ctx, &request(&world, &v2), &yes, &quiet).await.unwrap();
+
+    // Order: versions published, then migrations on the new migrate version, then aliases.
+    let position = |step: &str| {
+        report
+            .steps
+            .iter()
+            .position(|s| s == step)
+            .unwrap_or_else(|| panic!("no step {step}: {:?}", report.steps))
+    };
+    assert!(position("lock") < position("pulumi up"));
+    assert!(position("pulumi up") < position("artifacts"));
+    assert!(position("publish") < position("migrate"));
+    assert!(position("migrate") < position("aliases"));
+    assert!(position("aliases") < position("frontend"));
+    assert!(position("frontend") < position("invalidate"));
+    assert!(position("invalidate") < position("smoke"));
+    assert_eq!(
+        report.migrations,
+        serde_json::from_value(migrated()).unwrap()
+    );
+
+    // Artifacts uploaded with their digests; the manifest beside them.
+    let manifest = code_remote_release::Manifest::read(&world.release_dir(&v2)).unwrap();
+    let keys = world.keys("t-dev-artifacts", "artifacts/v2.0.0/").await;
+    for artifact in &manifest.artifacts {
+        assert!(
+            keys.contains(&format!("artifacts/v2.0.0/{}", artifact.name)),
+            "{keys:?}"
+        );
+    }
+    assert!(keys.contains(&"artifacts/v2.0.0/manifest.json".to_owned()));
+
+    // A new version per function, carrying exactly the release's zip, is live.
+    for (function, artifact) in manifest.lambdas() {
+        let live = world.live_version("dev", &function).await;
+        assert_eq!(live, report.functions[&function].version);
+        assert_ne!(
+            live, "1",
+            "{function} should have a newly published version"
+        );
+        assert_eq!(
+            world.code_sha("dev", &function, &live).await,
+            artifact.lambda_sha256().unwrap()
+        );
+    }
+
+    // Frontend: cache rules, v1's hashed asset removed, index.html is v2's.
+    let site = world.keys("t-dev-frontend", "").await;
+    assert_eq!(site.len(), 2, "{site:?}");
+    let (index, index_cache) = world.object("t-dev-frontend", "index.html").await;
+    assert_eq!(index, "<html>v2.0.0</html>");
+    assert_eq!(index_cache.as_deref(), Some(NO_CACHE));
+    let asset = site.iter().find(|key| key.starts_with("assets/")).unwrap();
+    assert_eq!(
+        world.object("t-dev-frontend", asset).await.1.as_deref(),
+        Some(IMMUTABLE)
+    );
+    assert_eq!(
+        report.frontend.as_ref().unwrap().deleted.len(),
+        1,
+        "v1's asset is stale"
+    );
+
+    // Invalidations: one per deploy.
+    let invalidations = world
+        .aws
+        .cloudfront
+        .list_invalidations()
+        .distribution_id(&distribution)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalidations.invalidation_list().unwrap().quantity(), 2);
+
+    // Release record.
+    let all = records(&world, "dev").await;
+    let last = all.last().unwrap();
+    assert_eq!(
+        (last.kind, last.outcome, last.release.as_str()),
+        (RecordKind::Deploy, Outcome::Live, "v2.0.0")
+    );
+    assert_eq!(last.manifest, manifest);
+    assert!(last.smoke.as_ref().unwrap().passed);
+    assert_eq!(
+        last.migrations.as_ref().unwrap().databases[0]
+            .head
+            .as_deref(),
+        Some("0005_connections")
+    );
+
+    // Pulumi was driven with the documented commands.
+    let log = std::fs::read_to_string(&world.pulumi_log).unwrap();
+    assert!(
+        log.contains("preview --json --stack dev --non-interactive --config-file"),
+        "{log}"
+    );
+    assert!(
+        log.contains("up --yes --skip-preview --json --stack dev"),
+        "{log}"
+    );
+    assert!(log.contains("stack select --create dev"), "{log}");
+    assert!(
+        world.keys("t-dev-artifacts", "locks/").await.is_empty(),
+        "the lock is released"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_or_unreadable_migration_leaves_traffic_where_it_was() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let v2 = world.build_release("v2.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-events.jsonl");
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&ctx, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    let live_before = world.live_version("dev", "api").await;
+    world.pulumi_deploys_code("dev", &v2).await;
+
+    let failed = serde_json::json!({"status": "failed", "databases": [
+        {"database": "postgres", "applied": [], "head": "0004_stars", "error": "0005_connections: relation \"connections\" already exists"}
+    ]});
+    world.queue_lambda_results(&[failed]).await;
+    let error = up(&ctx, &request(&world, &v2), &yes, &quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ReleaseError::MigrationFailed(text) if text.contains("already exists")),
+        "{error}"
+    );
+    assert_eq!(world.live_version("dev", "api").await, live_before);
+
+    // Nothing queued: moto echoes the request, which must not pass for a result.
+    let error = up(&ctx, &request(&world, &v2), &yes, &quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ReleaseError::NotAMigrationResult(_)),
+        "{error}"
+    );
+    assert_eq!(world.live_version("dev", "api").await, live_before);
+    let all = records(&world, "dev").await;
+    assert_eq!(
+        all.iter().filter(|r| r.outcome == Outcome::Failed).count(),
+        2
+    );
+    assert_eq!(
+        world.object("t-dev-frontend", "index.html").await.0,
+        "<html>v1.0.0</html>"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_smoke_test_moves_aliases_back_and_rollback_restores_the_previous_release() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let v2 = world.build_release("v2.0.0");
+    let v3 = world.build_release("v3.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-events.jsonl");
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&ctx, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    let v1_api = world.live_version("dev", "api").await;
+
+    // v2 breaks health: aliases and frontend go back to v1, the deploy fails.
+    world.pulumi_deploys_code("dev", &v2).await;
+    world.queue_lambda_results(&[migrated()]).await;
+    world.healthy.store(false, Ordering::SeqCst);
+    let error = up(&ctx, &request(&world, &v2), &yes, &quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ReleaseError::SmokeFailed(text) if text.contains("answered 500")),
+        "{error}"
+    );
+    assert_eq!(world.live_version("dev", "api").await, v1_api);
+    assert_eq!(
+        world.object("t-dev-frontend", "index.html").await.0,
+        "<html>v1.0.0</html>"
+    );
+    assert_eq!(
+        records(&world, "dev").await.last().unwrap().outcome,
+        Outcome::RolledBack
+    );
+
+    // v3 is healthy; rollback brings v1 back (v2 never passed).
+    world.healthy.store(true, Ordering::SeqCst);
+    world.pulumi_deploys_code("dev", &v3).await;
+    world.queue_lambda_results(&[migrated()]).await;
+    let v3_report = up(&ctx, &request(&world, &v3), &yes, &quiet).await.unwrap();
+    assert_eq!(
+        world.live_version("dev", "api").await,
+        v3_report.functions["api"].version
+    );
+    let rolled = rollback(&ctx, None, &quiet).await.unwrap();
+    assert_eq!(rolled.to.as_str(), "v1.0.0");
+    assert_eq!(rolled.from.as_ref().map(|r| r.as_str()), Some("v3.0.0"));
+    assert_eq!(world.live_version("dev", "api").await, v1_api);
+    assert_eq!(
+        world.object("t-dev-frontend", "index.html").await.0,
+        "<html>v1.0.0</html>"
+    );
+    let last = records(&world, "dev").await.last().unwrap().clone();
+    assert_eq!(
+        (last.kind, last.release.as_str()),
+        (RecordKind::Rollback, "v1.0.0")
+    );
+    assert!(
+        last.migrations.is_none(),
+        "rollback never touches the database"
+    );
+
+    // An explicit target works too.
+    let forward = rollback(&ctx, Some(&v3), &quiet).await.unwrap();
+    assert_eq!(forward.to.as_str(), "v3.0.0");
+    assert_eq!(
+        world.live_version("dev", "api").await,
+        v3_report.functions["api"].version
+    );
+}
+
+#[tokio::test]
+async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let dev_distribution = world.provision("dev", &v1).await;
+    let prod_distribution = world.provision("prod", &v1).await;
+    let dev = world.context("dev", &dev_distribution, "up-events.jsonl");
+    let prod = world.context("prod", &prod_distribution, "up-events.jsonl");
+
+    // Never deployed to dev: refused.
+    let error = promote(&dev, &prod, &v1, world.root(), &yes, &quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ReleaseError::PromotionRefused { reason, .. } if reason.contains("no passing release record on stack dev")),
+        "{error}"
+    );
+
+    // Deployed to dev but failed its smoke test: still refused.
+    world.queue_lambda_results(&[migrated()]).await;
+    world.healthy.store(false, Ordering::SeqCst);
+    up(&dev, &request(&world, &v1), &yes, &quiet)
+        .await
+        .unwrap_err();
+    let error = promote(&dev, &prod, &v1, world.root(), &yes, &quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ReleaseError::PromotionRefused { .. }),
+        "{error}"
+    );
+
+    // Passed on dev: prod gets the same bytes, downloaded from dev's bucket and verified.
+    world.healthy.store(true, Ordering::SeqCst);
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&dev, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    std::fs::remove_dir_all(world.release_dir(&v1)).unwrap();
+    world.queue_lambda_results(&[migrated()]).await;
+    let report = promote(&dev, &prod, &v1, world.root(), &yes, &quiet)
+        .await
+        .unwrap();
+
+    let dev_record = records(&world, "dev")
+        .await
+        .into_iter()
+        .rev()
+        .find(|r| r.passed())
+        .unwrap();
+    let prod_record = records(&world, "prod").await.last().unwrap().clone();
+    assert_eq!(prod_record.kind, RecordKind::Promote);
+    assert_eq!(
+        prod_record.promoted_from.as_ref().map(StackName::as_str),
+        Some("dev")
+    );
+    assert_eq!(
+        prod_record.manifest.digests(),
+        dev_record.manifest.digests()
+    );
+    assert_eq!(report.digests.digests(), dev_record.manifest.digests());
+    for function in code_remote_pulumi::FUNCTIONS {
+        let prod_live = world.live_version("prod", function).await;
+        let dev_live = world.live_version("dev", function).await;
+        assert_eq!(
+            world.code_sha("prod", function, &prod_live).await,
+            world.code_sha("dev", function, &dev_live).await
+        );
+    }
+    assert_eq!(
+        world.keys("t-prod-artifacts", "artifacts/v1.0.0/").await,
+        world.keys("t-dev-artifacts", "artifacts/v1.0.0/").await
+    );
+}
+
+#[tokio::test]
+async fn a_second_deploy_fails_fast_naming_the_lock_owner_and_age() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-events.jsonl");
+    let bucket = JsonBucket::new(world.aws.s3.clone(), "t-dev-artifacts");
+    let stack = StackName::parse("dev").unwrap();
+
+    // Two deploys race for the lock: exactly one gets it.
+    let ttl = chrono::Duration::minutes(30);
+    let (a, b) = tokio::join!(
+        DeployLock::acquire(&bucket, &stack, "alice@laptop", "up v1.0.0", ttl),
+        DeployLock::acquire(&bucket, &stack, "bob@desk", "up v1.0.0", ttl)
+    );
+    assert_eq!(
+        a.is_ok() as u8 + b.is_ok() as u8,
+        1,
+        "exactly one deploy holds the lock"
+    );
+    let held = a.or(b).unwrap();
+    let holder = held.info().owner.clone();
+
+    let error = up(&ctx, &request(&world, &v1), &yes, &quiet)
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, ReleaseError::Locked { .. }), "{message}");
+    assert!(
+        message.contains(&holder) && message.contains(" ago (expires in "),
+        "{message}"
+    );
+    assert!(message.starts_with("stack dev is locked by"), "{message}");
+    let log = std::fs::read_to_string(&world.pulumi_log).unwrap();
+    assert!(!log.contains("up --yes"), "pulumi up must not run: {log}");
+
+    // Released, the next deploy goes through; an expired lock is taken over.
+    held.release().await.unwrap();
+    let stale = DeployLock::acquire(
+        &bucket,
+        &stack,
+        "crashed@ci",
+        "up v0.9.0",
+        chrono::Duration::seconds(-1),
+    )
+    .await
+    .unwrap();
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&ctx, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    drop(stale);
+}
+
+#[tokio::test]
+async fn a_failed_pulumi_update_reports_the_resource_and_releases_the_lock() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-failed-events.jsonl");
+    let error = up(&ctx, &request(&world, &v1), &yes, &quiet)
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("create aws:cloudwatch/metricAlarm:MetricAlarm migrateErrors failed"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Period must be 10, 30 or a multiple of 60"),
+        "{message}"
+    );
+    assert!(world.keys("t-dev-artifacts", "locks/").await.is_empty());
+    assert_eq!(world.live_version("dev", "api").await, "1");
+}

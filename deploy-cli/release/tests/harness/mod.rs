@@ -1,0 +1,378 @@
+//! A stack in moto: the buckets, functions with `live` aliases and the distribution Pulumi would
+//! have created, a local HTTP server standing in for API Gateway and CloudFront in smoke tests,
+//! and the recorded Pulumi CLI (`deploy-cli/tests/data/fake-pulumi`) bound to them.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use aws_sdk_lambda::primitives::Blob;
+use code_remote_moto::MotoServer;
+use code_remote_pulumi::{Pulumi, PulumiSettings, FUNCTIONS};
+use code_remote_release::{
+    AwsClients, Manifest, ReleaseVersion, SmokeSettings, StackContext, StackName,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/code-remote-lambda";
+
+/// One test's world: its own moto server and workspace.
+pub struct World {
+    pub moto: MotoServer,
+    pub aws: AwsClients,
+    pub workspace: tempfile::TempDir,
+    pub healthy: Arc<AtomicBool>,
+    pub smoke_url: String,
+    pub pulumi_log: PathBuf,
+}
+
+pub fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data")
+}
+
+impl World {
+    pub async fn new() -> World {
+        std::env::set_var("PULUMI", data_dir().join("fake-pulumi"));
+        let moto = MotoServer::start()
+            .await
+            .expect("moto_server (run scripts/setup-venv)");
+        reqwest::Client::new()
+            .post(format!("{}/moto-api/config", moto.url()))
+            .json(&serde_json::json!({"lambda": {"use_docker": false}}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        create_role(&moto).await;
+        let aws = AwsClients::from_config(&moto.sdk_config().await);
+        let healthy = Arc::new(AtomicBool::new(true));
+        let smoke_url = serve_health(healthy.clone()).await;
+        let workspace = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(workspace.path().join("stacks")).unwrap();
+        let pulumi_log = workspace.path().join("pulumi.log");
+        World {
+            moto,
+            aws,
+            workspace,
+            healthy,
+            smoke_url,
+            pulumi_log,
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.workspace.path()
+    }
+
+    /// Creates what `pulumi up` would have created for `stack`, with the functions running `release`.
+    pub async fn provision(&self, stack: &str, release: &ReleaseVersion) -> String {
+        for suffix in ["artifacts", "frontend"] {
+            self.aws
+                .s3
+                .create_bucket()
+                .bucket(format!("t-{stack}-{suffix}"))
+                .send()
+                .await
+                .unwrap();
+        }
+        let manifest = Manifest::read(&self.release_dir(release)).unwrap();
+        for function in FUNCTIONS {
+            let zip =
+                std::fs::read(self.release_dir(release).join(format!("{function}.zip"))).unwrap();
+            self.aws
+                .lambda
+                .create_function()
+                .function_name(format!("t-{stack}-{function}"))
+                .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+                .architectures(aws_sdk_lambda::types::Architecture::Arm64)
+                .role(ROLE)
+                .handler("bootstrap")
+                .code(
+                    aws_sdk_lambda::types::FunctionCode::builder()
+                        .zip_file(Blob::new(zip))
+                        .build(),
+                )
+                .publish(true)
+                .send()
+                .await
+                .unwrap();
+            self.aws
+                .lambda
+                .create_alias()
+                .function_name(format!("t-{stack}-{function}"))
+                .name("live")
+                .function_version("1")
+                .send()
+                .await
+                .unwrap();
+        }
+        assert_eq!(manifest.lambdas().len(), FUNCTIONS.len());
+        std::fs::write(
+            self.root().join(format!("stacks/{stack}.yaml")),
+            "config:\n  aws:region: us-east-1\n",
+        )
+        .unwrap();
+        self.create_distribution(stack).await
+    }
+
+    async fn create_distribution(&self, stack: &str) -> String {
+        use aws_sdk_cloudfront::types::*;
+        let origin = Origin::builder()
+            .id("frontend")
+            .domain_name(format!("t-{stack}-frontend.s3.us-east-1.amazonaws.com"))
+            .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+            .build()
+            .unwrap();
+        let config = DistributionConfig::builder()
+            .caller_reference(format!("t-{stack}"))
+            .comment("test")
+            .enabled(true)
+            .origins(
+                Origins::builder()
+                    .quantity(1)
+                    .items(origin)
+                    .build()
+                    .unwrap(),
+            )
+            .default_cache_behavior(
+                DefaultCacheBehavior::builder()
+                    .target_origin_id("frontend")
+                    .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                    .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let created = self
+            .aws
+            .cloudfront
+            .create_distribution()
+            .distribution_config(config)
+            .send()
+            .await
+            .unwrap();
+        created.distribution().unwrap().id().to_owned()
+    }
+
+    /// Simulates Pulumi's part of a deploy of `release`: the functions' code becomes its zips.
+    pub async fn pulumi_deploys_code(&self, stack: &str, release: &ReleaseVersion) {
+        for function in FUNCTIONS {
+            let zip =
+                std::fs::read(self.release_dir(release).join(format!("{function}.zip"))).unwrap();
+            self.aws
+                .lambda
+                .update_function_code()
+                .function_name(format!("t-{stack}-{function}"))
+                .zip_file(Blob::new(zip))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    pub fn release_dir(&self, release: &ReleaseVersion) -> PathBuf {
+        self.root()
+            .join("target/release-artifacts")
+            .join(release.as_str())
+    }
+
+    /// Writes a release: five distinct zips, an index.html and one hashed asset per release.
+    pub fn build_release(&self, version: &str) -> ReleaseVersion {
+        let release = ReleaseVersion::parse(version).unwrap();
+        let dir = self.release_dir(&release);
+        std::fs::create_dir_all(dir.join("frontend/assets")).unwrap();
+        for function in FUNCTIONS {
+            std::fs::write(
+                dir.join(format!("{function}.zip")),
+                format!("{function} {version} zip"),
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            dir.join("frontend/index.html"),
+            format!("<html>{version}</html>"),
+        )
+        .unwrap();
+        let hash: String =
+            code_remote_release::digest_bytes(version.as_bytes())[..8].to_uppercase();
+        std::fs::write(
+            dir.join(format!("frontend/assets/index-{hash}.js")),
+            format!("console.log('{version}')"),
+        )
+        .unwrap();
+        let manifest =
+            Manifest::scan(&dir, release.clone(), "0123456789abcdef".to_owned()).unwrap();
+        manifest.write(&dir).unwrap();
+        release
+    }
+
+    /// The context of `stack`, Pulumi replaying the recording named by `up_file`.
+    pub fn context(&self, stack: &str, distribution: &str, up_file: &str) -> StackContext {
+        let settings = PulumiSettings {
+            program_dir: self.root().to_owned(),
+            config_file: self.root().join(format!("stacks/{stack}.yaml")),
+            stack: stack.to_owned(),
+            release: "current".to_owned(),
+            backend: Some("file://~".to_owned()),
+            env: vec![
+                ("FAKE_PULUMI_PREFIX".to_owned(), "t".to_owned()),
+                ("FAKE_PULUMI_SMOKE_URL".to_owned(), self.smoke_url.clone()),
+                (
+                    "FAKE_PULUMI_DISTRIBUTION_ID".to_owned(),
+                    distribution.to_owned(),
+                ),
+                ("FAKE_PULUMI_UP".to_owned(), up_file.to_owned()),
+                (
+                    "FAKE_PULUMI_LOG".to_owned(),
+                    self.pulumi_log.display().to_string(),
+                ),
+            ],
+        };
+        StackContext {
+            stack: StackName::parse(stack).unwrap(),
+            aws: self.aws.clone(),
+            pulumi: Pulumi::new(settings),
+            actor: format!("tester@{stack}"),
+            smoke: SmokeSettings {
+                attempts: 1,
+                delay: std::time::Duration::ZERO,
+                timeout: std::time::Duration::from_secs(5),
+            },
+            lock_ttl: chrono::Duration::minutes(30),
+        }
+    }
+
+    /// Queues the answers moto's Lambda gives to the next invocations (it has no handler to run).
+    pub async fn queue_lambda_results(&self, results: &[serde_json::Value]) {
+        let results: Vec<String> = results.iter().map(|r| r.to_string()).collect();
+        reqwest::Client::new()
+            .post(format!(
+                "{}/moto-api/static/lambda-simple/response",
+                self.moto.url()
+            ))
+            .json(&serde_json::json!({"results": results, "region": "us-east-1"}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+
+    pub async fn live_version(&self, stack: &str, function: &str) -> String {
+        let alias = self
+            .aws
+            .lambda
+            .get_alias()
+            .function_name(format!("t-{stack}-{function}"))
+            .name("live")
+            .send()
+            .await
+            .unwrap();
+        alias.function_version().unwrap().to_owned()
+    }
+
+    pub async fn code_sha(&self, stack: &str, function: &str, version: &str) -> String {
+        let got = self
+            .aws
+            .lambda
+            .get_function()
+            .function_name(format!("t-{stack}-{function}"))
+            .qualifier(version)
+            .send()
+            .await
+            .unwrap();
+        got.configuration()
+            .unwrap()
+            .code_sha256()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn object(&self, bucket: &str, key: &str) -> (String, Option<String>) {
+        let got = self
+            .aws
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let cache = got.cache_control().map(str::to_owned);
+        let body = got.body.collect().await.unwrap().into_bytes();
+        (String::from_utf8_lossy(&body).into_owned(), cache)
+    }
+
+    pub async fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let listed = self
+            .aws
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .unwrap();
+        let mut keys: Vec<String> = listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        keys.sort();
+        keys
+    }
+}
+
+/// moto's Lambda refuses a role IAM does not know; the IAM query API, spoken directly, creates it.
+async fn create_role(moto: &MotoServer) {
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    reqwest::Client::new()
+        .post(format!("{}/", moto.url()))
+        .header("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0")
+        .form(&[
+            ("Action", "CreateRole"),
+            ("Version", "2010-05-08"),
+            ("RoleName", "code-remote-lambda"),
+            ("AssumeRolePolicyDocument", policy),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+}
+
+/// A successful migration result, as the migrate Lambda's handler returns it.
+pub fn migrated() -> serde_json::Value {
+    serde_json::json!({"status": "ok", "databases": [
+        {"database": "postgres", "applied": ["0005_connections"], "head": "0005_connections"},
+        {"database": "neo4j", "applied": [], "head": "0002_vector_index"}
+    ]})
+}
+
+/// A tiny HTTP server answering every request 200 (or 500 once `healthy` is false).
+async fn serve_health(healthy: Arc<AtomicBool>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let healthy = healthy.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0_u8; 2048];
+                let _ = socket.read(&mut buffer).await;
+                let status = if healthy.load(Ordering::SeqCst) {
+                    "200 OK"
+                } else {
+                    "500 Internal Server Error"
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
