@@ -17,9 +17,9 @@ pub struct BatchMessage {
 /// Runs `handler` on every message concurrently, each in its own span, and returns the ids of the
 /// messages whose handler failed, so only those are retried (and, past `maxReceiveCount`, sent to
 /// the dead-letter queue) while the others are deleted.
-pub async fn process_batch<H, F, E>(messages: &[BatchMessage], handler: H) -> Vec<String>
+pub async fn process_batch<'a, H, F, E>(messages: &'a [BatchMessage], handler: H) -> Vec<String>
 where
-    H: Fn(&BatchMessage) -> F,
+    H: Fn(&'a BatchMessage) -> F,
     F: Future<Output = Result<(), E>>,
     E: Display,
 {

@@ -1,0 +1,309 @@
+//! A whole local stack inside the test process, for end-to-end tests over real sockets.
+//!
+//! [`Stack::start`] brings up what a deployment has, with real components only: a fresh
+//! PostgreSQL database migrated by the engine, moto's Cognito (user pool and client) and SQS (a
+//! FIFO execution queue with a dead-letter queue), the API on a loopback port serving HTTP, the
+//! WebSocket and the Management API, and a sandbox. Workers are started with
+//! [`Stack::spawn_worker`] and can be killed mid-job by aborting their task.
+#![deny(missing_docs)]
+
+use code_remote_api::{router, AppState, LazySandbox};
+use code_remote_auth::Verifier;
+use code_remote_config::{CognitoConfig, CorsOrigins};
+use code_remote_domain::{ExecutionStatus, JobId};
+use code_remote_ephemeral_postgres::TestDatabase;
+use code_remote_moto::{Cognito, MotoServer, UserPool};
+use code_remote_queue::ExecutionQueue;
+use code_remote_sandbox::{Sandbox, SandboxConfig};
+use code_remote_store::{Store, StoredExecution};
+use code_remote_worker::{local, Worker};
+use code_remote_ws::Pusher;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a received message stays invisible; a killed worker's job reappears after it.
+pub const VISIBILITY_TIMEOUT_SECONDS: u32 = 3;
+
+/// Receives before a message is moved to the dead-letter queue.
+pub const MAX_RECEIVE_COUNT: u32 = 2;
+
+/// Bound on every wait of these tests, so a broken stack fails instead of hanging.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+/// A running local stack.
+pub struct Stack {
+    /// Base URL of the API, e.g. `http://127.0.0.1:4312`.
+    pub api_url: String,
+    /// The store, to check what was persisted.
+    pub store: Store,
+    /// SQS client on moto.
+    pub sqs: aws_sdk_sqs::Client,
+    /// The execution queue's URL.
+    pub queue_url: String,
+    /// The dead-letter queue's URL.
+    pub dlq_url: String,
+    http: reqwest::Client,
+    cognito: Cognito,
+    pool: UserPool,
+    worker: Worker,
+    queue: ExecutionQueue,
+    server: JoinHandle<()>,
+    _database: TestDatabase,
+}
+
+/// A WebSocket client connected to the stack as one user.
+pub struct Client {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The connection id the gateway gave this client (learnt from a `pong`).
+    pub connection_id: String,
+}
+
+impl Stack {
+    /// Starts everything but the workers.
+    pub async fn start() -> Stack {
+        let (database, pg) = code_remote_testkit::migrated_database().await;
+        let store = Store::from_pool(pg);
+        let moto = MotoServer::shared().await.expect("moto");
+        let cognito = Cognito::new(moto);
+        let pool = cognito.create_pool().await.expect("user pool");
+        let aws = moto.sdk_config().await;
+        let sqs = aws_sdk_sqs::Client::new(&aws);
+        let (queue_url, dlq_url) = create_queues(&sqs).await;
+        let verifier = Arc::new(Verifier::new(
+            &CognitoConfig {
+                issuer: pool.issuer.clone(),
+                jwks_url: pool.jwks_url.clone(),
+                client_id: pool.client_id.clone(),
+            },
+            reqwest::Client::new(),
+        ));
+        let queue = ExecutionQueue::new(sqs.clone(), queue_url.clone());
+        let state = AppState::new(
+            store.clone(),
+            verifier,
+            queue.clone(),
+            LazySandbox::new(SandboxConfig::default()),
+            CorsOrigins::List(Vec::new()),
+            true,
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let api_url = format!("http://{}", listener.local_addr().expect("address"));
+        let app = router(state);
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let sandbox = Sandbox::start(SandboxConfig::default())
+            .await
+            .expect("sandbox");
+        let worker = Worker::new(
+            store.clone(),
+            Arc::new(sandbox),
+            Pusher::new(&aws, &api_url),
+        );
+        Stack {
+            api_url,
+            store,
+            sqs,
+            queue_url,
+            dlq_url,
+            http: reqwest::Client::new(),
+            cognito,
+            pool,
+            worker,
+            queue,
+            server,
+            _database: database,
+        }
+    }
+
+    /// A fresh user's ID token, issued by moto's Cognito.
+    pub async fn token(&self) -> String {
+        self.cognito
+            .new_user_token(&self.pool)
+            .await
+            .expect("token")
+    }
+
+    /// Starts a worker polling the queue; abort the handle to kill it mid-job.
+    pub fn spawn_worker(&self) -> JoinHandle<()> {
+        let worker = self.worker.clone();
+        let queue = self.queue.clone();
+        tokio::spawn(async move { local::run(&queue, &worker, std::future::pending()).await })
+    }
+
+    /// Opens a WebSocket as the token's user.
+    pub async fn connect(&self, token: &str) -> Client {
+        let url = format!(
+            "{}/ws?token={token}",
+            self.api_url.replacen("http://", "ws://", 1)
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket");
+        let mut client = Client {
+            socket,
+            connection_id: String::new(),
+        };
+        let pong = client.ping().await;
+        client.connection_id = pong["connection_id"].as_str().expect("id").to_owned();
+        client
+    }
+
+    /// Tries to open a WebSocket; the handshake's HTTP status when it is refused.
+    pub async fn connect_status(&self, token: &str) -> Option<u16> {
+        let url = format!(
+            "{}/ws?token={token}",
+            self.api_url.replacen("http://", "ws://", 1)
+        );
+        match tokio_tungstenite::connect_async(url).await {
+            Ok(_) => None,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Some(response.status().as_u16())
+            }
+            Err(other) => panic!("unexpected websocket error: {other}"),
+        }
+    }
+
+    /// `POST /execute/async`; returns the job id.
+    pub async fn execute_async(&self, token: &str, connection_id: &str, code: &str) -> JobId {
+        let answer: Value = self
+            .http
+            .post(format!("{}/execute/async", self.api_url))
+            .bearer_auth(token)
+            .json(&json!({"code": code, "connection_id": connection_id, "timeout_seconds": 20}))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(answer["status"], "queued", "{answer}");
+        let id = answer["job_id"].as_str().expect("job id");
+        JobId::from_uuid(id.parse().expect("uuid"))
+    }
+
+    /// Waits until the job's stored status satisfies `done`.
+    pub async fn wait_for_status(
+        &self,
+        job: JobId,
+        done: impl Fn(ExecutionStatus) -> bool,
+    ) -> StoredExecution {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(stored) = self.store.execution(job).await.expect("store") {
+                if done(stored.status) {
+                    return stored;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {job} never reached the expected state"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the dead-letter queue holds a message, and returns its body.
+    pub async fn wait_for_dead_letter(&self) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.dlq_url)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("receive");
+            if let Some(message) = received.messages.unwrap_or_default().into_iter().next() {
+                return message.body.unwrap_or_default();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "nothing reached the dead-letter queue"
+            );
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Client {
+    /// Sends `ping` and returns the `pong`, skipping nothing: any other frame before it is a failure.
+    pub async fn ping(&mut self) -> Value {
+        self.socket
+            .send(Message::Text(r#"{"action":"ping"}"#.into()))
+            .await
+            .expect("send");
+        let frame = self.next().await;
+        assert_eq!(frame["type"], "pong", "expected only a pong, got {frame}");
+        frame
+    }
+
+    /// The next JSON frame.
+    pub async fn next(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("a frame in time")
+                .expect("socket open")
+                .expect("frame");
+            if let Message::Text(text) = message {
+                return serde_json::from_str(text.as_str()).expect("json frame");
+            }
+        }
+    }
+}
+
+async fn create_queues(sqs: &aws_sdk_sqs::Client) -> (String, String) {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let suffix = uuid::Uuid::new_v4().simple();
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(format!("exec-dlq-{suffix}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("dlq")
+        .queue_url
+        .expect("dlq url");
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("dlq attributes")
+        .attributes
+        .and_then(|attributes| attributes.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("dlq arn");
+    let redrive =
+        json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT.to_string()});
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("exec-{suffix}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            VISIBILITY_TIMEOUT_SECONDS.to_string(),
+        )
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("queue url");
+    (queue_url, dlq_url)
+}

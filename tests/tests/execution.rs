@@ -1,0 +1,130 @@
+//! End to end over real sockets: a moto-issued token, `POST /execute/async`, SQS FIFO, the worker,
+//! the sandbox, the store, and the `execution_result` frame on the owner's WebSocket.
+
+use code_remote_domain::ExecutionStatus;
+use code_remote_e2e::Stack;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn result_reaches_only_the_owner_and_is_stored() {
+    let stack = Stack::start().await;
+    let alice = stack.token().await;
+    let bob = stack.token().await;
+    let mut alice_ws = stack.connect(&alice).await;
+    let mut bob_ws = stack.connect(&bob).await;
+    let _worker = stack.spawn_worker();
+
+    let job = stack
+        .execute_async(&alice, &alice_ws.connection_id, "print(6 * 7)")
+        .await;
+    let frame = alice_ws.next().await;
+    assert_eq!(frame["type"], "execution_result");
+    assert_eq!(frame["job_id"], job.to_string());
+    assert_eq!(frame["success"], true);
+    assert_eq!(frame["stdout"], "42\n");
+    assert_eq!(frame["truncated"], false);
+    let stored = stack.wait_for_status(job, |s| s.is_finished()).await;
+    assert_eq!(stored.status, ExecutionStatus::Succeeded);
+    assert_eq!(stored.result.as_ref().unwrap()["stdout"], "42\n");
+
+    // Alice names Bob's connection: the job runs and is stored, but Bob never receives it.
+    let hijack = stack
+        .execute_async(&alice, &bob_ws.connection_id, "print('secret')")
+        .await;
+    let stored = stack.wait_for_status(hijack, |s| s.is_finished()).await;
+    assert_eq!(stored.result.as_ref().unwrap()["stdout"], "secret\n");
+    bob_ws.ping().await;
+    alice_ws.ping().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_connection_without_a_valid_token_is_refused() {
+    let stack = Stack::start().await;
+    assert_eq!(stack.connect_status("not-a-token").await, Some(401));
+    assert_eq!(stack.connect_status("").await, Some(401));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_killed_mid_job_is_replaced_and_the_job_completes_once() {
+    let stack = Stack::start().await;
+    let token = stack.token().await;
+    let mut ws = stack.connect(&token).await;
+    let first = stack.spawn_worker();
+    let job = stack
+        .execute_async(
+            &token,
+            &ws.connection_id,
+            "import time\ntime.sleep(2)\nprint('done')",
+        )
+        .await;
+    stack
+        .wait_for_status(job, |s| s == ExecutionStatus::Running)
+        .await;
+    first.abort();
+    let _ = first.await;
+
+    let _second = stack.spawn_worker();
+    let frame = ws.next().await;
+    assert_eq!(frame["job_id"], job.to_string());
+    assert_eq!(frame["stdout"], "done\n");
+    let stored = stack.wait_for_status(job, |s| s.is_finished()).await;
+    assert_eq!(stored.status, ExecutionStatus::Succeeded);
+    let rows: i64 = sqlx_count(&stack, job).await;
+    assert_eq!(rows, 1, "one stored result");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_poison_message_is_dead_lettered_without_blocking_other_users() {
+    let stack = Stack::start().await;
+    stack
+        .sqs
+        .send_message()
+        .queue_url(&stack.queue_url)
+        .message_body("{not json")
+        .message_group_id("poisoned-user")
+        .message_deduplication_id("poison-1")
+        .send()
+        .await
+        .expect("send poison");
+    let token = stack.token().await;
+    let mut ws = stack.connect(&token).await;
+    let _worker = stack.spawn_worker();
+    let job = stack
+        .execute_async(&token, &ws.connection_id, "print('unblocked')")
+        .await;
+    let frame = ws.next().await;
+    assert_eq!(frame["job_id"], job.to_string());
+    assert_eq!(frame["stdout"], "unblocked\n");
+    assert_eq!(stack.wait_for_dead_letter().await, "{not json");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn output_of_256_kib_arrives_truncated() {
+    let stack = Stack::start().await;
+    let token = stack.token().await;
+    let mut ws = stack.connect(&token).await;
+    let _worker = stack.spawn_worker();
+    let job = stack
+        .execute_async(&token, &ws.connection_id, "print('x' * (256 * 1024))")
+        .await;
+    let frame = ws.next().await;
+    assert_eq!(frame["job_id"], job.to_string());
+    assert_eq!(frame["truncated"], true);
+    let stdout = frame["stdout"].as_str().unwrap();
+    assert!(!stdout.is_empty() && stdout.len() < 256 * 1024);
+    let stored = stack.wait_for_status(job, |s| s.is_finished()).await;
+    assert_eq!(stored.result.unwrap()["truncated"], true);
+}
+
+async fn sqlx_count(stack: &Stack, job: code_remote_domain::JobId) -> i64 {
+    match stack.store.execution(job).await.expect("store") {
+        Some(_) => {
+            let count: i64 = sqlx::query_scalar("SELECT count(*) FROM executions WHERE id = $1")
+                .bind(job.as_uuid())
+                .fetch_one(stack.store.pool())
+                .await
+                .expect("count");
+            count
+        }
+        None => 0,
+    }
+}
