@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage (from clap).
 
+pub mod local;
 pub mod migrate;
 pub mod output;
 
@@ -21,11 +22,23 @@ pub struct Cli {
 pub enum Command {
     /// Inspect and move the database schema (PostgreSQL or Neo4j).
     Migrate(migrate::MigrateArgs),
+    /// Bring a stack up (`--stack local`: the whole system on this machine, until Ctrl-C).
+    Up(local::UpArgs),
+    /// Stop a local stack and remove everything it created.
+    Down(local::StackArgs),
+    /// Print a stack's outputs.
+    Outputs(local::OutputsArgs),
+    /// Local stack helpers (`deploy local token --user NAME`).
+    Local(local::LocalArgs),
 }
 
 /// Run one parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Up(args) => local::up(args).await,
+        Command::Down(args) => local::down(args),
+        Command::Outputs(args) => local::outputs(args),
+        Command::Local(args) => local::local(args).await,
     }
 }

@@ -1,0 +1,116 @@
+//! `deploy up/down/outputs --stack local` and `deploy local token`: the command-line face of the
+//! ephemeral stack in `code-remote-local-stack`. Cloud stacks are dispatched elsewhere; here
+//! every command checks that `--stack` names the local stack first.
+
+use anyhow::bail;
+use code_remote_local_stack::{StackName, UpOptions};
+
+use crate::output::emit;
+
+/// The only stack these commands run on this machine.
+pub const LOCAL: &str = "local";
+
+/// Flags of `deploy up`.
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    /// The stack to bring up (`local`: the whole system on this machine).
+    #[arg(long)]
+    pub stack: String,
+    /// The local stack's flags.
+    #[command(flatten)]
+    pub local: UpOptions,
+    /// With --detach, print the ready stack as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags naming a local stack.
+#[derive(Debug, clap::Args)]
+pub struct StackArgs {
+    /// The stack (`local`).
+    #[arg(long, default_value = LOCAL)]
+    pub stack: String,
+    /// The local stack's name.
+    #[arg(long, default_value = StackName::DEFAULT)]
+    pub name: StackName,
+}
+
+/// Flags of `deploy outputs`.
+#[derive(Debug, clap::Args)]
+pub struct OutputsArgs {
+    /// Which stack.
+    #[command(flatten)]
+    pub target: StackArgs,
+    /// Print JSON (`{apiUrl, websocketUrl, ...}`) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deploy local ...`.
+#[derive(Debug, clap::Args)]
+pub struct LocalArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: LocalCommand,
+}
+
+/// Subcommands of `deploy local`.
+#[derive(Debug, clap::Subcommand)]
+pub enum LocalCommand {
+    /// Print a valid ID token for a user of a running local stack, creating the user if needed.
+    Token {
+        /// The username.
+        #[arg(long)]
+        user: String,
+        /// Which stack.
+        #[command(flatten)]
+        target: StackArgs,
+    },
+}
+
+fn require_local(stack: &str) -> anyhow::Result<()> {
+    if stack != LOCAL {
+        bail!("this build of deploy runs only `--stack {LOCAL}` here; `{stack}` is a cloud stack");
+    }
+    Ok(())
+}
+
+/// `deploy up --stack local`.
+pub async fn up(args: UpArgs) -> anyhow::Result<()> {
+    require_local(&args.stack)?;
+    if let Some(summary) = code_remote_local_stack::up(&args.local).await? {
+        emit(&summary, args.json)?;
+    }
+    Ok(())
+}
+
+/// `deploy down --stack local`.
+pub fn down(args: StackArgs) -> anyhow::Result<()> {
+    require_local(&args.stack)?;
+    code_remote_local_stack::down(&args.name)?;
+    println!("stack {:?} stopped and removed", args.name.as_str());
+    Ok(())
+}
+
+/// `deploy outputs --stack local`.
+pub fn outputs(args: OutputsArgs) -> anyhow::Result<()> {
+    require_local(&args.target.stack)?;
+    emit(
+        &code_remote_local_stack::outputs(&args.target.name)?,
+        args.json,
+    )
+}
+
+/// `deploy local ...`.
+pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
+    match args.command {
+        LocalCommand::Token { user, target } => {
+            require_local(&target.stack)?;
+            println!(
+                "{}",
+                code_remote_local_stack::token(&target.name, &user).await?
+            );
+            Ok(())
+        }
+    }
+}
