@@ -16,5 +16,5 @@ mod state;
 
 pub use error::ApiError;
 pub use extract::CurrentUser;
-pub use routes::router;
+pub use routes::{router, with_frontend};
 pub use state::{AppState, LazySandbox};

@@ -429,3 +429,23 @@ async fn unknown_routes_are_404_json() {
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(answer.body, json!({"detail": "Not Found"}));
 }
+
+#[tokio::test]
+async fn the_frontend_is_served_for_paths_no_route_claims() {
+    let app = test_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<html>app</html>").unwrap();
+    let router = code_remote_api::with_frontend(app.router.clone(), dir.path());
+    let response = tower::ServiceExt::oneshot(
+        router.clone(),
+        Request::get("/some/page").body(Body::empty()).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let response =
+        tower::ServiceExt::oneshot(router, Request::get("/health").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(response.headers()["content-type"], "application/json");
+}

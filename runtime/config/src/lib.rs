@@ -99,22 +99,58 @@ impl Env {
 /// Where PostgreSQL is.
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
-    /// `DATABASE_URL`: a `postgres://` URL; secret because it carries the password.
-    pub url: SecretString,
+    /// How to reach it: a URL (local stacks, tests) or a Secrets Manager secret (AWS).
+    pub source: DatabaseSource,
     /// `DATABASE_MAX_CONNECTIONS` (default 10): the pool size per process.
     pub max_connections: u32,
 }
 
+/// How the runtime learns the database's address and credentials.
+#[derive(Debug, Clone)]
+pub enum DatabaseSource {
+    /// `DATABASE_URL`: a `postgres://` URL; secret because it carries the password.
+    Url(SecretString),
+    /// `DATABASE_SECRET_ARN` (a secret with `username` and `password`, as RDS manages it), with
+    /// `DATABASE_HOST`, `DATABASE_NAME` and `DATABASE_PORT` (default 5432) where the secret lacks them.
+    Secret {
+        /// The secret's ARN.
+        arn: String,
+        /// `DATABASE_HOST`, if set.
+        host: Option<String>,
+        /// `DATABASE_NAME`, if set.
+        name: Option<String>,
+        /// `DATABASE_PORT`, if set.
+        port: Option<u16>,
+    },
+}
+
 impl DatabaseConfig {
-    /// Reads `DATABASE_URL` and `DATABASE_MAX_CONNECTIONS`.
+    /// Reads `DATABASE_URL` (preferred) or `DATABASE_SECRET_ARN` and its companions, and
+    /// `DATABASE_MAX_CONNECTIONS`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let url = env.required("DATABASE_URL")?;
-        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(ConfigError::Invalid {
-                variable: "DATABASE_URL",
-                reason: "expected a postgres:// URL".to_owned(),
-            });
-        }
+        let source = match env.optional("DATABASE_URL") {
+            Some(url) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(ConfigError::Invalid {
+                        variable: "DATABASE_URL",
+                        reason: "expected a postgres:// URL".to_owned(),
+                    });
+                }
+                DatabaseSource::Url(SecretString::from(url))
+            }
+            None => match env.optional("DATABASE_SECRET_ARN") {
+                Some(arn) => DatabaseSource::Secret {
+                    arn,
+                    host: env.optional("DATABASE_HOST"),
+                    name: env.optional("DATABASE_NAME"),
+                    port: match env.optional("DATABASE_PORT") {
+                        None => None,
+                        Some(_) => Some(env.number("DATABASE_PORT", 5432u16)?),
+                    },
+                },
+                None => return Err(ConfigError::Missing("DATABASE_URL")),
+            },
+        };
         let max_connections = env.number("DATABASE_MAX_CONNECTIONS", 10u32)?;
         if max_connections == 0 {
             return Err(ConfigError::Invalid {
@@ -123,7 +159,7 @@ impl DatabaseConfig {
             });
         }
         Ok(Self {
-            url: SecretString::from(url),
+            source,
             max_connections,
         })
     }
@@ -217,6 +253,8 @@ pub struct HttpConfig {
     pub cors_origins: CorsOrigins,
     /// `LISTEN_ADDR` (default `127.0.0.1:8000`): where the plain server listens outside Lambda.
     pub listen: SocketAddr,
+    /// `FRONTEND_DIR`: the built web app, served at `/` by the local stack's API process.
+    pub frontend_dir: Option<std::path::PathBuf>,
 }
 
 /// Which browser origins may call the API.
@@ -229,7 +267,7 @@ pub enum CorsOrigins {
 }
 
 impl HttpConfig {
-    /// Reads `CORS_ALLOWED_ORIGINS` and `LISTEN_ADDR`.
+    /// Reads `CORS_ALLOWED_ORIGINS`, `LISTEN_ADDR` and `FRONTEND_DIR`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         let cors_origins = match env.optional("CORS_ALLOWED_ORIGINS") {
             None => CorsOrigins::List(Vec::new()),
@@ -255,9 +293,23 @@ impl HttpConfig {
                 reason: format!("expected host:port, got {value:?}"),
             })?,
         };
+        let frontend_dir = match env.optional("FRONTEND_DIR") {
+            None => None,
+            Some(dir) => {
+                let dir = std::path::PathBuf::from(dir);
+                if !dir.join("index.html").is_file() {
+                    return Err(ConfigError::Invalid {
+                        variable: "FRONTEND_DIR",
+                        reason: format!("{} has no index.html", dir.display()),
+                    });
+                }
+                Some(dir)
+            }
+        };
         Ok(Self {
             cors_origins,
             listen,
+            frontend_dir,
         })
     }
 }
@@ -310,12 +362,37 @@ mod tests {
     fn database_url_is_kept_secret_and_checked() {
         let env = Env::from_pairs([("DATABASE_URL", "postgres://u:p@h/db")]);
         let config = DatabaseConfig::load(&env).unwrap();
-        assert_eq!(config.url.expose_secret(), "postgres://u:p@h/db");
+        let DatabaseSource::Url(url) = &config.source else {
+            panic!("a URL source");
+        };
+        assert_eq!(url.expose_secret(), "postgres://u:p@h/db");
         assert!(!format!("{config:?}").contains("u:p"));
         let env = Env::from_pairs([("DATABASE_URL", "mysql://x")]);
         assert_eq!(
             DatabaseConfig::load(&env).unwrap_err().variable(),
             "DATABASE_URL"
+        );
+    }
+
+    #[test]
+    fn database_secret_is_used_without_a_url() {
+        let env = Env::from_pairs([
+            (
+                "DATABASE_SECRET_ARN",
+                "arn:aws:secretsmanager:us-east-1:1:secret:db",
+            ),
+            ("DATABASE_HOST", "cluster.example"),
+            ("DATABASE_NAME", "coderemote"),
+        ]);
+        let config = DatabaseConfig::load(&env).unwrap();
+        assert!(matches!(
+            config.source,
+            DatabaseSource::Secret { ref host, port: None, .. } if host.as_deref() == Some("cluster.example")
+        ));
+        let env = Env::from_pairs([("DATABASE_SECRET_ARN", "arn"), ("DATABASE_PORT", "nope")]);
+        assert_eq!(
+            DatabaseConfig::load(&env).unwrap_err().variable(),
+            "DATABASE_PORT"
         );
     }
 

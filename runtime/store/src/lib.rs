@@ -6,14 +6,16 @@
 #![deny(missing_docs)]
 
 mod connections;
+mod credentials;
 mod executions;
 mod snippets;
 mod users;
 
-use secrecy::{ExposeSecret, SecretString};
+use code_remote_config::DatabaseConfig;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
+pub use credentials::connect_options;
 pub use executions::{code_sha256, StartOutcome, StoredExecution};
 
 /// A database request that failed; the caller answers 500 without showing the cause.
@@ -22,6 +24,17 @@ pub enum StoreError {
     /// PostgreSQL refused the query or could not be reached.
     #[error("database request failed (check DATABASE_URL and that migrations ran): {0}")]
     Database(#[from] sqlx::Error),
+    /// The database secret could not be read.
+    #[error("could not read the database secret {arn}: {reason}; check DATABASE_SECRET_ARN and the secretsmanager:GetSecretValue permission")]
+    Secret {
+        /// The secret's ARN.
+        arn: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The database address is incomplete or malformed.
+    #[error("the database address is unusable: {0}")]
+    Address(String),
     /// A stored value this version cannot read.
     #[error("unreadable stored value: {0}; run the latest migrations")]
     Corrupt(String),
@@ -34,12 +47,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects a pool of at most `max_connections` to `url`, lazily: the first query connects.
-    pub fn connect_lazy(url: &SecretString, max_connections: u32) -> Result<Self, StoreError> {
+    /// A pool for the configured database (reading its secret in AWS), connecting lazily: the
+    /// first query connects, so start-up does not wait for the database.
+    pub async fn connect(
+        config: &DatabaseConfig,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<Self, StoreError> {
+        let options = connect_options(&config.source, aws).await?;
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
+            .max_connections(config.max_connections)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_lazy(url.expose_secret())?;
+            .connect_lazy_with(options);
         Ok(Self { pool })
     }
 

@@ -1,14 +1,15 @@
 //! The `api` binary: the HTTP API through Lambda (when `AWS_LAMBDA_RUNTIME_API` is set), otherwise
 //! a plain server on `--listen` that also serves the local WebSocket and Management API.
 //!
-//! Environment: `DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`,
+//! Environment: `DATABASE_URL` (or `DATABASE_SECRET_ARN` + `DATABASE_HOST` + `DATABASE_NAME`
+//! [+ `DATABASE_PORT`]), `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`,
 //! `COGNITO_USER_POOL_ID` + `AWS_REGION` (or `COGNITO_ISSUER`), `COGNITO_JWKS_URL`,
-//! `EXECUTION_QUEUE_URL`, `CORS_ALLOWED_ORIGINS`, `LISTEN_ADDR`, `SANDBOX_PYTHON`,
+//! `EXECUTION_QUEUE_URL`, `CORS_ALLOWED_ORIGINS`, `LISTEN_ADDR`, `FRONTEND_DIR`, `SANDBOX_PYTHON`,
 //! `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`.
 
 use anyhow::Context;
 use clap::Parser;
-use code_remote_api::{router, AppState, LazySandbox};
+use code_remote_api::{router, with_frontend, AppState, LazySandbox};
 use code_remote_auth::Verifier;
 use code_remote_config::{
     in_lambda, CognitoConfig, DatabaseConfig, Env, HttpConfig, QueueConfig, SandboxSettings,
@@ -45,10 +46,11 @@ async fn main() -> anyhow::Result<()> {
     let sandbox = SandboxSettings::load(&env)?;
     let lambda = in_lambda(&env);
 
-    let store = Store::connect_lazy(&database.url, database.max_connections)
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::connect(&database, &aws)
+        .await
         .context("configuring the database pool")?;
     let verifier = Arc::new(Verifier::new(&cognito, reqwest::Client::new()));
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let queue = ExecutionQueue::new(aws_sdk_sqs::Client::new(&aws), queue.execution_queue_url);
     let mut sandbox_config = SandboxConfig::default();
     if let Some(python) = sandbox.python {
@@ -59,10 +61,13 @@ async fn main() -> anyhow::Result<()> {
         verifier,
         queue,
         LazySandbox::new(sandbox_config),
-        http.cors_origins,
+        http.cors_origins.clone(),
         !lambda,
     );
-    let app = router(state);
+    let app = match (&http.frontend_dir, lambda) {
+        (Some(dir), false) => with_frontend(router(state), dir),
+        _ => router(state),
+    };
 
     if lambda {
         return lambda_http::run(app)

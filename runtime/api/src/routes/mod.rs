@@ -10,8 +10,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use code_remote_config::CorsOrigins;
 use serde_json::json;
+use std::path::Path;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::{gateway, openapi, AppState};
@@ -67,6 +69,12 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Serves the built web app from `dir` for every path no route claims (`index.html` for client-side
+/// routes), as the local stack's API process does; in AWS the app is on CloudFront instead.
+pub fn with_frontend(router: Router, dir: &Path) -> Router {
+    router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
 }
 
 fn cors(origins: &CorsOrigins) -> CorsLayer {

@@ -1,7 +1,8 @@
 //! The `worker` binary: the SQS-triggered Lambda (when `AWS_LAMBDA_RUNTIME_API` is set), otherwise
 //! a local process long-polling `EXECUTION_QUEUE_URL` with the same handler.
 //!
-//! Environment: `DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`, `WEBSOCKET_MANAGEMENT_URL`,
+//! Environment: `DATABASE_URL` (or `DATABASE_SECRET_ARN` + `DATABASE_HOST` + `DATABASE_NAME`
+//! [+ `DATABASE_PORT`]), `DATABASE_MAX_CONNECTIONS`, `WEBSOCKET_MANAGEMENT_URL`,
 //! `EXECUTION_QUEUE_URL` (local mode), `SANDBOX_PYTHON`, `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`.
 
 use anyhow::Context;
@@ -37,7 +38,9 @@ async fn main() -> anyhow::Result<()> {
         Some(QueueConfig::load(&env)?)
     };
 
-    let store = Store::connect_lazy(&database.url, database.max_connections)
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::connect(&database, &aws)
+        .await
         .context("configuring the database pool")?;
     let mut sandbox_config = SandboxConfig::default();
     if let Some(python) = sandbox.python {
@@ -46,7 +49,6 @@ async fn main() -> anyhow::Result<()> {
     let sandbox = Sandbox::start(sandbox_config)
         .await
         .context("starting the sandbox")?;
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let worker = Worker::new(
         store,
         Arc::new(sandbox),

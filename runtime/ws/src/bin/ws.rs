@@ -1,24 +1,28 @@
 //! The `ws` Lambda: API Gateway WebSocket routes `$connect`, `$disconnect` and `$default`.
 //!
-//! Environment: `DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`,
-//! `COGNITO_USER_POOL_ID` + `AWS_REGION` (or `COGNITO_ISSUER`), `COGNITO_JWKS_URL`,
-//! `WEBSOCKET_MANAGEMENT_URL` (for the `pong` reply), `AWS_ENDPOINT_URL` for emulators.
+//! Environment: `DATABASE_URL` (or `DATABASE_SECRET_ARN` + `DATABASE_HOST` + `DATABASE_NAME`
+//! [+ `DATABASE_PORT`]), `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`, `COGNITO_USER_POOL_ID` +
+//! `AWS_REGION` (or `COGNITO_ISSUER`), `COGNITO_JWKS_URL`, `WEBSOCKET_MANAGEMENT_URL` (optional:
+//! by default the `pong` goes back through the stage that delivered the event),
+//! `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`.
 
 use anyhow::Context;
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use code_remote_auth::Verifier;
-use code_remote_config::{CognitoConfig, DatabaseConfig, Env, PushConfig};
+use code_remote_config::{CognitoConfig, ConfigError, DatabaseConfig, Env, PushConfig};
 use code_remote_domain::ConnectionId;
 use code_remote_store::Store;
 use code_remote_ws::handlers::ConnectError;
 use code_remote_ws::{Connections, Pusher};
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 struct Handler {
     connections: Connections,
-    pusher: Pusher,
+    aws: aws_config::SdkConfig,
+    pusher: OnceCell<Pusher>,
 }
 
 fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
@@ -29,6 +33,20 @@ fn respond(status: i64, body: &str) -> ApiGatewayProxyResponse {
 }
 
 impl Handler {
+    async fn pusher(&self, event: &ApiGatewayWebsocketProxyRequest) -> &Pusher {
+        self.pusher
+            .get_or_init(|| async {
+                let context = &event.request_context;
+                let endpoint = format!(
+                    "https://{}/{}",
+                    context.domain_name.as_deref().unwrap_or_default(),
+                    context.stage.as_deref().unwrap_or_default()
+                );
+                Pusher::new(&self.aws, &endpoint)
+            })
+            .await
+    }
+
     async fn handle(
         &self,
         event: ApiGatewayWebsocketProxyRequest,
@@ -57,7 +75,8 @@ impl Handler {
             _ => {
                 let frame = event.body.as_deref().unwrap_or_default();
                 if let Some(reply) = Connections::default_route(&connection, frame) {
-                    self.pusher
+                    self.pusher(&event)
+                        .await
                         .push(&connection, reply.to_string().into_bytes())
                         .await?;
                 }
@@ -71,19 +90,32 @@ impl Handler {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .init();
     let env = Env::process();
     let database = DatabaseConfig::load(&env)?;
     let cognito = CognitoConfig::load(&env)?;
-    let push = PushConfig::load(&env)?;
-    let store = Store::connect_lazy(&database.url, database.max_connections)
+    let push = match PushConfig::load(&env) {
+        Ok(push) => Some(push),
+        Err(ConfigError::Missing(_)) => None,
+        Err(err) => return Err(err.into()),
+    };
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::connect(&database, &aws)
+        .await
         .context("configuring the database pool")?;
     let verifier = Arc::new(Verifier::new(&cognito, reqwest::Client::new()));
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let pusher = OnceCell::new();
+    if let Some(push) = push {
+        let _ = pusher.set(Pusher::new(&aws, &push.management_url));
+    }
     let handler = Arc::new(Handler {
         connections: Connections::new(verifier, store),
-        pusher: Pusher::new(&aws, &push.management_url),
+        aws,
+        pusher,
     });
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {

@@ -1,0 +1,76 @@
+//! Database address and credentials: a URL locally, a Secrets Manager secret in AWS (fetched once,
+//! at start-up, so a request never waits on it).
+
+use code_remote_config::DatabaseSource;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+use std::str::FromStr;
+
+use crate::StoreError;
+
+/// Connection options for `source`, reading the secret through `aws` when there is one.
+pub async fn connect_options(
+    source: &DatabaseSource,
+    aws: &aws_config::SdkConfig,
+) -> Result<PgConnectOptions, StoreError> {
+    match source {
+        DatabaseSource::Url(url) => PgConnectOptions::from_str(url.expose_secret())
+            .map_err(|_| StoreError::Address("DATABASE_URL is not a valid postgres URL".into())),
+        DatabaseSource::Secret {
+            arn,
+            host,
+            name,
+            port,
+        } => {
+            let secret = read_secret(arn, aws).await?;
+            let field = |key: &str| secret.get(key).and_then(Value::as_str).map(str::to_owned);
+            let missing = |what: &str| StoreError::Secret {
+                arn: arn.clone(),
+                reason: format!("it has no {what}"),
+            };
+            let username = field("username").ok_or_else(|| missing("username"))?;
+            let password = field("password").ok_or_else(|| missing("password"))?;
+            let host = host.clone().or_else(|| field("host")).ok_or_else(|| {
+                StoreError::Address("set DATABASE_HOST (the secret has no host)".into())
+            })?;
+            let database = name.clone().or_else(|| field("dbname")).ok_or_else(|| {
+                StoreError::Address("set DATABASE_NAME (the secret has no dbname)".into())
+            })?;
+            let port = port
+                .or_else(|| {
+                    secret
+                        .get("port")
+                        .and_then(Value::as_u64)
+                        .and_then(|p| u16::try_from(p).ok())
+                })
+                .unwrap_or(5432);
+            Ok(PgConnectOptions::new()
+                .host(&host)
+                .port(port)
+                .username(&username)
+                .password(&password)
+                .database(&database)
+                .ssl_mode(PgSslMode::Require))
+        }
+    }
+}
+
+async fn read_secret(arn: &str, aws: &aws_config::SdkConfig) -> Result<Value, StoreError> {
+    let failed = |reason: String| StoreError::Secret {
+        arn: arn.to_owned(),
+        reason,
+    };
+    let output = aws_sdk_secretsmanager::Client::new(aws)
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|err| {
+            failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string())
+        })?;
+    let text = output
+        .secret_string()
+        .ok_or_else(|| failed("it has no string value".into()))?;
+    serde_json::from_str(text).map_err(|_| failed("its value is not a JSON object".into()))
+}

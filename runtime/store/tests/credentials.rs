@@ -1,0 +1,54 @@
+//! The database secret read from moto's Secrets Manager, as the Lambdas read RDS's managed secret.
+
+use code_remote_config::DatabaseSource;
+use code_remote_moto::MotoServer;
+use code_remote_store::connect_options;
+
+#[tokio::test]
+async fn a_secret_and_the_host_settings_make_the_connection_options() {
+    let moto = MotoServer::shared().await.expect("moto");
+    let aws = moto.sdk_config().await;
+    let arn = aws_sdk_secretsmanager::Client::new(&aws)
+        .create_secret()
+        .name(format!("db-{}", uuid::Uuid::new_v4().simple()))
+        .secret_string(r#"{"username": "app", "password": "p@ss:/word", "port": 6543}"#)
+        .send()
+        .await
+        .expect("secret")
+        .arn
+        .expect("arn");
+    let source = DatabaseSource::Secret {
+        arn: arn.clone(),
+        host: Some("cluster.example".into()),
+        name: Some("coderemote".into()),
+        port: None,
+    };
+    let options = connect_options(&source, &aws).await.expect("options");
+    assert_eq!(options.get_host(), "cluster.example");
+    assert_eq!(options.get_port(), 6543);
+    assert_eq!(options.get_username(), "app");
+    assert_eq!(options.get_database(), Some("coderemote"));
+
+    let without_host = DatabaseSource::Secret {
+        arn,
+        host: None,
+        name: Some("coderemote".into()),
+        port: None,
+    };
+    let err = connect_options(&without_host, &aws).await.unwrap_err();
+    assert!(err.to_string().contains("DATABASE_HOST"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unknown_secret_names_the_variable() {
+    let moto = MotoServer::shared().await.expect("moto");
+    let aws = moto.sdk_config().await;
+    let source = DatabaseSource::Secret {
+        arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing".into(),
+        host: Some("h".into()),
+        name: Some("d".into()),
+        port: None,
+    };
+    let err = connect_options(&source, &aws).await.unwrap_err();
+    assert!(err.to_string().contains("DATABASE_SECRET_ARN"), "{err}");
+}
