@@ -2,11 +2,22 @@
 //! `pub async fn run(args)`; `main` only parses and dispatches, so later subcommands (build,
 //! preview, up, local stacks) slot in beside [`migrate`].
 //!
-//! Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage (from clap).
+//! Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage (from clap);
+//! cloud-stack commands add 3 (a check refused), 4 (the deploy failed), 5 (a tool or credentials
+//! missing): see [`cloud`].
 
+pub mod build;
+pub mod cloud;
+pub mod destroy;
 pub mod local;
 pub mod migrate;
 pub mod output;
+pub mod outputs;
+pub mod preview;
+pub mod promote;
+pub mod rollback;
+pub mod status;
+pub mod up;
 
 /// The command line.
 #[derive(Debug, clap::Parser)]
@@ -30,15 +41,39 @@ pub enum Command {
     Outputs(local::OutputsArgs),
     /// Local stack helpers (`deploy local token --user NAME`).
     Local(local::LocalArgs),
+    /// Build every Lambda (arm64 zip) and the frontend into a release with a manifest.
+    Build(build::BuildArgs),
+    /// Show what `deploy up` would change: the Pulumi plan and the artifacts.
+    Preview(preview::PreviewArgs),
+    /// Deploy to another stack exactly the bytes a stack passed smoke tests with.
+    Promote(promote::PromoteArgs),
+    /// Move the live aliases and the frontend back to an earlier release.
+    Rollback(rollback::RollbackArgs),
+    /// What is live on a stack: versions, migration heads, health, secrets, last deploy.
+    Status(status::StatusArgs),
+    /// Tear a cloud stack down.
+    Destroy(destroy::DestroyArgs),
 }
 
 /// Run one parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Up(args) if args.stack != local::LOCAL => {
+            up::run(&args.stack, args.cloud, args.json).await
+        }
         Command::Up(args) => local::up(args).await,
         Command::Down(args) => local::down(args),
+        Command::Outputs(args) if args.target.stack != local::LOCAL => {
+            outputs::run(&args.target.stack, args.json).await
+        }
         Command::Outputs(args) => local::outputs(args),
         Command::Local(args) => local::local(args).await,
+        Command::Build(args) => build::run(args).await,
+        Command::Preview(args) => preview::run(args).await,
+        Command::Promote(args) => promote::run(args).await,
+        Command::Rollback(args) => rollback::run(args).await,
+        Command::Status(args) => status::run(args).await,
+        Command::Destroy(args) => destroy::run(args).await,
     }
 }

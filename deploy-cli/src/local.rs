@@ -19,6 +19,9 @@ pub struct UpArgs {
     /// The local stack's flags.
     #[command(flatten)]
     pub local: UpOptions,
+    /// Cloud stacks' flags (`--release`, `--yes`).
+    #[command(flatten)]
+    pub cloud: crate::up::CloudUpFlags,
     /// With --detach, print the ready stack as JSON.
     #[arg(long)]
     pub json: bool,

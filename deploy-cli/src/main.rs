@@ -16,7 +16,7 @@ async fn main() -> std::process::ExitCode {
                 }
             }
             eprintln!("error: {message}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(code_remote_deploy::cloud::exit_code(&error))
         }
     }
 }

@@ -1,0 +1,178 @@
+//! What the cloud-stack subcommands share: finding the repository, building a stack's context
+//! (Pulumi driver, AWS clients with checked credentials), progress on stderr (a spinner only on a
+//! TTY), the `$GITHUB_STEP_SUMMARY` markdown, and the exit codes.
+//!
+//! Exit codes: 0 success; 1 any other failure; 2 bad usage (clap); 3 a check refused the command
+//! (preview errors, promotion without a passing dev record, digest mismatch, stack locked,
+//! nothing to roll back to, prod without `--i-really-mean-prod`); 4 the deploy failed (Pulumi
+//! update, migrations, smoke tests; aliases already moved back); 5 a tool or credentials are
+//! missing (pulumi, cargo-lambda, npm, AWS credentials, Pulumi login).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use code_remote_pulumi::{ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError};
+use code_remote_release::{
+    default_actor, AwsClients, Event, ReleaseError, SmokeSettings, StackContext, StackName,
+};
+
+/// The flags every cloud-stack command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StackFlags {
+    /// The stack (`dev`, `prod`, ...): settings in `stacks/<stack>.yaml`.
+    #[arg(long, env = "CODE_REMOTE_STACK")]
+    pub stack: String,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The repository root: `CODE_REMOTE_ROOT`, else the nearest directory above the working
+/// directory holding `infra/Pulumi.yaml`.
+pub fn repo_root() -> anyhow::Result<PathBuf> {
+    if let Some(root) = std::env::var_os("CODE_REMOTE_ROOT") {
+        return Ok(PathBuf::from(root));
+    }
+    let here = std::env::current_dir().context("reading the working directory")?;
+    here.ancestors()
+        .find(|dir| dir.join("infra/Pulumi.yaml").is_file())
+        .map(PathBuf::from)
+        .context("not inside the Code Remote repository (no infra/Pulumi.yaml above here); cd into it or set CODE_REMOTE_ROOT")
+}
+
+/// The context of one cloud stack for `release` (the infra program renders that release's zips).
+pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackContext> {
+    let root = repo_root()?;
+    let settings = PulumiSettings {
+        program_dir: root.join("infra"),
+        config_file: root.join("stacks").join(format!("{stack}.yaml")),
+        stack: stack.to_string(),
+        release: release.to_owned(),
+        backend: std::env::var("PULUMI_BACKEND_URL")
+            .ok()
+            .filter(|url| !url.is_empty()),
+        env: Vec::new(),
+    };
+    let pulumi = Pulumi::new(settings);
+    pulumi.check_installed().map_err(ReleaseError::from)?;
+    let aws = AwsClients::from_env().await?;
+    Ok(StackContext {
+        stack: stack.clone(),
+        aws,
+        pulumi,
+        actor: default_actor(),
+        smoke: SmokeSettings::default(),
+        lock_ttl: chrono::Duration::minutes(45),
+    })
+}
+
+/// Progress on stderr: a spinner at a terminal, plain lines otherwise (CI logs).
+pub struct Progress {
+    spinner: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// A spinner when stderr is a terminal.
+    pub fn new() -> Self {
+        let spinner = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self { spinner }
+    }
+
+    /// Shows one event.
+    pub fn show(&self, event: Event<'_>) {
+        let line = match event {
+            Event::Step(step) => format!("==> {step}"),
+            Event::Done(step, detail) => format!("    {step}: {detail}"),
+            Event::Pulumi(ProgressLine::Started(what)) => format!("    … {what}"),
+            Event::Pulumi(ProgressLine::Finished(what)) => format!("    ✓ {what}"),
+            Event::Pulumi(ProgressLine::Failed(what)) => format!("    ✗ {what}"),
+            Event::Pulumi(ProgressLine::Message(text)) => format!("    {text}"),
+        };
+        match &self.spinner {
+            Some(bar) => {
+                bar.println(&line);
+                bar.set_message(line.trim().to_owned());
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Removes the spinner.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.spinner {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Appends `markdown` to `$GITHUB_STEP_SUMMARY` when Actions set it.
+pub fn step_summary(markdown: &str) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{markdown}"));
+    if let Err(err) = written {
+        eprintln!("warning: could not write the step summary: {err}");
+    }
+}
+
+/// The exit code for an error, per the table in the module docs.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    let Some(release) = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<ReleaseError>())
+    else {
+        return match error
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<PulumiError>())
+        {
+            Some(pulumi) => pulumi_code(pulumi),
+            None => 1,
+        };
+    };
+    match release {
+        ReleaseError::Tool(ToolError::Missing { .. }) | ReleaseError::NoCredentials(_) => 5,
+        ReleaseError::Pulumi(pulumi) => pulumi_code(pulumi),
+        ReleaseError::Invalid(_)
+        | ReleaseError::DigestMismatch { .. }
+        | ReleaseError::Locked { .. }
+        | ReleaseError::PromotionRefused { .. }
+        | ReleaseError::NoPreviousRelease(_)
+        | ReleaseError::NoRelease(_)
+        | ReleaseError::Cancelled => 3,
+        ReleaseError::MigrationFailed(_)
+        | ReleaseError::NotAMigrationResult(_)
+        | ReleaseError::SmokeFailed(_)
+        | ReleaseError::CodeMismatch { .. } => 4,
+        _ => 1,
+    }
+}
+
+fn pulumi_code(error: &PulumiError) -> u8 {
+    match error {
+        PulumiError::Tool(ToolError::Missing { .. }) | PulumiError::NotLoggedIn => 5,
+        PulumiError::NoStackFile(_) => 3,
+        PulumiError::UpdateFailed { .. } => 4,
+        _ => 1,
+    }
+}
+
+/// Parses `--stack`, turning a bad name into a usage-class error.
+pub fn stack(name: &str) -> anyhow::Result<StackName> {
+    Ok(StackName::parse(name)?)
+}

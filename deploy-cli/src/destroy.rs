@@ -1,0 +1,44 @@
+//! `deploy destroy --stack S`: tears a stack down; `prod` needs `--i-really-mean-prod`.
+
+use code_remote_release::ReleaseError;
+
+use crate::cloud::{self, Progress, StackFlags};
+
+/// Flags of `deploy destroy`.
+#[derive(Debug, clap::Args)]
+pub struct DestroyArgs {
+    /// Which stack.
+    #[command(flatten)]
+    pub target: StackFlags,
+    /// Required to destroy `prod`.
+    #[arg(long)]
+    pub i_really_mean_prod: bool,
+}
+
+/// Destroys the stack's resources (Pulumi refuses resources protected by the program).
+pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
+    let stack = cloud::stack(&args.target.stack)?;
+    if stack.is_prod() && !args.i_really_mean_prod {
+        return Err(ReleaseError::Invalid(
+            "refusing to destroy prod without --i-really-mean-prod".to_owned(),
+        )
+        .into());
+    }
+    let ctx = cloud::context(&stack, "current").await?;
+    ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
+    let progress = Progress::new();
+    let result = ctx
+        .pulumi
+        .destroy(|line| progress.show(code_remote_release::Event::Pulumi(line)));
+    progress.finish();
+    let summary = result.map_err(ReleaseError::from)?;
+    if args.target.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!(
+            "stack {stack} destroyed ({} resources deleted)",
+            summary.progress.finished
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! `deploy preview --stack S [--release vX.Y.Z]`: the Pulumi plan as a table and the artifact
+//! digests that would change against what is live.
+
+use std::fmt;
+
+use code_remote_pulumi::PreviewDigest;
+use code_remote_release::{Manifest, ReleaseError, ReleaseVersion};
+use serde::Serialize;
+
+use crate::cloud::{self, step_summary, StackFlags};
+use crate::output::emit;
+
+/// Flags of `deploy preview`.
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// Which stack, and JSON output.
+    #[command(flatten)]
+    pub target: StackFlags,
+    /// The release to preview (its zips must be built).
+    #[arg(long, env = "CODE_REMOTE_RELEASE")]
+    pub release: String,
+}
+
+/// One artifact whose digest differs from the live release's.
+#[derive(Debug, Serialize)]
+pub struct ChangedArtifact {
+    /// The artifact.
+    pub name: String,
+    /// Live digest (none: new).
+    pub live: Option<String>,
+    /// The release's digest.
+    pub next: String,
+}
+
+/// The plan.
+#[derive(Debug, Serialize)]
+pub struct Plan {
+    /// Pulumi's plan.
+    pub infrastructure: PreviewDigest,
+    /// Artifacts that would change.
+    pub artifacts: Vec<ChangedArtifact>,
+    /// The live release, when records exist.
+    pub live_release: Option<ReleaseVersion>,
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.infrastructure)?;
+        match &self.live_release {
+            Some(live) => writeln!(
+                f,
+                "artifacts changed since {live}: {}",
+                self.artifacts.len()
+            )?,
+            None => writeln!(f, "no release is live on this stack yet")?,
+        }
+        for artifact in &self.artifacts {
+            writeln!(
+                f,
+                "  {}  {} → {}",
+                artifact.name,
+                artifact
+                    .live
+                    .as_deref()
+                    .map_or("(new)", |d| d.get(..12).unwrap_or(d)),
+                artifact.next.get(..12).unwrap_or(&artifact.next)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Shows the plan.
+pub async fn run(args: PreviewArgs) -> anyhow::Result<()> {
+    let stack = cloud::stack(&args.target.stack)?;
+    let release = ReleaseVersion::parse(&args.release)?;
+    let ctx = cloud::context(&stack, release.as_str()).await?;
+    let dir = cloud::repo_root()?
+        .join("target/release-artifacts")
+        .join(release.as_str());
+    let manifest = Manifest::read(&dir)?;
+    ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
+    let infrastructure = ctx.pulumi.preview().map_err(ReleaseError::from)?;
+    // A stack never deployed has no outputs or records: everything is new.
+    let live = match ctx.pulumi.outputs() {
+        Ok(outputs) => ctx.records(&outputs).live().await.unwrap_or_else(|err| {
+            eprintln!(
+                "warning: release records unreadable, artifacts compared with nothing: {err}"
+            );
+            None
+        }),
+        Err(_) => None,
+    };
+    let plan = diff(
+        infrastructure,
+        &manifest,
+        live.as_ref().map(|r| &r.manifest),
+    );
+    let plan = Plan {
+        live_release: live.map(|r| r.release),
+        ..plan
+    };
+    step_summary(&format!("### Preview of {stack}\n\n```\n{plan}```"));
+    emit(&plan, args.target.json)?;
+    if let Some(error) = plan.infrastructure.errors().next() {
+        return Err(ReleaseError::Invalid(format!(
+            "the preview reports an error: {}",
+            error.message.trim()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// The plan from a digest and two manifests (pure, so the benchmark can time it).
+pub fn diff(infrastructure: PreviewDigest, next: &Manifest, live: Option<&Manifest>) -> Plan {
+    let live_digests = live.map(Manifest::digests).unwrap_or_default();
+    let artifacts = next
+        .artifacts
+        .iter()
+        .filter(|a| live_digests.get(a.name.as_str()) != Some(&a.sha256.as_str()))
+        .map(|a| ChangedArtifact {
+            name: a.name.clone(),
+            live: live_digests.get(a.name.as_str()).map(|d| (*d).to_owned()),
+            next: a.sha256.clone(),
+        })
+        .collect();
+    Plan {
+        infrastructure,
+        artifacts,
+        live_release: None,
+    }
+}

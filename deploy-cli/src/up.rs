@@ -1,0 +1,104 @@
+//! `deploy up --stack S --release vX.Y.Z [--yes]` for cloud stacks (`--stack local` is the
+//! ephemeral stack, in `local.rs`).
+
+use std::fmt;
+use std::io::{BufRead, IsTerminal, Write};
+
+use code_remote_pulumi::PreviewDigest;
+use code_remote_release::{ReleaseVersion, UpReport, UpRequest};
+
+use crate::cloud::{self, step_summary, Progress};
+use crate::output::emit;
+
+/// The cloud-only flags of `deploy up`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CloudUpFlags {
+    /// The release to deploy (built by `deploy build`, or downloaded by `deploy promote`).
+    #[arg(long, env = "CODE_REMOTE_RELEASE")]
+    pub release: Option<String>,
+    /// Apply without asking (implied in CI, where stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// A deploy report for people.
+pub struct Shown(pub UpReport);
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = &self.0;
+        writeln!(f, "{} is live on {}", report.release, report.stack)?;
+        for (function, version) in &report.functions {
+            writeln!(f, "  {function:12} version {}", version.version)?;
+        }
+        writeln!(f, "  migrations: {}", report.migrations.summary())?;
+        if let Some(frontend) = &report.frontend {
+            writeln!(
+                f,
+                "  frontend: {} uploaded, {} stale removed",
+                frontend.uploaded.len(),
+                frontend.deleted.len()
+            )?;
+        }
+        writeln!(f, "  smoke: passed; record {}", report.record)
+    }
+}
+
+impl serde::Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// Asks at a terminal; says yes with `--yes`, and in CI (no terminal), as delivery.md specifies.
+pub fn confirmer(yes: bool) -> impl Fn(&PreviewDigest) -> bool + Send + Sync {
+    move |preview: &PreviewDigest| {
+        eprint!("{preview}");
+        if yes || !std::io::stdin().is_terminal() {
+            return true;
+        }
+        eprint!("apply these changes? [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).is_ok()
+            && matches!(answer.trim(), "y" | "yes")
+    }
+}
+
+/// Deploys a release to a cloud stack.
+pub async fn run(stack: &str, flags: CloudUpFlags, json: bool) -> anyhow::Result<()> {
+    let stack = cloud::stack(stack)?;
+    let release = ReleaseVersion::parse(flags.release.as_deref().unwrap_or_default())?;
+    let ctx = cloud::context(&stack, release.as_str()).await?;
+    let dir = cloud::repo_root()?
+        .join("target/release-artifacts")
+        .join(release.as_str());
+    let progress = Progress::new();
+    let confirm = confirmer(flags.yes);
+    let result = code_remote_release::up(
+        &ctx,
+        &UpRequest {
+            release,
+            dir,
+            promoted_from: None,
+        },
+        &confirm,
+        &|event| progress.show(event),
+    )
+    .await;
+    progress.finish();
+    match result {
+        Ok(report) => {
+            step_summary(&format!(
+                "### Deployed to {}\n\n```\n{}```",
+                report.stack,
+                Shown(report.clone())
+            ));
+            emit(&Shown(report), json)
+        }
+        Err(err) => {
+            step_summary(&format!("### Deploy to {stack} failed\n\n{err}"));
+            Err(err.into())
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The `deploy` binary's cloud-stack commands: exit codes and one-line messages for missing
+//! tools and credentials, and `preview` end to end on recorded Pulumi output with moto behind it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn deploy(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
+    command
+        .args(args)
+        .env("CODE_REMOTE_ROOT", repo())
+        .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/aws-credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+fn one_line(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    stderr
+}
+
+fn fake_pulumi() -> String {
+    repo()
+        .join("deploy-cli/tests/data/fake-pulumi")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn missing_pulumi_exits_5_with_one_line() {
+    let output = deploy(
+        &["preview", "--stack", "dev", "--release", "v1.0.0"],
+        &[("PULUMI", "/nonexistent/pulumi")],
+    );
+    assert_eq!(output.status.code(), Some(5));
+    assert!(one_line(&output).starts_with("error: pulumi not found: install the Pulumi CLI"));
+}
+
+#[test]
+fn missing_cargo_lambda_exits_5_with_one_line() {
+    let output = deploy(
+        &["build", "--release", "v1.0.0"],
+        &[("CARGO_LAMBDA", "/nonexistent/cargo-lambda")],
+    );
+    assert_eq!(output.status.code(), Some(5));
+    assert!(
+        one_line(&output).starts_with("error: cargo-lambda not found: pip install cargo-lambda")
+    );
+}
+
+#[test]
+fn missing_aws_credentials_exit_5_with_one_line() {
+    let output = deploy(
+        &["up", "--stack", "dev", "--release", "v1.0.0", "--yes"],
+        &[("PULUMI", &fake_pulumi())],
+    );
+    assert_eq!(output.status.code(), Some(5));
+    assert!(one_line(&output).starts_with("error: no AWS credentials: "));
+}
+
+#[test]
+fn not_logged_in_to_pulumi_exits_5() {
+    let output = deploy(
+        &["outputs", "--stack", "dev"],
+        &[("PULUMI", &fake_pulumi()), ("FAKE_PULUMI_LOGGED_OUT", "1")],
+    );
+    assert_eq!(output.status.code(), Some(5));
+    assert!(one_line(&output).contains("not logged in to a Pulumi backend: run `pulumi login`"));
+}
+
+#[test]
+fn refusals_exit_3_and_usage_errors_exit_2() {
+    let prod = deploy(&["destroy", "--stack", "prod"], &[]);
+    assert_eq!(prod.status.code(), Some(3));
+    assert!(one_line(&prod).contains("--i-really-mean-prod"));
+    let bad = deploy(&["up", "--stack", "dev", "--release", "../etc"], &[]);
+    assert_eq!(bad.status.code(), Some(3));
+    let usage = deploy(&["promote"], &[]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn preview_prints_the_plan_from_recorded_output_and_writes_the_step_summary() {
+    let moto = code_remote_moto::MotoServer::start()
+        .await
+        .expect("moto_server (run scripts/setup-venv)");
+    let work = tempfile::tempdir().unwrap();
+    let release = work.path().join("target/release-artifacts/v9.9.9");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::write(release.join("api.zip"), b"api").unwrap();
+    std::fs::write(
+        release.join("manifest.json"),
+        r#"{"version":"v9.9.9","commit":"abc","artifacts":[{"name":"api.zip","sha256":"a7b1e44c2b85d7f7e2d8fa2b7c9f8fba7d9f1ce4b0b1e0b93d3a4d3b8b2ac4c4","size":3}]}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(work.path().join("stacks")).unwrap();
+    std::fs::create_dir_all(work.path().join("infra")).unwrap();
+    std::fs::write(work.path().join("stacks/dev.yaml"), "config: {}\n").unwrap();
+    let summary = work.path().join("summary.md");
+    let started = std::time::Instant::now();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
+    let output = command
+        .args(["preview", "--stack", "dev", "--release", "v9.9.9"])
+        .env("CODE_REMOTE_ROOT", work.path())
+        .env("PULUMI", fake_pulumi())
+        .env("AWS_ENDPOINT_URL", moto.url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let wall = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("replace  aws:sqs/queue:Queue"), "{stdout}");
+    assert!(
+        stdout.contains("no release is live on this stack yet"),
+        "{stdout}"
+    );
+    assert!(std::fs::read_to_string(&summary)
+        .unwrap()
+        .starts_with("### Preview of dev"));
+    println!(
+        "deploy preview wall time (debug build, recorded Pulumi output, moto): {} ms",
+        wall.as_millis()
+    );
+}
