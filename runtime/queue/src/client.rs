@@ -17,7 +17,7 @@ pub enum QueueError {
     Encode(#[from] serde_json::Error),
 }
 
-fn sqs<E: std::error::Error>(err: E) -> QueueError {
+pub(crate) fn sqs<E: std::error::Error>(err: E) -> QueueError {
     QueueError::Sqs(aws_sdk_sqs::error::DisplayErrorContext(err).to_string())
 }
 

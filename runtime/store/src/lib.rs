@@ -9,6 +9,7 @@ mod connections;
 mod credentials;
 mod executions;
 mod snippets;
+mod sync;
 mod users;
 
 use code_remote_config::DatabaseConfig;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 pub use credentials::connect_options;
 pub use executions::{code_sha256, StartOutcome, StoredExecution};
+pub use sync::{StoredAnalysis, SyncRow};
 
 /// A database request that failed; the caller answers 500 without showing the cause.
 #[derive(Debug, thiserror::Error)]

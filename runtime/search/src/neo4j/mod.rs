@@ -1,0 +1,227 @@
+//! The neo4j backend: the graph of `data.md` (users, snippets, languages, complexities, patterns)
+//! with the `snippet_embedding` vector index, written with MERGE-based upserts.
+//!
+//! All Cypher is in [`cypher`]. Writes run in one transaction per snippet; questions run through
+//! read statements (checked by the module's tests) under a client-side timeout.
+
+pub mod cypher;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use code_remote_analysis::intent::ComplexityKind;
+use code_remote_domain::{SnippetId, UserId};
+use futures_util::future::BoxFuture;
+use neo4rs::{ConfigBuilder, Graph, Row};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::backend::{BackendKind, SearchBackend};
+use crate::document::{SearchHit, SemanticQuery, SnippetDocument};
+use crate::SearchError;
+use cypher::Statement;
+
+/// Default timeout of every request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where Neo4j is (`NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`, `NEO4J_DATABASE`).
+#[derive(Debug, Clone)]
+pub struct Neo4jConfig {
+    /// Bolt URI, e.g. `neo4j+s://xxxx.databases.neo4j.io` or `bolt://127.0.0.1:7687`.
+    pub uri: String,
+    /// User name.
+    pub user: String,
+    /// Password.
+    pub password: SecretString,
+    /// Database name; the server default when `None`.
+    pub database: Option<String>,
+}
+
+/// The neo4j search backend.
+#[derive(Clone)]
+pub struct Neo4jSearch {
+    graph: Arc<Graph>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Neo4jSearch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Neo4jSearch")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Neo4jSearch {
+    /// Connects a pool to `config` (the driver connects lazily on first use).
+    pub async fn connect(config: &Neo4jConfig) -> Result<Self, SearchError> {
+        let mut builder = ConfigBuilder::default()
+            .uri(config.uri.as_str())
+            .user(config.user.as_str())
+            .password(config.password.expose_secret())
+            .max_connections(8);
+        if let Some(database) = &config.database {
+            builder = builder.db(database.as_str());
+        }
+        let graph = Graph::connect(builder.build()?).await?;
+        Ok(Self {
+            graph: Arc::new(graph),
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    async fn bounded<T>(
+        &self,
+        work: impl Future<Output = Result<T, SearchError>>,
+    ) -> Result<T, SearchError> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| SearchError::Timeout(self.timeout))?
+    }
+
+    async fn rows(&self, statement: Statement) -> Result<Vec<Row>, SearchError> {
+        self.bounded(async {
+            let mut stream = self.graph.execute(statement.into_query()).await?;
+            let mut rows = Vec::new();
+            while let Some(row) = stream.next().await? {
+                rows.push(row);
+            }
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn hits(&self, statement: Statement) -> Result<Vec<SearchHit>, SearchError> {
+        self.rows(statement).await?.iter().map(hit).collect()
+    }
+
+    async fn write(&self, document: &SnippetDocument) -> Result<(), SearchError> {
+        let [node, edges, star] = cypher::upsert(document);
+        self.bounded(async {
+            let mut txn = self.graph.start_txn().await?;
+            let mut written = txn.execute(node.into_query()).await?;
+            let wrote = written.next(txn.handle()).await?.is_some();
+            if !wrote {
+                txn.rollback().await?;
+                tracing::info!(snippet = %document.snippet_id, "a newer node is stored; skipped");
+                return Ok(());
+            }
+            txn.run(edges.into_query()).await?;
+            txn.run(star.into_query()).await?;
+            txn.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn neighbours(
+        &self,
+        user: UserId,
+        snippet: SnippetId,
+        limit: usize,
+    ) -> Result<Option<Vec<SearchHit>>, SearchError> {
+        let rows = self.rows(cypher::source_embedding(user, snippet)).await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let embedding: Vec<f64> = row
+            .get("embedding")
+            .map_err(|err| SearchError::Neo4jRow(err.to_string()))?;
+        let query = SemanticQuery {
+            embedding: Some(embedding.into_iter().map(|x| x as f32).collect()),
+            exclude: Some(snippet),
+            limit,
+            ..SemanticQuery::default()
+        };
+        Ok(Some(self.hits(cypher::search(user, &query)).await?))
+    }
+}
+
+fn hit(row: &Row) -> Result<SearchHit, SearchError> {
+    let field = |err: neo4rs::DeError| SearchError::Neo4jRow(err.to_string());
+    let id: String = row.get("snippet_id").map_err(field)?;
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|err| SearchError::Neo4jRow(format!("snippet id {id:?}: {err}")))?;
+    Ok(SearchHit {
+        snippet_id: SnippetId::from_uuid(id),
+        title: row.get("title").map_err(field)?,
+        language: row.get("language").map_err(field)?,
+        description: row.get("description").map_err(field)?,
+        time_complexity: row.get("time_complexity").map_err(field)?,
+        space_complexity: row.get("space_complexity").map_err(field)?,
+        score: row.get("score").map_err(field)?,
+    })
+}
+
+impl SearchBackend for Neo4jSearch {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Neo4j
+    }
+
+    fn upsert<'a>(
+        &'a self,
+        document: &'a SnippetDocument,
+    ) -> BoxFuture<'a, Result<(), SearchError>> {
+        Box::pin(self.write(document))
+    }
+
+    fn delete(&self, snippet: SnippetId) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move {
+            self.bounded(async {
+                self.graph.run(cypher::delete(snippet).into_query()).await?;
+                Ok(())
+            })
+            .await
+        })
+    }
+
+    fn search<'a>(
+        &'a self,
+        user: UserId,
+        query: &'a SemanticQuery,
+    ) -> BoxFuture<'a, Result<Vec<SearchHit>, SearchError>> {
+        Box::pin(self.hits(cypher::search(user, query)))
+    }
+
+    fn by_complexity<'a>(
+        &'a self,
+        user: UserId,
+        kind: ComplexityKind,
+        notation: &'a str,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<SearchHit>, SearchError>> {
+        Box::pin(self.hits(cypher::by_complexity(user, kind, notation, limit)))
+    }
+
+    fn similar(
+        &self,
+        user: UserId,
+        snippet: SnippetId,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Option<Vec<SearchHit>>, SearchError>> {
+        Box::pin(self.neighbours(user, snippet, limit))
+    }
+
+    fn document_ids(&self) -> BoxFuture<'_, Result<Vec<SnippetId>, SearchError>> {
+        Box::pin(async move {
+            let rows = self.rows(cypher::document_ids()).await?;
+            Ok(rows
+                .iter()
+                .filter_map(|row| row.get::<String>("id").ok())
+                .filter_map(|id| uuid::Uuid::parse_str(&id).ok())
+                .map(SnippetId::from_uuid)
+                .collect())
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, bool> {
+        Box::pin(async move {
+            self.rows(Statement {
+                text: "RETURN 1 AS one",
+                params: Vec::new(),
+            })
+            .await
+            .is_ok()
+        })
+    }
+}

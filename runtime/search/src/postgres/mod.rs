@@ -1,0 +1,413 @@
+//! The postgres backend: documents in `search_documents` and `search_patterns` (migration
+//! `0006_search_index`), ranked by pgvector when installed, otherwise by an exact scan of the
+//! user's embeddings in Rust over the [`cache::EmbeddingCache`].
+//!
+//! Questions run in read-only transactions with a statement timeout; writes are guarded by the
+//! document's `updated_at`, so a replayed or reordered event cannot bring back an older version.
+
+pub mod cache;
+mod sql;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use code_remote_analysis::intent::ComplexityKind;
+use code_remote_domain::{SnippetId, UserId};
+use futures_util::future::BoxFuture;
+use sqlx::postgres::{PgArguments, PgPool, PgRow};
+use sqlx::query::Query;
+use sqlx::{Postgres, Row, Transaction};
+use uuid::Uuid;
+
+use crate::backend::{BackendKind, SearchBackend};
+use crate::document::{SearchHit, SemanticQuery, SnippetDocument};
+use crate::rank::{cosine, score, top_k};
+use crate::{SearchError, MAX_LIMIT};
+use cache::EmbeddingCache;
+
+/// Default statement timeout of questions.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Most documents one question considers (a user with more sees the first ones only).
+const MAX_CANDIDATES: i64 = 200_000;
+
+/// Longest complexity notation a `varchar(50)` column keeps.
+const NOTATION_CHARS: usize = 50;
+
+/// The postgres search backend.
+#[derive(Debug, Clone)]
+pub struct PgSearch {
+    pool: PgPool,
+    cache: Arc<EmbeddingCache>,
+    pgvector: bool,
+    timeout: Duration,
+}
+
+impl PgSearch {
+    /// A backend over `pool` (the application database, migrated to `0006_search_index` or later).
+    /// Asks once whether pgvector is installed.
+    pub async fn new(pool: PgPool) -> Result<Self, SearchError> {
+        let pgvector: bool = sqlx::query_scalar(sql::HAS_PGVECTOR)
+            .fetch_one(&pool)
+            .await?;
+        Ok(Self {
+            pool,
+            cache: Arc::new(EmbeddingCache::new(cache::DEFAULT_CAPACITY)),
+            pgvector,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// The same backend with an embedding cache of `capacity` vectors (0 disables it).
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache = Arc::new(EmbeddingCache::new(capacity));
+        self
+    }
+
+    /// The same backend with another statement timeout for questions.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether questions are ranked by pgvector (otherwise by the exact scan in Rust).
+    pub fn uses_pgvector(&self) -> bool {
+        self.pgvector
+    }
+
+    async fn read(&self) -> Result<Transaction<'static, Postgres>, SearchError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+            .bind(self.timeout.as_millis().max(1).to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    async fn write(&self, document: &SnippetDocument) -> Result<(), SearchError> {
+        let mut tx = self.pool.begin().await?;
+        let written = sqlx::query(sql::UPSERT)
+            .bind(document.snippet_id.as_uuid())
+            .bind(document.user_id.as_uuid())
+            .bind(&document.title)
+            .bind(&document.description)
+            .bind(&document.language)
+            .bind(document.time_notation().map(clip))
+            .bind(document.space_notation().map(clip))
+            .bind(document.time_class())
+            .bind(document.space_class())
+            .bind(document.is_starred)
+            .bind(&document.embedding)
+            .bind(document.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        if written.rows_affected() == 0 {
+            tracing::info!(snippet = %document.snippet_id, "a newer document is stored; skipped");
+            tx.rollback().await?;
+            return Ok(());
+        }
+        sqlx::query(sql::CLEAR_PATTERNS)
+            .bind(document.snippet_id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        let patterns: Vec<String> = document.patterns.iter().map(|p| clip(p.clone())).collect();
+        sqlx::query(sql::INSERT_PATTERNS)
+            .bind(document.snippet_id.as_uuid())
+            .bind(document.user_id.as_uuid())
+            .bind(&patterns)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rank(
+        &self,
+        user: UserId,
+        query: &SemanticQuery,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let limit = query.limit.clamp(1, MAX_LIMIT);
+        let mut tx = self.read().await?;
+        let hits = match &query.embedding {
+            None => {
+                let rows = filtered(sql::STRUCTURED, user, query)
+                    .bind(limit as i64)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                rows.iter()
+                    .map(|row| hit(row, boosted(row, 1.0)?))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            Some(embedding) if self.pgvector => {
+                let rows = filtered(sql::PGVECTOR, user, query)
+                    .bind((limit * 4) as i64)
+                    .bind(embedding)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut hits = rows
+                    .iter()
+                    .map(|row| hit(row, boosted(row, row.try_get("similarity")?)?))
+                    .collect::<Result<Vec<_>, _>>()?;
+                hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+                hits.truncate(limit);
+                hits
+            }
+            Some(embedding) => self.scan(&mut tx, user, query, embedding, limit).await?,
+        };
+        tx.rollback().await?;
+        Ok(hits)
+    }
+
+    /// The exact scan: every candidate's cosine similarity, computed here.
+    async fn scan(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        user: UserId,
+        query: &SemanticQuery,
+        embedding: &[f32],
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let candidates = filtered(sql::CANDIDATES, user, query)
+            .bind(MAX_CANDIDATES)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut keys = Vec::with_capacity(candidates.len());
+        let mut boosts = Vec::with_capacity(candidates.len());
+        for row in &candidates {
+            let id: Uuid = row.try_get("snippet_id")?;
+            let revision: i64 = row.try_get("revision")?;
+            let starred: bool = row.try_get("is_starred")?;
+            let matched: i64 = row.try_get("matched")?;
+            keys.push((id, revision));
+            boosts.push((matched, starred));
+        }
+        let mut vectors = self.cache.lookup(&keys);
+        let missing: Vec<Uuid> = keys
+            .iter()
+            .zip(&vectors)
+            .filter(|(_, cached)| cached.is_none())
+            .map(|((id, _), _)| *id)
+            .collect();
+        if !missing.is_empty() {
+            let rows = sqlx::query(sql::EMBEDDINGS)
+                .bind(user.as_uuid())
+                .bind(&missing)
+                .fetch_all(&mut **tx)
+                .await?;
+            let mut fresh = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let vector: Vec<f32> = row.try_get("embedding")?;
+                fresh.push((
+                    row.try_get::<Uuid, _>("snippet_id")?,
+                    row.try_get::<i64, _>("revision")?,
+                    Arc::<[f32]>::from(vector),
+                ));
+            }
+            let by_key: std::collections::HashMap<(Uuid, i64), Arc<[f32]>> = fresh
+                .iter()
+                .map(|(id, revision, vector)| ((*id, *revision), vector.clone()))
+                .collect();
+            for (slot, key) in vectors.iter_mut().zip(&keys) {
+                if slot.is_none() {
+                    *slot = by_key.get(key).cloned();
+                }
+            }
+            self.cache.store(&fresh);
+        }
+        let scores: Vec<f64> = vectors
+            .iter()
+            .zip(&boosts)
+            .map(|(vector, (matched, starred))| match vector {
+                Some(v) => score(cosine(embedding, v), *matched, *starred),
+                None => f64::NEG_INFINITY,
+            })
+            .collect();
+        let best: Vec<usize> = top_k(&scores, limit)
+            .into_iter()
+            .filter(|i| scores[*i].is_finite())
+            .collect();
+        let ids: Vec<Uuid> = best.iter().map(|i| keys[*i].0).collect();
+        let rows = sqlx::query(sql::HITS)
+            .bind(user.as_uuid())
+            .bind(&ids)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut hits = Vec::with_capacity(best.len());
+        for i in best {
+            let id = keys[i].0;
+            if let Some(row) = rows
+                .iter()
+                .find(|row| row.try_get::<Uuid, _>("snippet_id").ok() == Some(id))
+            {
+                hits.push(hit(row, scores[i])?);
+            }
+        }
+        Ok(hits)
+    }
+
+    async fn complexity(
+        &self,
+        user: UserId,
+        kind: ComplexityKind,
+        notation: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let statement = match kind {
+            ComplexityKind::Time => sql::BY_TIME,
+            ComplexityKind::Space => sql::BY_SPACE,
+        };
+        let mut tx = self.read().await?;
+        let rows = sqlx::query(statement)
+            .bind(user.as_uuid())
+            .bind(notation)
+            .bind(limit.clamp(1, MAX_LIMIT) as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.rollback().await?;
+        Ok(rows
+            .iter()
+            .map(|row| hit(row, 1.0))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn neighbours(
+        &self,
+        user: UserId,
+        snippet: SnippetId,
+        limit: usize,
+    ) -> Result<Option<Vec<SearchHit>>, SearchError> {
+        let source: Option<Vec<f32>> = {
+            let mut tx = self.read().await?;
+            let source = sqlx::query_scalar(sql::SOURCE)
+                .bind(snippet.as_uuid())
+                .bind(user.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+            source
+        };
+        let Some(embedding) = source else {
+            return Ok(None);
+        };
+        let query = SemanticQuery {
+            embedding: Some(embedding),
+            exclude: Some(snippet),
+            limit,
+            ..SemanticQuery::default()
+        };
+        Ok(Some(self.rank(user, &query).await?))
+    }
+}
+
+/// A filtered statement with its first seven parameters bound.
+fn filtered<'q>(
+    statement: &'static str,
+    user: UserId,
+    query: &'q SemanticQuery,
+) -> Query<'q, Postgres, PgArguments> {
+    let filters = &query.filters;
+    sqlx::query(statement)
+        .bind(user.as_uuid())
+        .bind(filters.language.as_deref())
+        .bind(filters.starred_only)
+        .bind(filters.complexity_class)
+        .bind(filters.is_space())
+        .bind(&filters.patterns)
+        .bind(query.exclude.map(|id| id.as_uuid()))
+}
+
+/// Keeps a value within its `varchar(50)` column.
+fn clip(value: String) -> String {
+    if value.chars().count() <= NOTATION_CHARS {
+        value
+    } else {
+        value.chars().take(NOTATION_CHARS).collect()
+    }
+}
+
+/// The score of a filtered row: `similarity` plus its pattern and starred boosts.
+fn boosted(row: &PgRow, similarity: f64) -> Result<f64, sqlx::Error> {
+    Ok(score(
+        similarity,
+        row.try_get("matched")?,
+        row.try_get("is_starred")?,
+    ))
+}
+
+fn hit(row: &PgRow, score: f64) -> Result<SearchHit, sqlx::Error> {
+    Ok(SearchHit {
+        snippet_id: SnippetId::from_uuid(row.try_get("snippet_id")?),
+        title: row.try_get("title")?,
+        language: row.try_get("language")?,
+        description: row.try_get("description")?,
+        time_complexity: row.try_get("time_complexity")?,
+        space_complexity: row.try_get("space_complexity")?,
+        score,
+    })
+}
+
+impl SearchBackend for PgSearch {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Postgres
+    }
+
+    fn upsert<'a>(
+        &'a self,
+        document: &'a SnippetDocument,
+    ) -> BoxFuture<'a, Result<(), SearchError>> {
+        Box::pin(self.write(document))
+    }
+
+    fn delete(&self, snippet: SnippetId) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move {
+            sqlx::query(sql::DELETE)
+                .bind(snippet.as_uuid())
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn search<'a>(
+        &'a self,
+        user: UserId,
+        query: &'a SemanticQuery,
+    ) -> BoxFuture<'a, Result<Vec<SearchHit>, SearchError>> {
+        Box::pin(self.rank(user, query))
+    }
+
+    fn by_complexity<'a>(
+        &'a self,
+        user: UserId,
+        kind: ComplexityKind,
+        notation: &'a str,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<SearchHit>, SearchError>> {
+        Box::pin(self.complexity(user, kind, notation, limit))
+    }
+
+    fn similar(
+        &self,
+        user: UserId,
+        snippet: SnippetId,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Option<Vec<SearchHit>>, SearchError>> {
+        Box::pin(self.neighbours(user, snippet, limit))
+    }
+
+    fn document_ids(&self) -> BoxFuture<'_, Result<Vec<SnippetId>, SearchError>> {
+        Box::pin(async move {
+            let ids: Vec<Uuid> = sqlx::query_scalar(sql::DOCUMENT_IDS)
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(ids.into_iter().map(SnippetId::from_uuid).collect())
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, bool> {
+        Box::pin(async move { sqlx::query("SELECT 1").execute(&self.pool).await.is_ok() })
+    }
+}

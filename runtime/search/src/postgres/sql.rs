@@ -1,0 +1,118 @@
+//! Every SQL statement of the postgres backend. All values are bound parameters; the only
+//! variation between statements is which constant is chosen.
+
+/// The filters of a search question. `$1` user, `$2` lowercased language or null, `$3` starred
+/// only, `$4` complexity class or null, `$5` whether that class is about space, `$6` pattern names,
+/// `$7` a snippet to exclude or null.
+macro_rules! filtered {
+    ($select:expr, $tail:expr) => {
+        concat!(
+            $select,
+            ", CASE WHEN cardinality($6::text[]) = 0 THEN 0 ELSE
+                (SELECT count(*) FROM search_patterns p
+                 WHERE p.snippet_id = d.snippet_id AND p.pattern = ANY($6::text[])) END AS matched
+             FROM search_documents d
+             WHERE d.user_id = $1
+               AND ($2::text IS NULL OR lower(d.language) = $2::text)
+               AND (NOT $3::boolean OR d.is_starred)
+               AND ($4::text IS NULL
+                    OR (CASE WHEN $5::boolean THEN d.space_class ELSE d.time_class END) = $4::text)
+               AND (cardinality($6::text[]) = 0 OR EXISTS (
+                    SELECT 1 FROM search_patterns p
+                    WHERE p.snippet_id = d.snippet_id AND p.pattern = ANY($6::text[])))
+               AND ($7::uuid IS NULL OR d.snippet_id <> $7::uuid) ",
+            $tail
+        )
+    };
+}
+
+/// Columns of a result row.
+macro_rules! hit_columns {
+    () => {
+        "d.snippet_id, d.title, d.language, d.description, d.time_complexity, d.space_complexity, d.is_starred"
+    };
+}
+
+/// The user's documents that pass the filters, with revisions for the embedding cache; `$8` caps
+/// the candidates.
+pub(crate) const CANDIDATES: &str =
+    filtered!("SELECT d.snippet_id, d.revision, d.is_starred", "LIMIT $8");
+
+/// Filtered documents without a text query: starred first, then most recent; `$8` is the limit.
+pub(crate) const STRUCTURED: &str = filtered!(
+    concat!("SELECT ", hit_columns!()),
+    "ORDER BY d.is_starred DESC, d.updated_at DESC, d.snippet_id LIMIT $8"
+);
+
+/// pgvector ranking in SQL (used only when the extension is installed); `$9` is the query vector.
+pub(crate) const PGVECTOR: &str = filtered!(
+    concat!(
+        "SELECT ",
+        hit_columns!(),
+        ", 1 - (d.embedding::vector <=> $9::real[]::vector) AS similarity"
+    ),
+    "ORDER BY d.embedding::vector <=> $9::real[]::vector LIMIT $8"
+);
+
+/// Embeddings of some of the user's documents, for the cache.
+pub(crate) const EMBEDDINGS: &str = "SELECT snippet_id, revision, embedding FROM search_documents
+     WHERE user_id = $1 AND snippet_id = ANY($2::uuid[])";
+
+/// Result rows of some of the user's documents.
+pub(crate) const HITS: &str = concat!(
+    "SELECT ",
+    hit_columns!(),
+    " FROM search_documents d WHERE d.user_id = $1 AND d.snippet_id = ANY($2::uuid[])"
+);
+
+/// The user's documents with an exact time complexity.
+pub(crate) const BY_TIME: &str = concat!(
+    "SELECT ",
+    hit_columns!(),
+    " FROM search_documents d WHERE d.user_id = $1 AND d.time_complexity = $2
+     ORDER BY d.is_starred DESC, d.updated_at DESC, d.snippet_id LIMIT $3"
+);
+
+/// The user's documents with an exact space complexity.
+pub(crate) const BY_SPACE: &str = concat!(
+    "SELECT ",
+    hit_columns!(),
+    " FROM search_documents d WHERE d.user_id = $1 AND d.space_complexity = $2
+     ORDER BY d.is_starred DESC, d.updated_at DESC, d.snippet_id LIMIT $3"
+);
+
+/// The embedding of one of the user's documents (the source of a similar-snippets question).
+pub(crate) const SOURCE: &str =
+    "SELECT embedding FROM search_documents WHERE snippet_id = $1 AND user_id = $2";
+
+/// Inserts or replaces a document unless the stored one is newer.
+pub(crate) const UPSERT: &str = "INSERT INTO search_documents
+        (snippet_id, user_id, title, description, language, time_complexity, space_complexity,
+         time_class, space_class, is_starred, embedding, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (snippet_id) DO UPDATE SET
+        user_id = EXCLUDED.user_id, title = EXCLUDED.title, description = EXCLUDED.description,
+        language = EXCLUDED.language, time_complexity = EXCLUDED.time_complexity,
+        space_complexity = EXCLUDED.space_complexity, time_class = EXCLUDED.time_class,
+        space_class = EXCLUDED.space_class, is_starred = EXCLUDED.is_starred,
+        embedding = EXCLUDED.embedding, updated_at = EXCLUDED.updated_at,
+        revision = nextval('search_revision_seq'), synced_at = now()
+     WHERE search_documents.updated_at <= EXCLUDED.updated_at";
+
+/// Drops a document's patterns before they are written again.
+pub(crate) const CLEAR_PATTERNS: &str = "DELETE FROM search_patterns WHERE snippet_id = $1";
+
+/// Writes a document's patterns.
+pub(crate) const INSERT_PATTERNS: &str =
+    "INSERT INTO search_patterns (snippet_id, user_id, pattern)
+     SELECT DISTINCT $1::uuid, $2::uuid, unnest($3::text[])";
+
+/// Removes a document (its patterns cascade).
+pub(crate) const DELETE: &str = "DELETE FROM search_documents WHERE snippet_id = $1";
+
+/// Every document id.
+pub(crate) const DOCUMENT_IDS: &str = "SELECT snippet_id FROM search_documents";
+
+/// Whether pgvector is installed in this database.
+pub(crate) const HAS_PGVECTOR: &str =
+    "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')";

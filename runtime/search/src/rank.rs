@@ -1,0 +1,52 @@
+//! Ranking shared by the backends that score in Rust: cosine similarity plus small boosts.
+
+/// Added per requested pattern a snippet uses.
+pub(crate) const PATTERN_BOOST: f64 = 0.05;
+
+/// Added to a starred snippet.
+pub(crate) const STARRED_BOOST: f64 = 0.02;
+
+/// Cosine similarity of two unit vectors (their dot product); a length mismatch scores the common
+/// prefix, so a stale dimension degrades ranking instead of failing the request.
+pub(crate) fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    f64::from(dot)
+}
+
+/// The final score of a candidate.
+pub(crate) fn score(similarity: f64, matched_patterns: i64, starred: bool) -> f64 {
+    let starred = if starred { STARRED_BOOST } else { 0.0 };
+    similarity + PATTERN_BOOST * matched_patterns.max(0) as f64 + starred
+}
+
+/// Indices of the `k` best scores, best first (ties keep input order).
+pub(crate) fn top_k(scores: &[f64], k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    let by_score = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
+    if k < order.len() {
+        order.select_nth_unstable_by(k, by_score);
+        order.truncate(k);
+    }
+    order.sort_by(by_score);
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_orders_best_first_and_keeps_k() {
+        let scores = [0.1, 0.9, 0.5, 0.9, -1.0];
+        assert_eq!(top_k(&scores, 3), vec![1, 3, 2]);
+        assert_eq!(top_k(&scores, 10), vec![1, 3, 2, 0, 4]);
+        assert!(top_k(&scores, 0).is_empty());
+    }
+
+    #[test]
+    fn boosts_are_small_next_to_similarity() {
+        assert!(score(0.5, 2, true) > score(0.5, 1, true));
+        assert!(score(0.5, 0, true) > score(0.5, 0, false));
+        assert!(score(0.9, 0, false) > score(0.7, 1, true));
+    }
+}
