@@ -5,6 +5,13 @@
 //! lookup function so tests pass a map instead of mutating the process environment.
 #![deny(missing_docs)]
 
+mod search;
+
+pub use search::{
+    AnalysisSettings, GeminiKeySource, Neo4jSettings, SearchBackendName, SearchSettings,
+    SyncQueueConfig,
+};
+
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::net::SocketAddr;

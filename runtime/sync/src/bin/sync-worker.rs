@@ -1,0 +1,104 @@
+//! The `sync-worker` binary: the SQS-triggered Lambda of the `snippet-sync` queue (when
+//! `AWS_LAMBDA_RUNTIME_API` is set), otherwise a local process long-polling `SYNC_QUEUE_URL`.
+
+use anyhow::Context;
+use aws_lambda_events::sqs::SqsEvent;
+use clap::Parser;
+use code_remote_config::{
+    in_lambda, AnalysisSettings, DatabaseConfig, Env, SearchSettings, SyncQueueConfig,
+};
+use code_remote_queue::SyncQueue;
+use code_remote_store::Store;
+use code_remote_sync::{lambda, local, services, SyncWorker};
+use lambda_runtime::{service_fn, LambdaEvent};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Keeps the search backend in step with PostgreSQL.
+///
+/// Environment: DATABASE_URL (or DATABASE_SECRET_ARN with DATABASE_HOST/DATABASE_NAME/DATABASE_PORT),
+/// DATABASE_MAX_CONNECTIONS, SYNC_QUEUE_URL (local mode; a .fifo queue), SEARCH_BACKEND
+/// (postgres|neo4j, default postgres), NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
+/// (neo4j only), GEMINI_API_KEY or GEMINI_API_KEY_SECRET_ARN (offline analysis and hashed
+/// embeddings when neither is set), GEMINI_MODEL, EMBEDDING_DIMENSIONS (default 768),
+/// AWS_ENDPOINT_URL for emulators, RUST_LOG.
+#[derive(Parser)]
+#[command(name = "sync-worker", version)]
+struct Args {
+    /// Seconds one receive waits for messages in local mode (1..=20).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=20))]
+    wait_seconds: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let env = Env::process();
+    let database = DatabaseConfig::load(&env)?;
+    let analysis = AnalysisSettings::load(&env)?;
+    let search = SearchSettings::load(&env)?;
+    let lambda = in_lambda(&env);
+    let queue = if lambda {
+        None
+    } else {
+        Some(SyncQueueConfig::load(&env)?)
+    };
+
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::connect(&database, &aws)
+        .await
+        .context("configuring the database pool")?;
+    let providers = services::providers(&analysis, &aws).await?;
+    let backend = services::backend(&search, store.pool().clone())
+        .await
+        .context("connecting the search backend")?;
+    let worker = SyncWorker::new(store, providers.analyzer, providers.embedder, backend);
+
+    match queue {
+        None => {
+            let worker = Arc::new(worker);
+            lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+                let worker = worker.clone();
+                async move {
+                    Ok::<_, lambda_runtime::Error>(
+                        lambda::handle_event(&worker, event.payload).await,
+                    )
+                }
+            }))
+            .await
+            .map_err(|err| anyhow::anyhow!("lambda runtime stopped: {err}"))
+        }
+        Some(queue) => {
+            let queue = SyncQueue::new(aws_sdk_sqs::Client::new(&aws), queue.sync_queue_url);
+            tracing::info!(
+                queue = queue.url(),
+                backend = search_name(&search),
+                "sync worker polling"
+            );
+            local::run(
+                &queue,
+                &worker,
+                Duration::from_secs(args.wait_seconds),
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await;
+            Ok(())
+        }
+    }
+}
+
+fn search_name(settings: &SearchSettings) -> &'static str {
+    match settings.backend {
+        code_remote_config::SearchBackendName::Postgres => "postgres",
+        code_remote_config::SearchBackendName::Neo4j => "neo4j",
+    }
+}

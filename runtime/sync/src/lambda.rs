@@ -1,0 +1,30 @@
+//! The Lambda entry: an SQS event in, `batchItemFailures` out.
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use code_remote_queue::{process_batch, BatchMessage};
+
+use crate::SyncWorker;
+
+/// Runs every record through the worker; only the failed ones are reported, so only they are
+/// retried.
+pub async fn handle_event(worker: &SyncWorker, event: SqsEvent) -> SqsBatchResponse {
+    let messages: Vec<BatchMessage> = event
+        .records
+        .into_iter()
+        .map(|record| BatchMessage {
+            id: record.message_id.unwrap_or_default(),
+            body: record.body.unwrap_or_default(),
+        })
+        .collect();
+    let failed = process_batch(&messages, |message| async move {
+        worker.handle(&message.body).await.map(|_| ())
+    })
+    .await;
+    let mut response = SqsBatchResponse::default();
+    for id in failed {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = id;
+        response.batch_item_failures.push(failure);
+    }
+    response
+}
