@@ -175,3 +175,27 @@ async fn code_is_analyzed_synchronously_and_streamed() {
         analysis["time_complexity"]
     );
 }
+
+#[tokio::test]
+async fn the_web_app_and_its_config_are_served_by_the_api() {
+    let stack = Stack::up(&[]);
+    let outputs = stack.outputs();
+    let config = reqwest::get(format!("{}config.json", outputs.frontend_url))
+        .await
+        .unwrap();
+    if config.status() == 404 {
+        eprintln!("SKIPPED: this api binary does not serve the web app yet (FRONTEND_DIR, FRONTEND_CONFIG)");
+        return;
+    }
+    let config: serde_json::Value = config.json().await.unwrap();
+    assert_eq!(config["apiUrl"], outputs.api_url.as_str());
+    assert_eq!(config["websocketUrl"], outputs.websocket_url.as_str());
+    assert_eq!(config["userPoolId"], outputs.user_pool_id.as_str());
+    assert_eq!(
+        config["userPoolClientId"],
+        outputs.user_pool_client_id.as_str()
+    );
+    let page = reqwest::get(&outputs.frontend_url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<html"));
+}

@@ -109,8 +109,23 @@ impl Wiring {
         }
         if let Some(dir) = &self.frontend_dir {
             env.push(("FRONTEND_DIR", dir.display().to_string()));
+            env.push(("FRONTEND_CONFIG", self.frontend_config().to_string()));
         }
         env
+    }
+
+    /// The web app's `/config.json` (the contract in `frontend/README.md`): same-origin API,
+    /// the API's WebSocket, and moto as the Cognito endpoint.
+    pub fn frontend_config(&self) -> serde_json::Value {
+        let pool = &self.resources.pool;
+        serde_json::json!({
+            "apiUrl": self.api_url,
+            "websocketUrl": format!("{}/ws", self.api_url.replacen("http://", "ws://", 1)),
+            "region": REGION,
+            "userPoolId": pool.pool_id,
+            "userPoolClientId": pool.client_id,
+            "cognitoEndpoint": format!("{}/", self.aws_endpoint_url),
+        })
     }
 }
 
@@ -142,4 +157,83 @@ pub fn start(
     command.envs(wiring.env());
     command.current_dir(stack.root());
     spawn::start(service.name, command, &stack.log(service.name), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::UserPool;
+
+    fn wiring() -> Wiring {
+        Wiring {
+            database_url: "postgres://postgres@127.0.0.1:5433/code_remote".into(),
+            aws_endpoint_url: "http://127.0.0.1:5000".into(),
+            resources: Resources {
+                execution_queue_url: "http://127.0.0.1:5000/123456789012/execution.fifo".into(),
+                sync_queue_url: "http://127.0.0.1:5000/123456789012/snippet-sync.fifo".into(),
+                pool: UserPool {
+                    pool_id: "us-east-1_abc".into(),
+                    client_id: "client".into(),
+                },
+                database_secret_arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"
+                    .into(),
+            },
+            api_listen: "127.0.0.1:8000".into(),
+            api_url: "http://127.0.0.1:8000".into(),
+            search_backend: "postgres".into(),
+            neo4j: None,
+            frontend_dir: Some("/srv/dist".into()),
+        }
+    }
+
+    #[test]
+    fn every_variable_the_runtime_reads_is_set() {
+        let env = wiring().env();
+        let value = |name: &str| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_else(|| panic!("{name} is not set"))
+        };
+        assert_eq!(
+            value("COGNITO_ISSUER"),
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"
+        );
+        assert_eq!(
+            value("COGNITO_JWKS_URL"),
+            "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"
+        );
+        assert_eq!(value("WEBSOCKET_MANAGEMENT_URL"), "http://127.0.0.1:8000");
+        for name in [
+            "DATABASE_URL",
+            "EXECUTION_QUEUE_URL",
+            "SYNC_QUEUE_URL",
+            "COGNITO_CLIENT_ID",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "LISTEN_ADDR",
+            "SEARCH_BACKEND",
+        ] {
+            assert!(!value(name).is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_web_app_config_follows_the_frontend_contract() {
+        let config = wiring().frontend_config();
+        assert_eq!(config["websocketUrl"], "ws://127.0.0.1:8000/ws");
+        assert_eq!(config["cognitoEndpoint"], "http://127.0.0.1:5000/");
+        assert_eq!(config["userPoolClientId"], "client");
+        assert_eq!(config["region"], "us-east-1");
+    }
+
+    #[test]
+    fn a_missing_required_binary_names_its_package() {
+        let empty = tempfile::tempdir().unwrap();
+        let message = resolve(empty.path()).unwrap_err().to_string();
+        assert!(
+            message.contains("cargo build -p code-remote-api --bin api"),
+            "{message}"
+        );
+    }
 }
