@@ -12,9 +12,11 @@ mod extract;
 pub mod gateway;
 pub mod openapi;
 mod routes;
+mod services;
 mod state;
 
 pub use error::ApiError;
 pub use extract::CurrentUser;
 pub use routes::{router, with_frontend};
+pub use services::{load_services, local_management_url, SearchServices, ServicesLoadError};
 pub use state::{AppState, LazySandbox};

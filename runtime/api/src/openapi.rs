@@ -10,9 +10,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
+    __path_analyze, __path_analyze_async, __path_analyze_status, __path_by_complexity,
     __path_create_snippet, __path_delete_snippet, __path_execute, __path_execute_async,
-    __path_get_snippet, __path_health, __path_list_snippets, __path_star_snippet,
-    __path_update_snippet,
+    __path_get_snippet, __path_health, __path_list_snippets, __path_search, __path_similar,
+    __path_star_snippet, __path_update_snippet, AnalyzeResponse, AnalyzeStatus, ComplexityResponse,
+    SearchResponse, SearchResult, SimilarResponse,
 };
 
 /// Body of `POST /execute`.
@@ -102,6 +104,35 @@ pub struct DeletedDoc {
     pub id: uuid::Uuid,
 }
 
+/// Body of `POST /analyze`.
+#[derive(Serialize, ToSchema)]
+pub struct AnalyzeBody {
+    /// Python source, 1..=10240 characters.
+    pub code: String,
+    /// One of the caller's snippets to store the analysis on (when it holds this code).
+    pub snippet_id: Option<uuid::Uuid>,
+}
+
+/// Body of `POST /analyze/async`.
+#[derive(Serialize, ToSchema)]
+pub struct AnalyzeAsyncBody {
+    /// Python source, 1..=10240 characters.
+    pub code: String,
+    /// The caller's WebSocket connection, 1..=256 characters.
+    pub connection_id: String,
+    /// One of the caller's snippets to store the analysis on (when it holds this code).
+    pub snippet_id: Option<uuid::Uuid>,
+}
+
+/// Answer of `POST /analyze/async`.
+#[derive(Serialize, ToSchema)]
+pub struct AnalysisAccepted {
+    /// The job id; every `analysis_stream_*` frame carries it.
+    pub job_id: uuid::Uuid,
+    /// Always `streaming`.
+    pub status: String,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -125,10 +156,13 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Code Remote API", description = "Run, save and star Python snippets"),
     paths(health, execute, execute_async, create_snippet, list_snippets, get_snippet,
-          update_snippet, delete_snippet, star_snippet),
+          update_snippet, delete_snippet, star_snippet, analyze, analyze_async, analyze_status,
+          search, by_complexity, similar),
     components(schemas(Snippet, SnippetSummary, Page<SnippetSummary>, ValidationIssue,
                        ExecuteBody, AsyncExecuteBody, JobAccepted, ExecutionResultDoc,
-                       SecurityViolationDoc, SnippetBody, DeletedDoc)),
+                       SecurityViolationDoc, SnippetBody, DeletedDoc, AnalyzeBody,
+                       AnalyzeAsyncBody, AnalysisAccepted, AnalyzeResponse, AnalyzeStatus,
+                       SearchResult, SearchResponse, ComplexityResponse, SimilarResponse)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 use crate::gateway::LocalGateway;
+use crate::services::SearchServices;
 use crate::ApiError;
 
 /// How long a resolved user is trusted before the store is asked again (which also bounds
@@ -65,6 +66,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    services: Arc<SearchServices>,
 }
 
 impl AppState {
@@ -90,7 +92,19 @@ impl AppState {
                 gateway,
                 users: Mutex::new(HashMap::new()),
             }),
+            services: Arc::new(SearchServices::default()),
         }
+    }
+
+    /// The same state with analysis, search and sync services (offline and disabled otherwise).
+    pub fn with_services(mut self, services: SearchServices) -> Self {
+        self.services = Arc::new(services);
+        self
+    }
+
+    /// Analysis, search and sync services.
+    pub fn services(&self) -> &SearchServices {
+        &self.services
     }
 
     /// The store.

@@ -5,11 +5,15 @@
 //! [+ `DATABASE_PORT`]), `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`,
 //! `COGNITO_USER_POOL_ID` + `AWS_REGION` (or `COGNITO_ISSUER`), `COGNITO_JWKS_URL`,
 //! `EXECUTION_QUEUE_URL`, `CORS_ALLOWED_ORIGINS`, `LISTEN_ADDR`, `FRONTEND_DIR`, `SANDBOX_PYTHON`,
-//! `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`.
+//! `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`; analysis and search: `SEARCH_BACKEND`, `NEO4J_*`,
+//! `GEMINI_API_KEY` / `GEMINI_API_KEY_SECRET_ARN`, `GEMINI_MODEL`, `EMBEDDING_DIMENSIONS`,
+//! `SYNC_QUEUE_URL`, `WEBSOCKET_MANAGEMENT_URL` (see [`code_remote_api::load_services`]).
 
 use anyhow::Context;
 use clap::Parser;
-use code_remote_api::{router, with_frontend, AppState, LazySandbox};
+use code_remote_api::{
+    load_services, local_management_url, router, with_frontend, AppState, LazySandbox,
+};
 use code_remote_auth::Verifier;
 use code_remote_config::{
     in_lambda, CognitoConfig, DatabaseConfig, Env, HttpConfig, QueueConfig, SandboxSettings,
@@ -64,6 +68,12 @@ async fn main() -> anyhow::Result<()> {
         http.cors_origins.clone(),
         !lambda,
     );
+    let local_management =
+        (!lambda).then(|| local_management_url(args.listen.unwrap_or(http.listen)));
+    let services = load_services(&env, &aws, state.store(), local_management)
+        .await
+        .context("configuring analysis and search")?;
+    let state = state.with_services(services);
     let app = match (&http.frontend_dir, lambda) {
         (Some(dir), false) => with_frontend(router(state), dir),
         _ => router(state),

@@ -1,7 +1,9 @@
 //! The route table and the middleware around it.
 
+mod analysis;
 mod execute;
 mod health;
+mod search;
 mod snippets;
 
 use axum::extract::DefaultBodyLimit;
@@ -18,8 +20,15 @@ use tower_http::trace::TraceLayer;
 
 use crate::{gateway, openapi, AppState};
 
+pub(crate) use analysis::{
+    __path_analyze, __path_analyze_async, __path_analyze_status, AnalyzeResponse, AnalyzeStatus,
+};
 pub(crate) use execute::{__path_execute, __path_execute_async};
 pub(crate) use health::__path_health;
+pub(crate) use search::{
+    __path_by_complexity, __path_search, __path_similar, ComplexityResponse, SearchResponse,
+    SearchResult, SimilarResponse,
+};
 pub(crate) use snippets::{
     __path_create_snippet, __path_delete_snippet, __path_get_snippet, __path_list_snippets,
     __path_star_snippet, __path_update_snippet,
@@ -47,6 +56,12 @@ pub fn router(state: AppState) -> Router {
                 .delete(snippets::delete_snippet),
         )
         .route("/snippets/{id}/star", post(snippets::star_snippet))
+        .route("/analyze", post(analysis::analyze))
+        .route("/analyze/async", post(analysis::analyze_async))
+        .route("/analyze/status", get(analysis::analyze_status))
+        .route("/search", get(search::search))
+        .route("/search/complexity", get(search::by_complexity))
+        .route("/search/similar/{id}", get(search::similar))
         .route("/openapi.json", get(openapi::serve))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     let app = match state.gateway() {

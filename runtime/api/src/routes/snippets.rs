@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use code_remote_domain::validation::FieldReader;
 use code_remote_domain::{NewSnippet, Page, Snippet, SnippetChanges, SnippetId, SnippetSummary};
+use code_remote_queue::SyncEventType;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -25,6 +26,10 @@ pub(crate) async fn create_snippet(
 ) -> Result<(StatusCode, Json<Snippet>), ApiError> {
     let new = NewSnippet::parse(&body)?;
     let snippet = state.store().create_snippet(user.id, &new).await?;
+    state
+        .services()
+        .notify(SyncEventType::Upserted, snippet.id, user.id)
+        .await;
     Ok((StatusCode::CREATED, Json(snippet)))
 }
 
@@ -84,6 +89,7 @@ pub(crate) async fn update_snippet(
     let id = SnippetId::parse_path(&id)?;
     let changes = SnippetChanges::parse(&body)?;
     let snippet = state.store().update_snippet(user.id, id, &changes).await?;
+    notify_if_found(&state, &user, snippet.as_ref(), SyncEventType::Upserted).await;
     snippet.map(Json).ok_or(NOT_FOUND)
 }
 
@@ -98,6 +104,10 @@ pub(crate) async fn delete_snippet(
 ) -> Result<Json<Value>, ApiError> {
     let id = SnippetId::parse_path(&id)?;
     if state.store().delete_snippet(user.id, id).await? {
+        state
+            .services()
+            .notify(SyncEventType::Deleted, id, user.id)
+            .await;
         Ok(Json(json!({"deleted": true, "id": id})))
     } else {
         Err(NOT_FOUND)
@@ -115,5 +125,18 @@ pub(crate) async fn star_snippet(
 ) -> Result<Json<Snippet>, ApiError> {
     let id = SnippetId::parse_path(&id)?;
     let snippet = state.store().toggle_star(user.id, id).await?;
+    notify_if_found(&state, &user, snippet.as_ref(), SyncEventType::Upserted).await;
     snippet.map(Json).ok_or(NOT_FOUND)
+}
+
+/// Emits a sync event for a write that found its snippet.
+async fn notify_if_found(
+    state: &AppState,
+    user: &CurrentUser,
+    snippet: Option<&Snippet>,
+    event: SyncEventType,
+) {
+    if let Some(snippet) = snippet {
+        state.services().notify(event, snippet.id, user.id).await;
+    }
 }
