@@ -48,7 +48,14 @@ async fn detach_reaches_healthy_outputs_parse_and_down_leaves_nothing() {
     let state = stack.state();
     assert_eq!(state.phase, Phase::Ready);
     let names: Vec<&str> = state.processes.iter().map(|p| p.name.as_str()).collect();
-    for expected in ["postgres-server", "postgres", "moto", "api", "worker"] {
+    for expected in [
+        "postgres-server",
+        "postgres",
+        "moto",
+        "api",
+        "worker",
+        "sync-worker",
+    ] {
         assert!(
             names.contains(&expected),
             "{expected} missing from {names:?}"

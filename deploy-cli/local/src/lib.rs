@@ -29,6 +29,7 @@ mod summary;
 mod token;
 mod up;
 mod users;
+mod web;
 
 pub use down::down;
 pub use error::Error;

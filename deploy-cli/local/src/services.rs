@@ -1,8 +1,8 @@
 //! The runtime's processes: which binaries a stack runs, and the environment each one gets.
 //!
 //! Every service gets the same environment (each binary reads the variables it needs and ignores
-//! the rest), so adding a binary is one line in [`SERVICES`]. Optional services are started when
-//! their binary has been built.
+//! the rest), so adding a binary is one line in [`SERVICES`]; one marked optional is started only
+//! when its binary has been built.
 
 use std::path::Path;
 use std::process::Command;
@@ -42,8 +42,8 @@ pub const SERVICES: &[Service] = &[
     Service {
         name: "sync-worker",
         binary: "sync-worker",
-        package: "code-remote-sync-worker",
-        required: false,
+        package: "code-remote-sync",
+        required: true,
     },
 ];
 
@@ -64,7 +64,7 @@ pub struct Wiring {
     pub search_backend: String,
     /// Neo4j's connection, when the neo4j backend is used.
     pub neo4j: Option<[String; 3]>,
-    /// The built web app, when there is one.
+    /// The stack's web root (the built app and its `config.json`), when the app is built.
     pub frontend_dir: Option<std::path::PathBuf>,
 }
 
@@ -107,25 +107,13 @@ impl Wiring {
             env.push(("NEO4J_USER", user.clone()));
             env.push(("NEO4J_PASSWORD", password.clone()));
         }
+        if let Some(arn) = &self.resources.gemini_secret_arn {
+            env.push(("GEMINI_API_KEY_SECRET_ARN", arn.clone()));
+        }
         if let Some(dir) = &self.frontend_dir {
             env.push(("FRONTEND_DIR", dir.display().to_string()));
-            env.push(("FRONTEND_CONFIG", self.frontend_config().to_string()));
         }
         env
-    }
-
-    /// The web app's `/config.json` (the contract in `frontend/README.md`): same-origin API,
-    /// the API's WebSocket, and moto as the Cognito endpoint.
-    pub fn frontend_config(&self) -> serde_json::Value {
-        let pool = &self.resources.pool;
-        serde_json::json!({
-            "apiUrl": self.api_url,
-            "websocketUrl": format!("{}/ws", self.api_url.replacen("http://", "ws://", 1)),
-            "region": REGION,
-            "userPoolId": pool.pool_id,
-            "userPoolClientId": pool.client_id,
-            "cognitoEndpoint": format!("{}/", self.aws_endpoint_url),
-        })
     }
 }
 
@@ -177,6 +165,9 @@ mod tests {
                 },
                 database_secret_arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"
                     .into(),
+                gemini_secret_arn: Some(
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:g".into(),
+                ),
             },
             api_listen: "127.0.0.1:8000".into(),
             api_url: "http://127.0.0.1:8000".into(),
@@ -204,6 +195,8 @@ mod tests {
             "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"
         );
         assert_eq!(value("WEBSOCKET_MANAGEMENT_URL"), "http://127.0.0.1:8000");
+        assert_eq!(value("FRONTEND_DIR"), "/srv/dist");
+        assert!(value("GEMINI_API_KEY_SECRET_ARN").ends_with(":g"));
         for name in [
             "DATABASE_URL",
             "EXECUTION_QUEUE_URL",
@@ -216,15 +209,6 @@ mod tests {
         ] {
             assert!(!value(name).is_empty(), "{name}");
         }
-    }
-
-    #[test]
-    fn the_web_app_config_follows_the_frontend_contract() {
-        let config = wiring().frontend_config();
-        assert_eq!(config["websocketUrl"], "ws://127.0.0.1:8000/ws");
-        assert_eq!(config["cognitoEndpoint"], "http://127.0.0.1:5000/");
-        assert_eq!(config["userPoolClientId"], "client");
-        assert_eq!(config["region"], "us-east-1");
     }
 
     #[test]

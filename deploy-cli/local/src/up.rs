@@ -19,6 +19,7 @@ use crate::services::{self, Wiring};
 use crate::spawn::{self, Running};
 use crate::state::{Phase, StackDir, State};
 use crate::summary::Summary;
+use crate::web::{self, WebConfig};
 use crate::{migrate, moto, seed, Error, SearchBackend, UpOptions};
 
 /// The API port tried first when `--port` is not given.
@@ -200,15 +201,34 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
     let (aws_endpoint_url, database_url) = (aws_endpoint_url?, database_url?);
 
     let name = options.name.as_str();
+    let database_secret = database_secret(&database_url);
+    let gemini_key = std::env::var("GEMINI_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
     let (resources, ()) = tokio::try_join!(
-        aws::provision(&aws_endpoint_url, name, &database_url),
+        aws::provision(
+            &aws_endpoint_url,
+            name,
+            &database_secret,
+            gemini_key.as_deref()
+        ),
         apply_migrations(&database_url, neo4j.as_ref()),
     )?;
 
     let port = api_port(options.port)?;
     stack.state.ports.insert("api".into(), port);
     let api_url = format!("http://127.0.0.1:{port}");
-    let frontend = project.join("frontend/dist");
+    let websocket_url = format!("ws://127.0.0.1:{port}/ws");
+    let frontend_dir = web::build(
+        &project.join("frontend/dist"),
+        &stack.dir.root().join("web"),
+        &WebConfig {
+            api_url: &api_url,
+            websocket_url: &websocket_url,
+            pool: &resources.pool,
+            aws_endpoint_url: &aws_endpoint_url,
+        },
+    )?;
     let wiring = Wiring {
         database_url: database_url.clone(),
         aws_endpoint_url: aws_endpoint_url.clone(),
@@ -217,7 +237,7 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         api_url: api_url.clone(),
         search_backend: options.search_backend.as_str().to_owned(),
         neo4j,
-        frontend_dir: frontend.join("index.html").is_file().then_some(frontend),
+        frontend_dir,
     };
     for service in &services {
         let running = services::start(service, &bin_dir, &wiring, &stack.dir)?;
@@ -229,7 +249,7 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
     let demo = seed::demo(&aws, &resources.pool, &api_url).await?;
     let pool = &resources.pool;
     let outputs = Outputs {
-        websocket_url: format!("ws://127.0.0.1:{port}/ws"),
+        websocket_url,
         frontend_url: format!("{api_url}/"),
         user_pool_id: pool.pool_id.clone(),
         user_pool_client_id: pool.client_id.clone(),
@@ -273,6 +293,20 @@ fn adopt_postgres(stack: &mut Stack, database: Postgres) -> Result<String, Error
         Postgres::Docker(container) => stack.docker = Some(container),
     }
     Ok(url)
+}
+
+/// The database secret as RDS keeps it, for the runtime's `DATABASE_SECRET_ARN` path.
+fn database_secret(url: &str) -> String {
+    let database = url.rsplit('/').next().unwrap_or_default();
+    serde_json::json!({
+        "engine": "postgres",
+        "host": "127.0.0.1",
+        "port": port_of(url),
+        "username": "postgres",
+        "password": "",
+        "dbname": database,
+    })
+    .to_string()
 }
 
 fn port_of(url: &str) -> Option<u16> {

@@ -1,5 +1,5 @@
 //! The harness of the `stack_*` tests: real local stacks started and stopped by the built `deploy`
-//! binary, exactly as a developer or CI would, in a private stacks directory per test process.
+//! binary, exactly as a developer or CI would, in a stacks directory of their own.
 //!
 //! The binaries must be built first (`scripts/up` and `scripts/test` do): `deploy`,
 //! `ephemeral-postgres`, `api`, `worker` (and `sync-worker` once it exists). They are found in the
@@ -9,7 +9,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use code_remote_local_stack::{Outputs, ProcessRecord, State};
@@ -18,7 +17,6 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
-static STACKS_DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
 
 /// The directory holding the built binaries.
 pub fn bin_dir() -> PathBuf {
@@ -33,16 +31,10 @@ pub fn bin_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The private stacks directory of this test process.
-pub fn stacks_dir() -> &'static Path {
-    STACKS_DIR
-        .get_or_init(|| {
-            tempfile::Builder::new()
-                .prefix("code-remote-e2e-stacks-")
-                .tempdir()
-                .unwrap_or_else(|e| panic!("creating a stacks directory: {e}"))
-        })
-        .path()
+/// The stacks directory of the end-to-end tests, apart from a developer's own stacks. Shared by
+/// every test process (stack names carry the pid); each stack removes its own directory in it.
+pub fn stacks_dir() -> PathBuf {
+    std::env::temp_dir().join("code-remote-e2e-stacks")
 }
 
 /// A fresh stack name, unique on this machine for this process.
