@@ -7,7 +7,8 @@
 //! - [`history`]: the validated chain (one base, one head, no forks);
 //! - [`backend`]: what a database must offer (version store, lock, apply, revert), implemented
 //!   by [`postgres::PostgresBackend`] and [`neo4j::Neo4jBackend`];
-//! - [`migrator`]: the database-agnostic runner (`upgrade`, `downgrade`, `stamp`, `repair`, ...).
+//! - [`migrator`]: the database-agnostic runner (`upgrade`, `downgrade`, `stamp`, `repair`, ...);
+//! - [`remote`]: the migrate Lambda's request and result, shared with the `deploy` tool.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), code_remote_migrations::Error> {
@@ -28,6 +29,7 @@ pub mod migrator;
 pub mod neo4j;
 pub mod plan;
 pub mod postgres;
+pub mod remote;
 pub mod revision;
 pub mod scaffold;
 pub mod source;

@@ -36,11 +36,17 @@ impl PostgresBackend {
     /// Open the dedicated connection (tagged `application_name=code-remote-migrate` so a
     /// waiting run can name the lock holder).
     pub async fn connect(url: &str) -> Result<Self, Error> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(Error::database("parsing the database URL"))?
-            .application_name("code-remote-migrate")
-            .disable_statement_logging();
+        let options =
+            PgConnectOptions::from_str(url).map_err(Error::database("parsing the database URL"))?;
+        Self::connect_with(options).await
+    }
+
+    /// Like [`PostgresBackend::connect`], from options built elsewhere (e.g. from the RDS-managed
+    /// secret, whose password a URL would have to escape).
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self, Error> {
         let conn = options
+            .application_name("code-remote-migrate")
+            .disable_statement_logging()
             .connect()
             .await
             .map_err(Error::database("connecting to PostgreSQL"))?;

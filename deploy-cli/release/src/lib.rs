@@ -38,7 +38,10 @@ pub use frontend::{cache_control, SyncReport, IMMUTABLE, NO_CACHE};
 pub use functions::LIVE;
 pub use lock::{human, lock_key, DeployLock, LockInfo};
 pub use manifest::{digest_bytes, digest_file, Artifact, Manifest, MANIFEST_FILE};
-pub use migrate::{DatabaseResult, MigrateRequest, MigrateResult, MigrateStatus};
+pub use migrate::{
+    invoke as invoke_migrate, parse_result as parse_migrate_result, Database, DatabaseResult,
+    MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
+};
 pub use names::{ReleaseVersion, StackName};
 pub use promote::{promote, PromoteReport};
 pub use record::{FunctionVersion, Outcome, RecordKind, RecordStore, ReleaseRecord};

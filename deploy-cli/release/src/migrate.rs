@@ -1,5 +1,6 @@
 //! Migrations through the migrate Lambda: the request `deploy` sends and the structured result
-//! the Lambda's handler returns.
+//! the Lambda's handler returns (both defined once, in `code_remote_migrations::remote`, which the
+//! Lambda uses too).
 //!
 //! The result is a contract, not free text: `status`, and per database the revisions applied and
 //! the head reached. Anything else (including an echo of the request, which is what moto's Lambda
@@ -7,90 +8,40 @@
 //! deploy never moves traffic on an answer it cannot read.
 
 use aws_sdk_lambda::primitives::Blob;
-use serde::{Deserialize, Serialize};
+pub use code_remote_migrations::remote::{
+    Database, DatabaseResult, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
+};
 
 use crate::error::ReleaseError;
 
-/// What the migrate Lambda is asked to do.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MigrateRequest {
-    /// `upgrade` (to the heads embedded in the deployed binary) or `status`.
-    pub command: String,
-    /// The databases, in order: PostgreSQL first (expand), then Neo4j.
-    pub databases: Vec<String>,
-    /// The release whose migrations these are, for the Lambda's log.
-    pub release: String,
-}
-
-/// Whether the migrations succeeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MigrateStatus {
-    /// Every database is at its head.
-    Ok,
-    /// A migration failed; the databases say which.
-    Failed,
-}
-
-/// One database's part of the result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseResult {
-    /// `postgres` or `neo4j`.
-    pub database: String,
-    /// Revisions applied by this call, in order.
-    pub applied: Vec<String>,
-    /// The revision the database is at now (none for an empty history).
-    pub head: Option<String>,
-    /// Why it failed, when it did.
-    #[serde(default)]
-    pub error: Option<String>,
-}
-
-/// The migrate Lambda's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MigrateResult {
-    /// Overall status.
-    pub status: MigrateStatus,
-    /// Per database, in the order they ran.
-    pub databases: Vec<DatabaseResult>,
-}
-
-impl MigrateResult {
-    /// Reads a Lambda response payload; refuses anything that is not a result.
-    pub fn parse(payload: &[u8]) -> Result<Self, ReleaseError> {
-        serde_json::from_slice(payload).map_err(|err| {
-            let text = String::from_utf8_lossy(payload);
-            let shown: String = text.chars().take(200).collect();
-            ReleaseError::NotAMigrationResult(format!("{err}; got: {shown}"))
-        })
-    }
-
-    /// One line per database: `postgres at 0005 (applied 0004, 0005)`.
-    pub fn summary(&self) -> String {
-        self.databases
-            .iter()
-            .map(|db| {
-                let head = db.head.as_deref().unwrap_or("empty");
-                let applied = if db.applied.is_empty() {
-                    "nothing to apply".to_owned()
-                } else {
-                    format!("applied {}", db.applied.join(", "))
-                };
-                match &db.error {
-                    Some(error) => format!("{} at {head}: {error}", db.database),
-                    None => format!("{} at {head} ({applied})", db.database),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
+/// Reads a Lambda response payload; refuses anything that is not a result.
+pub fn parse_result(payload: &[u8]) -> Result<MigrateResult, ReleaseError> {
+    serde_json::from_slice(payload).map_err(|err| {
+        let text = String::from_utf8_lossy(payload);
+        let shown: String = text.chars().take(200).collect();
+        ReleaseError::NotAMigrationResult(format!("{err}; got: {shown}"))
+    })
 }
 
 /// Invokes `function` at `qualifier` (the release's published version, so the migrations run are
 /// the ones embedded in this release) and returns its result, or the failure it reports.
 pub async fn run(
+    lambda: &aws_sdk_lambda::Client,
+    function: &str,
+    qualifier: &str,
+    request: &MigrateRequest,
+) -> Result<MigrateResult, ReleaseError> {
+    let result = invoke(lambda, function, qualifier, request).await?;
+    if result.status == MigrateStatus::Failed {
+        return Err(ReleaseError::MigrationFailed(result.summary()));
+    }
+    Ok(result)
+}
+
+/// Invokes `function` at `qualifier` and returns its result as it is, a reported failure
+/// included (`deploy migrate` prints it); an error, an echo or any other unreadable answer is
+/// refused.
+pub async fn invoke(
     lambda: &aws_sdk_lambda::Client,
     function: &str,
     qualifier: &str,
@@ -120,11 +71,7 @@ pub async fn run(
             "the migrate Lambda raised {kind}: {text}"
         )));
     }
-    let result = MigrateResult::parse(&body)?;
-    if result.status == MigrateStatus::Failed {
-        return Err(ReleaseError::MigrationFailed(result.summary()));
-    }
-    Ok(result)
+    parse_result(&body)
 }
 
 #[cfg(test)]
@@ -133,18 +80,14 @@ mod tests {
 
     #[test]
     fn an_echoed_request_is_not_a_result() {
-        let request = MigrateRequest {
-            command: "upgrade".to_owned(),
-            databases: vec!["postgres".to_owned()],
-            release: "v1".to_owned(),
-        };
+        let request = MigrateRequest::new(MigrateCommand::Upgrade, "v1");
         let echo = serde_json::to_vec(&request).unwrap();
         assert!(matches!(
-            MigrateResult::parse(&echo),
+            parse_result(&echo),
             Err(ReleaseError::NotAMigrationResult(_))
         ));
         assert!(matches!(
-            MigrateResult::parse(b"Simple Lambda happy path OK"),
+            parse_result(b"Simple Lambda happy path OK"),
             Err(ReleaseError::NotAMigrationResult(_))
         ));
     }
@@ -152,7 +95,7 @@ mod tests {
     #[test]
     fn a_result_reads_and_summarises() {
         let text = br#"{"status":"ok","databases":[{"database":"postgres","applied":["0004","0005"],"head":"0005"},{"database":"neo4j","applied":[],"head":"0002"}]}"#;
-        let result = MigrateResult::parse(text).unwrap();
+        let result = parse_result(text).unwrap();
         assert_eq!(
             result.summary(),
             "postgres at 0005 (applied 0004, 0005); neo4j at 0002 (nothing to apply)"

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::context::StackContext;
 use crate::error::ReleaseError;
 use crate::functions;
-use crate::migrate::{self, MigrateRequest, MigrateResult};
+use crate::migrate::{self, MigrateCommand, MigrateRequest, MigrateResult};
 use crate::names::ReleaseVersion;
 use crate::record::ReleaseRecord;
 use crate::smoke::{self, SmokeReport, SmokeSettings};
@@ -71,11 +71,10 @@ pub async fn status(ctx: &StackContext) -> Result<StatusReport, ReleaseError> {
     }
     let database_heads = match outputs.function_name("migrate") {
         Some(name) => {
-            let request = MigrateRequest {
-                command: "status".to_owned(),
-                databases: vec!["postgres".to_owned(), "neo4j".to_owned()],
-                release: live.map(|r| r.release.to_string()).unwrap_or_default(),
-            };
+            let request = MigrateRequest::new(
+                MigrateCommand::Status,
+                live.map(|r| r.release.to_string()).unwrap_or_default(),
+            );
             migrate::run(&ctx.aws.lambda, name, functions::LIVE, &request)
                 .await
                 .map_err(|err| err.to_string())

@@ -20,7 +20,7 @@ use crate::error::ReleaseError;
 use crate::frontend::{self, SiteFile, SyncReport};
 use crate::functions;
 use crate::manifest::Manifest;
-use crate::migrate::{self, MigrateRequest, MigrateResult};
+use crate::migrate::{self, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus};
 use crate::names::{ReleaseVersion, StackName};
 use crate::record::{FunctionVersion, Outcome, RecordKind, ReleaseRecord};
 use crate::smoke::{self, SmokeReport};
@@ -249,7 +249,7 @@ async fn deploy(
         uploaded,
         functions: record.functions.clone(),
         migrations: record.migrations.clone().unwrap_or_else(|| MigrateResult {
-            status: migrate::MigrateStatus::Ok,
+            status: MigrateStatus::Ok,
             databases: Vec::new(),
         }),
         frontend,
@@ -306,11 +306,7 @@ async fn shift_traffic(
             )
         })?
         .clone();
-    let request = MigrateRequest {
-        command: "upgrade".to_owned(),
-        databases: vec!["postgres".to_owned(), "neo4j".to_owned()],
-        release: manifest.version.to_string(),
-    };
+    let request = MigrateRequest::new(MigrateCommand::Upgrade, manifest.version.to_string());
     let result = migrate::run(
         &ctx.aws.lambda,
         &migrate_fn.function_name,
