@@ -49,6 +49,7 @@ pub struct Stack {
     /// The dead-letter queue's URL.
     pub dlq_url: String,
     http: reqwest::Client,
+    moto_url: String,
     cognito: Cognito,
     pool: UserPool,
     worker: Worker,
@@ -115,6 +116,7 @@ impl Stack {
             queue_url,
             dlq_url,
             http: reqwest::Client::new(),
+            moto_url: moto.url().to_owned(),
             cognito,
             pool,
             worker,
@@ -122,6 +124,22 @@ impl Stack {
             server,
             _database: database,
         }
+    }
+
+    /// The environment a separate `api` or `worker` process needs to join this stack.
+    pub fn process_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self._database.url().to_owned()),
+            ("COGNITO_CLIENT_ID", self.pool.client_id.clone()),
+            ("COGNITO_ISSUER", self.pool.issuer.clone()),
+            ("COGNITO_JWKS_URL", self.pool.jwks_url.clone()),
+            ("EXECUTION_QUEUE_URL", self.queue_url.clone()),
+            ("WEBSOCKET_MANAGEMENT_URL", self.api_url.clone()),
+            ("AWS_ENDPOINT_URL", self.moto_url.clone()),
+            ("AWS_REGION", code_remote_moto::REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+        ]
     }
 
     /// A fresh user's ID token, issued by moto's Cognito.
