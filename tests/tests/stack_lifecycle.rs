@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 mod local_stack;
 
 use code_remote_local_stack::{Phase, ProcessRecord};
-use local_stack::{alive, deploy, expect_success, Stack};
+use local_stack::{alive, command, deploy, expect_success, stacks_dir, unique_name, Stack};
 
 /// Polls until none of `records` runs; panics naming the survivors after 30 s.
 fn wait_all_dead(records: &[ProcessRecord]) {
@@ -156,4 +156,27 @@ fn a_sigkilled_supervisor_takes_every_child_along_and_down_cleans_up() {
     );
     expect_success("deploy down after a kill", &stack.down());
     assert!(!stack.dir().exists());
+}
+
+#[test]
+fn an_unusable_search_backend_fails_clearly_and_leaves_nothing() {
+    let name = unique_name();
+    let output = command(&[
+        "up",
+        "--stack",
+        "local",
+        "--name",
+        &name,
+        "--search-backend",
+        "neo4j",
+        "--detach",
+    ])
+    .env_remove("NEO4J_URI")
+    .output()
+    .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("NEO4J_URI"), "{message}");
+    assert!(message.contains("--search-backend postgres"), "{message}");
+    assert!(!stacks_dir().join(&name).exists());
 }

@@ -62,6 +62,9 @@ pub enum Error {
         /// What the installer printed.
         output: String,
     },
+    /// `MOTO_SERVER` names a file that does not exist.
+    #[error("MOTO_SERVER is set to {0}, which does not exist: unset it to use the project's .venv, or point it at an installed moto_server")]
+    MotoServerMissing(PathBuf),
     /// A child process exited while the stack was starting or running.
     #[error("{what} exited ({status}); the end of its log {log}:\n{tail}")]
     ChildExited {

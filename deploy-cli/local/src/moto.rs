@@ -13,20 +13,26 @@ use crate::Error;
 /// How long moto may take to answer (it starts in about 0.3 s).
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The `moto_server` to run: `MOTO_SERVER`, else the project's `.venv/bin/moto_server`.
-fn server_binary(project: &Path) -> PathBuf {
-    match std::env::var_os("MOTO_SERVER").filter(|v| !v.is_empty()) {
-        Some(path) => PathBuf::from(path),
-        None => project.join(".venv/bin/moto_server"),
-    }
-}
-
-/// Installs moto with `scripts/setup-venv` unless it is there, printing one progress line.
+/// The `moto_server` to run: `MOTO_SERVER` if set (it must exist), else the project's
+/// `.venv/bin/moto_server`, installed with `scripts/setup-venv` on first use.
 pub async fn ensure_installed(project: &Path) -> Result<PathBuf, Error> {
-    let binary = server_binary(project);
+    if let Some(path) = std::env::var_os("MOTO_SERVER").filter(|v| !v.is_empty()) {
+        let binary = PathBuf::from(path);
+        return if binary.is_file() {
+            Ok(binary)
+        } else {
+            Err(Error::MotoServerMissing(binary))
+        };
+    }
+    let binary = project.join(".venv/bin/moto_server");
     if binary.is_file() {
         return Ok(binary);
     }
+    install(project, binary).await
+}
+
+/// Runs `scripts/setup-venv`, printing one progress line; its output becomes the error on failure.
+async fn install(project: &Path, binary: PathBuf) -> Result<PathBuf, Error> {
     let script = project.join("scripts/setup-venv");
     eprintln!(
         "installing moto into {} (first use only)...",
@@ -99,4 +105,32 @@ pub fn free_port() -> Result<u16, Error> {
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .map_err(|e| Error::io("finding a free loopback port", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[tokio::test]
+    async fn a_failed_install_shows_pips_output_and_what_to_do_offline() {
+        let project = tempfile::tempdir().unwrap();
+        let scripts = project.path().join("scripts");
+        std::fs::create_dir(&scripts).unwrap();
+        let script = scripts.join("setup-venv");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\necho 'ERROR: Could not find a version that satisfies the requirement moto' >&2\nexit 1\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let binary = project.path().join(".venv/bin/moto_server");
+        let message = install(project.path(), binary)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("Could not find a version"), "{message}");
+        assert!(message.contains("offline"), "{message}");
+        assert!(message.contains("PIP_INDEX_URL"), "{message}");
+    }
 }

@@ -43,20 +43,28 @@ pub fn unique_name() -> String {
     format!("e2e-{}-{n}", std::process::id())
 }
 
-/// `deploy <args>` with this process's stacks directory; panics with a build hint when missing.
-pub fn deploy(args: &[&str]) -> Output {
+/// The command `deploy <args>` with the tests' stacks directory; panics with a build hint when
+/// `deploy` has not been built.
+pub fn command(args: &[&str]) -> Command {
     let binary = bin_dir().join("deploy");
     assert!(
         binary.is_file(),
         "{} is missing: build the stack's binaries first (scripts/up and scripts/test do, or \
          `cargo build -p code-remote-deploy -p code-remote-ephemeral-postgres -p code-remote-api \
-         -p code-remote-worker --bins`)",
+         -p code-remote-worker -p code-remote-sync --bins`)",
         binary.display()
     );
-    Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .args(args)
         .env("CODE_REMOTE_STACKS_DIR", stacks_dir())
-        .env("CODE_REMOTE_BIN_DIR", bin_dir())
+        .env("CODE_REMOTE_BIN_DIR", bin_dir());
+    command
+}
+
+/// Runs `deploy <args>` to completion.
+pub fn deploy(args: &[&str]) -> Output {
+    command(args)
         .output()
         .unwrap_or_else(|e| panic!("running deploy {args:?}: {e}"))
 }
