@@ -1,13 +1,22 @@
-//! `deploy preview --stack S [--release vX.Y.Z]`: the Pulumi plan as a table and the artifact
-//! digests that would change against what is live.
+//! `deploy preview --stack S [--release vX.Y.Z]`: the Pulumi plan as a table, the pending
+//! migrations, and the artifact digests that would change against what is live.
+//!
+//! Pending migrations come from the stack's migrate Lambda (`status` through the `live` alias):
+//! each database's head, against the revisions this `deploy` binary carries (those of the release
+//! it builds). When the Lambda cannot say (it fails, or answers with something that is not a
+//! result, as moto's Lambda does when it only echoes), the plan says they are unknown and why.
 
 use std::fmt;
 
-use code_remote_pulumi::PreviewDigest;
-use code_remote_release::{Manifest, ReleaseError, ReleaseVersion};
+use code_remote_pulumi::{PreviewDigest, StackOutputs};
+use code_remote_release::{
+    DatabaseResult, Manifest, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
+    ReleaseError, ReleaseVersion, StackContext, LIVE,
+};
 use serde::Serialize;
 
 use crate::cloud::{self, step_summary, StackFlags};
+use crate::migrate::{pending, Pending};
 use crate::output::emit;
 
 /// Flags of `deploy preview`.
@@ -32,11 +41,46 @@ pub struct ChangedArtifact {
     pub next: String,
 }
 
+/// The migrations `deploy up` would run.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingMigrations {
+    /// Not asked (the pure [`diff`]).
+    NotChecked,
+    /// Per database, from the migrate Lambda's `status`.
+    Checked(Vec<Pending>),
+    /// The stack has no migrate function yet: every revision is pending.
+    NotDeployed(Vec<Pending>),
+    /// The migrate Lambda could not tell, and why.
+    Unknown(String),
+}
+
+impl fmt::Display for PendingMigrations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (heading, list) = match self {
+            Self::NotChecked => return Ok(()),
+            Self::Unknown(reason) => return writeln!(f, "pending migrations: unknown ({reason})"),
+            Self::Checked(list) => ("pending migrations:", list),
+            Self::NotDeployed(list) => (
+                "pending migrations (the stack has no migrate function yet):",
+                list,
+            ),
+        };
+        writeln!(f, "{heading}")?;
+        for database in list {
+            writeln!(f, "  {database}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The plan.
 #[derive(Debug, Serialize)]
 pub struct Plan {
     /// Pulumi's plan.
     pub infrastructure: PreviewDigest,
+    /// Migrations that would run.
+    pub migrations: PendingMigrations,
     /// Artifacts that would change.
     pub artifacts: Vec<ChangedArtifact>,
     /// The live release, when records exist.
@@ -46,6 +90,7 @@ pub struct Plan {
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.infrastructure)?;
+        write!(f, "{}", self.migrations)?;
         match &self.live_release {
             Some(live) => writeln!(
                 f,
@@ -82,15 +127,17 @@ pub async fn run(args: PreviewArgs) -> anyhow::Result<()> {
     ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
     let infrastructure = ctx.pulumi.preview().map_err(ReleaseError::from)?;
     // A stack never deployed has no outputs or records: everything is new.
-    let live = match ctx.pulumi.outputs() {
-        Ok(outputs) => ctx.records(&outputs).live().await.unwrap_or_else(|err| {
+    let outputs = ctx.pulumi.outputs().ok();
+    let live = match &outputs {
+        Some(outputs) => ctx.records(outputs).live().await.unwrap_or_else(|err| {
             eprintln!(
                 "warning: release records unreadable, artifacts compared with nothing: {err}"
             );
             None
         }),
-        Err(_) => None,
+        None => None,
     };
+    let migrations = pending_migrations(&ctx, outputs.as_ref(), &release).await;
     let plan = diff(
         infrastructure,
         &manifest,
@@ -98,6 +145,7 @@ pub async fn run(args: PreviewArgs) -> anyhow::Result<()> {
     );
     let plan = Plan {
         live_release: live.map(|r| r.release),
+        migrations,
         ..plan
     };
     step_summary(&format!("### Preview of {stack}\n\n```\n{plan}```"));
@@ -127,7 +175,36 @@ pub fn diff(infrastructure: PreviewDigest, next: &Manifest, live: Option<&Manife
         .collect();
     Plan {
         infrastructure,
+        migrations: PendingMigrations::NotChecked,
         artifacts,
         live_release: None,
+    }
+}
+
+/// Asks the stack's migrate Lambda where its databases are.
+async fn pending_migrations(
+    ctx: &StackContext,
+    outputs: Option<&StackOutputs>,
+    release: &ReleaseVersion,
+) -> PendingMigrations {
+    let Some(function) = outputs.and_then(|o| o.function_name("migrate")) else {
+        let empty = |database: &str| DatabaseResult {
+            database: database.to_owned(),
+            applied: Vec::new(),
+            head: None,
+            error: None,
+        };
+        return PendingMigrations::NotDeployed(pending(&MigrateResult {
+            status: MigrateStatus::Ok,
+            databases: vec![empty("postgres"), empty("neo4j")],
+        }));
+    };
+    let request = MigrateRequest::new(MigrateCommand::Status, release.to_string());
+    match code_remote_release::invoke_migrate(&ctx.aws.lambda, function, LIVE, &request).await {
+        Ok(result) if result.status == MigrateStatus::Ok => {
+            PendingMigrations::Checked(pending(&result))
+        }
+        Ok(result) => PendingMigrations::Unknown(result.summary()),
+        Err(err) => PendingMigrations::Unknown(err.to_string()),
     }
 }

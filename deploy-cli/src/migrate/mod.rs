@@ -1,6 +1,9 @@
 //! `deploy migrate`: the migration engine on the command line, for PostgreSQL (`--db postgres`,
 //! `--database-url`/`DATABASE_URL`) or Neo4j (`--db neo4j`, `--neo4j-uri`/`NEO4J_URI`, ...).
+//! `--stack local` takes the database URL from the running local stack; `--stack S` for a cloud
+//! stack sends the command to that stack's migrate Lambda ([`remote`]).
 
+mod remote;
 mod report;
 
 use std::path::PathBuf;
@@ -13,7 +16,9 @@ use code_remote_migrations::{
     scaffold, Backend, Dialect, Direction, History, Migrator, Source, Target,
 };
 
+use crate::local::LOCAL;
 use crate::output::emit;
+pub use remote::{pending, Pending};
 use report::{Heads, HistoryList, Line};
 
 /// Which database to migrate.
@@ -61,6 +66,13 @@ pub struct MigrateArgs {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Migrate a stack: `local` (the running local stack's database) or a cloud stack (through
+    /// its migrate Lambda). Without it, the database given by the flags above.
+    #[arg(long, global = true)]
+    pub stack: Option<String>,
+    /// Which local stack, with `--stack local`.
+    #[arg(long, global = true, default_value = code_remote_local_stack::StackName::DEFAULT)]
+    pub local_stack: code_remote_local_stack::StackName,
     /// What to do.
     #[command(subcommand)]
     pub action: Action,
@@ -133,15 +145,22 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         }
         _ => {}
     }
+    match args.stack.as_deref() {
+        Some(stack) if stack != LOCAL => return remote::run(&args, stack).await,
+        _ => {}
+    }
     let history = History::load(&source)?;
     let wait = Duration::from_secs(args.lock_timeout);
     match args.db {
         Database::Postgres => {
-            let url = args
-                .database_url
-                .as_deref()
-                .context("no PostgreSQL URL: pass --database-url or set DATABASE_URL")?;
-            let backend = PostgresBackend::connect(url).await?;
+            let url = match args.stack.as_deref() {
+                Some(_) => code_remote_local_stack::outputs(&args.local_stack)?.database_url,
+                None => args
+                    .database_url
+                    .clone()
+                    .context("no PostgreSQL URL: pass --database-url or set DATABASE_URL")?,
+            };
+            let backend = PostgresBackend::connect(&url).await?;
             execute(Migrator::new(history, backend).with_lock_wait(wait), &args).await
         }
         Database::Neo4j => {
