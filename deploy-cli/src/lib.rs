@@ -9,6 +9,7 @@
 pub mod build;
 pub mod cloud;
 pub mod destroy;
+pub mod graph;
 pub mod local;
 pub mod migrate;
 pub mod output;
@@ -53,6 +54,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Tear a cloud stack down.
     Destroy(destroy::DestroyArgs),
+    /// Search graph maintenance (`deploy graph resync`: rebuild it from PostgreSQL).
+    Graph(graph::GraphArgs),
 }
 
 /// Run one parsed command line.
@@ -75,5 +78,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rollback(args) => rollback::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Destroy(args) => destroy::run(args).await,
+        Command::Graph(args) => graph::run(args).await,
     }
 }

@@ -33,7 +33,6 @@ CREATE TABLE search_documents (
     time_class varchar(20),
     space_class varchar(20),
     is_starred boolean NOT NULL DEFAULT false,
-    embedding real[] NOT NULL,
     updated_at timestamptz NOT NULL,
     revision bigint NOT NULL DEFAULT nextval('search_revision_seq'),
     synced_at timestamptz NOT NULL DEFAULT now()
@@ -41,6 +40,12 @@ CREATE TABLE search_documents (
 
 CREATE INDEX search_documents_user_idx
     ON search_documents (user_id, is_starred DESC, updated_at DESC);
+
+-- Vectors apart from the documents, so scanning a user's documents reads narrow rows.
+CREATE TABLE search_embeddings (
+    snippet_id uuid PRIMARY KEY REFERENCES search_documents (snippet_id) ON DELETE CASCADE,
+    embedding real[] NOT NULL
+);
 
 CREATE TABLE search_patterns (
     snippet_id uuid NOT NULL REFERENCES search_documents (snippet_id) ON DELETE CASCADE,
@@ -53,6 +58,7 @@ CREATE INDEX search_patterns_user_pattern_idx ON search_patterns (user_id, patte
 
 -- migrate:down
 DROP TABLE search_patterns;
+DROP TABLE search_embeddings;
 DROP TABLE search_documents;
 DROP SEQUENCE search_revision_seq;
 ALTER TABLE snippets

@@ -13,10 +13,13 @@ use uuid::Uuid;
 /// Vectors kept by default: 100,000 at 768 dimensions is about 300 MB at most.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
+/// A cached vector and the document revision it belongs to.
+type Entry = (i64, Arc<[f32]>);
+
 /// The cache; cheap to share behind the backend.
 #[derive(Debug)]
 pub struct EmbeddingCache {
-    entries: Mutex<HashMap<Uuid, (i64, Arc<[f32]>)>>,
+    entries: Mutex<HashMap<Uuid, Entry>>,
     capacity: usize,
 }
 

@@ -1,4 +1,5 @@
-//! The postgres backend: documents in `search_documents` and `search_patterns` (migration
+//! The postgres backend: documents in `search_documents`, `search_embeddings` and
+//! `search_patterns` (migration
 //! `0006_search_index`), ranked by pgvector when installed, otherwise by an exact scan of the
 //! user's embeddings in Rust over the [`cache::EmbeddingCache`].
 //!
@@ -20,7 +21,7 @@ use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::backend::{BackendKind, SearchBackend};
-use crate::document::{SearchHit, SemanticQuery, SnippetDocument};
+use crate::document::{SearchFilters, SearchHit, SemanticQuery, SnippetDocument};
 use crate::rank::{cosine, score, top_k};
 use crate::{SearchError, MAX_LIMIT};
 use cache::EmbeddingCache;
@@ -100,7 +101,6 @@ impl PgSearch {
             .bind(document.time_class())
             .bind(document.space_class())
             .bind(document.is_starred)
-            .bind(&document.embedding)
             .bind(document.updated_at)
             .execute(&mut *tx)
             .await?;
@@ -109,6 +109,11 @@ impl PgSearch {
             tx.rollback().await?;
             return Ok(());
         }
+        sqlx::query(sql::UPSERT_EMBEDDING)
+            .bind(document.snippet_id.as_uuid())
+            .bind(&document.embedding)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(sql::CLEAR_PATTERNS)
             .bind(document.snippet_id.as_uuid())
             .execute(&mut *tx)
@@ -170,20 +175,25 @@ impl PgSearch {
         embedding: &[f32],
         limit: usize,
     ) -> Result<Vec<SearchHit>, SearchError> {
-        let candidates = filtered(sql::CANDIDATES, user, query)
-            .bind(MAX_CANDIDATES)
-            .fetch_all(&mut **tx)
-            .await?;
-        let mut keys = Vec::with_capacity(candidates.len());
-        let mut boosts = Vec::with_capacity(candidates.len());
-        for row in &candidates {
-            let id: Uuid = row.try_get("snippet_id")?;
-            let revision: i64 = row.try_get("revision")?;
-            let starred: bool = row.try_get("is_starred")?;
-            let matched: i64 = row.try_get("matched")?;
-            keys.push((id, revision));
-            boosts.push((matched, starred));
-        }
+        let candidates = if query.filters == SearchFilters::default() {
+            sqlx::query(sql::CANDIDATES_ALL)
+                .bind(user.as_uuid())
+                .bind(query.exclude.map(|id| id.as_uuid()))
+                .bind(MAX_CANDIDATES)
+                .fetch_one(&mut **tx)
+                .await?
+        } else {
+            filtered(sql::CANDIDATES, user, query)
+                .bind(MAX_CANDIDATES)
+                .fetch_one(&mut **tx)
+                .await?
+        };
+        let ids: Vec<Uuid> = candidates.try_get("ids")?;
+        let revisions: Vec<i64> = candidates.try_get("revisions")?;
+        let starred: Vec<bool> = candidates.try_get("starred")?;
+        let matched: Vec<i64> = candidates.try_get("matched")?;
+        let keys: Vec<(Uuid, i64)> = ids.into_iter().zip(revisions).collect();
+        let boosts: Vec<(i64, bool)> = matched.into_iter().zip(starred).collect();
         let mut vectors = self.cache.lookup(&keys);
         let missing: Vec<Uuid> = keys
             .iter()

@@ -34,9 +34,24 @@ macro_rules! hit_columns {
 }
 
 /// The user's documents that pass the filters, with revisions for the embedding cache; `$8` caps
-/// the candidates.
-pub(crate) const CANDIDATES: &str =
-    filtered!("SELECT d.snippet_id, d.revision, d.is_starred", "LIMIT $8");
+/// the candidates. One row of four arrays: decoding four arrays is far cheaper than 10,000 rows.
+pub(crate) const CANDIDATES: &str = concat!(
+    "SELECT coalesce(array_agg(c.snippet_id), '{}') AS ids,
+            coalesce(array_agg(c.revision), '{}') AS revisions,
+            coalesce(array_agg(c.is_starred), '{}') AS starred,
+            coalesce(array_agg(c.matched), '{}') AS matched
+     FROM (",
+    filtered!("SELECT d.snippet_id, d.revision, d.is_starred", "LIMIT $8"),
+    ") c"
+);
+
+/// [`CANDIDATES`] when no filter is set: the same arrays without evaluating filters per row.
+pub(crate) const CANDIDATES_ALL: &str = "SELECT coalesce(array_agg(snippet_id), '{}') AS ids,
+            coalesce(array_agg(revision), '{}') AS revisions,
+            coalesce(array_agg(is_starred), '{}') AS starred,
+            coalesce(array_agg(0::bigint), '{}') AS matched
+     FROM (SELECT snippet_id, revision, is_starred FROM search_documents
+           WHERE user_id = $1 AND ($2::uuid IS NULL OR snippet_id <> $2::uuid) LIMIT $3) c";
 
 /// Filtered documents without a text query: starred first, then most recent; `$8` is the limit.
 pub(crate) const STRUCTURED: &str = filtered!(
@@ -49,14 +64,16 @@ pub(crate) const PGVECTOR: &str = filtered!(
     concat!(
         "SELECT ",
         hit_columns!(),
-        ", 1 - (d.embedding::vector <=> $9::real[]::vector) AS similarity"
+        ", 1 - ((SELECT e.embedding FROM search_embeddings e WHERE e.snippet_id = d.snippet_id)::vector
+              <=> $9::real[]::vector) AS similarity"
     ),
-    "ORDER BY d.embedding::vector <=> $9::real[]::vector LIMIT $8"
+    "ORDER BY similarity DESC LIMIT $8"
 );
 
 /// Embeddings of some of the user's documents, for the cache.
-pub(crate) const EMBEDDINGS: &str = "SELECT snippet_id, revision, embedding FROM search_documents
-     WHERE user_id = $1 AND snippet_id = ANY($2::uuid[])";
+pub(crate) const EMBEDDINGS: &str = "SELECT d.snippet_id, d.revision, e.embedding
+     FROM search_documents d JOIN search_embeddings e ON e.snippet_id = d.snippet_id
+     WHERE d.user_id = $1 AND d.snippet_id = ANY($2::uuid[])";
 
 /// Result rows of some of the user's documents.
 pub(crate) const HITS: &str = concat!(
@@ -82,22 +99,27 @@ pub(crate) const BY_SPACE: &str = concat!(
 );
 
 /// The embedding of one of the user's documents (the source of a similar-snippets question).
-pub(crate) const SOURCE: &str =
-    "SELECT embedding FROM search_documents WHERE snippet_id = $1 AND user_id = $2";
+pub(crate) const SOURCE: &str = "SELECT e.embedding
+     FROM search_documents d JOIN search_embeddings e ON e.snippet_id = d.snippet_id
+     WHERE d.snippet_id = $1 AND d.user_id = $2";
 
 /// Inserts or replaces a document unless the stored one is newer.
 pub(crate) const UPSERT: &str = "INSERT INTO search_documents
         (snippet_id, user_id, title, description, language, time_complexity, space_complexity,
-         time_class, space_class, is_starred, embedding, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         time_class, space_class, is_starred, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (snippet_id) DO UPDATE SET
         user_id = EXCLUDED.user_id, title = EXCLUDED.title, description = EXCLUDED.description,
         language = EXCLUDED.language, time_complexity = EXCLUDED.time_complexity,
         space_complexity = EXCLUDED.space_complexity, time_class = EXCLUDED.time_class,
         space_class = EXCLUDED.space_class, is_starred = EXCLUDED.is_starred,
-        embedding = EXCLUDED.embedding, updated_at = EXCLUDED.updated_at,
+        updated_at = EXCLUDED.updated_at,
         revision = nextval('search_revision_seq'), synced_at = now()
      WHERE search_documents.updated_at <= EXCLUDED.updated_at";
+
+/// Writes a document's embedding.
+pub(crate) const UPSERT_EMBEDDING: &str = "INSERT INTO search_embeddings (snippet_id, embedding)
+     VALUES ($1, $2) ON CONFLICT (snippet_id) DO UPDATE SET embedding = EXCLUDED.embedding";
 
 /// Drops a document's patterns before they are written again.
 pub(crate) const CLEAR_PATTERNS: &str = "DELETE FROM search_patterns WHERE snippet_id = $1";

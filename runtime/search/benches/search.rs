@@ -1,0 +1,179 @@
+//! Search latency on the postgres backend with the exact scan (no pgvector here): p50/p95 over
+//! 10,000 snippets of one user, warm (vectors cached) and cold (cache disabled: every question
+//! reads the vectors), with a 1,000-snippet user and the SQL-only structured path as baselines.
+//!
+//! Run: `cargo bench -p code-remote-search --bench search`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use code_remote_analysis::{Embedder, EmbeddingInput, HashedEmbedder};
+use code_remote_domain::{SnippetId, UserId};
+use code_remote_search::{PgSearch, SearchBackend, SearchFilters, SemanticQuery, SnippetDocument};
+use futures_util::stream::{self, StreamExt};
+use sqlx::PgPool;
+
+const ALGORITHMS: [&str; 12] = [
+    "binary search",
+    "merge sort",
+    "quick sort",
+    "fibonacci memo",
+    "two sum hash map",
+    "sliding window maximum",
+    "breadth first search grid",
+    "depth first search graph",
+    "knapsack dynamic programming",
+    "dijkstra heap",
+    "bubble sort",
+    "longest common subsequence",
+];
+const QUERIES: [&str; 8] = [
+    "binary search sorted array",
+    "recursive fibonacci with memo",
+    "sort a list quickly",
+    "shortest path with a heap",
+    "grid traversal queue",
+    "knapsack table",
+    "pairs that sum to target",
+    "window over the array",
+];
+
+async fn seed(pool: &PgPool, backend: &PgSearch, count: usize) -> UserId {
+    let sub = uuid::Uuid::new_v4().to_string();
+    let user: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO users (id, cognito_sub) VALUES (gen_random_uuid(), $1) RETURNING id",
+    )
+    .bind(&sub)
+    .fetch_one(pool)
+    .await
+    .expect("user");
+    let user = UserId::from_uuid(user);
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "INSERT INTO snippets (id, user_id, title, code)
+         SELECT gen_random_uuid(), $1, 'snippet ' || i, 'pass' FROM generate_series(1, $2) AS i
+         RETURNING id",
+    )
+    .bind(user.as_uuid())
+    .bind(count as i32)
+    .fetch_all(pool)
+    .await
+    .expect("snippets");
+    let embedder = HashedEmbedder::default();
+    stream::iter(ids.into_iter().enumerate())
+        .for_each_concurrent(8, |(i, id)| {
+            let embedder = embedder.clone();
+            async move {
+                let algorithm = ALGORITHMS[i % ALGORITHMS.len()];
+                let title = format!("{algorithm} variant {i}");
+                let code = format!(
+                    "def {}_{i}(items):\n    return items\n",
+                    algorithm.replace(' ', "_")
+                );
+                let text = EmbeddingInput {
+                    title: Some(&title),
+                    code: &code,
+                    ..EmbeddingInput::default()
+                }
+                .render();
+                let document = SnippetDocument {
+                    snippet_id: SnippetId::from_uuid(id),
+                    user_id: user,
+                    title: Some(title),
+                    description: None,
+                    language: "python".into(),
+                    time_complexity: Some("O(n)".into()),
+                    space_complexity: Some("O(1)".into()),
+                    patterns: Vec::new(),
+                    embedding: embedder.embed_text(&text),
+                    is_starred: i % 10 == 0,
+                    updated_at: Utc::now(),
+                };
+                backend.upsert(&document).await.expect("upsert");
+            }
+        })
+        .await;
+    user
+}
+
+async fn measure(
+    backend: &PgSearch,
+    user: UserId,
+    semantic: bool,
+    rounds: usize,
+) -> (Duration, Duration) {
+    let embedder = HashedEmbedder::default();
+    let mut times = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let text = QUERIES[round % QUERIES.len()];
+        let started = Instant::now();
+        let embedding = if semantic {
+            Some(embedder.embed_query(text).await.expect("embed"))
+        } else {
+            None
+        };
+        let query = SemanticQuery {
+            embedding,
+            filters: SearchFilters::default(),
+            exclude: None,
+            limit: 10,
+        };
+        let hits = backend.search(user, &query).await.expect("search");
+        times.push(started.elapsed());
+        assert_eq!(hits.len(), 10);
+    }
+    times.sort();
+    (times[times.len() / 2], times[times.len() * 95 / 100])
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let (_database, pool) = code_remote_testkit::migrated_database().await;
+    let warm = PgSearch::new(pool.clone()).await.expect("backend");
+    let cold = warm.clone().with_cache_capacity(0);
+    let started = Instant::now();
+    let small = seed(&pool, &warm, 1_000).await;
+    let large = seed(&pool, &warm, 10_000).await;
+    println!(
+        "seeded 11,000 documents (768-d hashed embeddings) in {:.1} s; pgvector: {}",
+        started.elapsed().as_secs_f64(),
+        warm.uses_pgvector()
+    );
+    let backend = Arc::new(warm);
+    let rounds = 100;
+    measure(&backend, large, true, 3).await;
+    measure(&backend, small, true, 3).await;
+    let (p50, p95) = measure(&backend, small, true, rounds).await;
+    println!(
+        "search, exact scan, warm, 1,000 snippets:  p50 {} p95 {}",
+        ms(p50),
+        ms(p95)
+    );
+    let (p50, p95) = measure(&backend, large, true, rounds).await;
+    let target = if p50 < Duration::from_millis(20) {
+        "met"
+    } else {
+        "MISSED"
+    };
+    println!(
+        "search, exact scan, warm, 10,000 snippets: p50 {} p95 {} (target < 20 ms: {target})",
+        ms(p50),
+        ms(p95)
+    );
+    let (p50, p95) = measure(&cold, large, true, 20).await;
+    println!(
+        "search, exact scan, cold (vectors read every time), 10,000 snippets: p50 {} p95 {}",
+        ms(p50),
+        ms(p95)
+    );
+    let (p50, p95) = measure(&backend, large, false, rounds).await;
+    println!(
+        "structured only (SQL, no vectors), 10,000 snippets: p50 {} p95 {}",
+        ms(p50),
+        ms(p95)
+    );
+}
