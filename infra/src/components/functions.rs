@@ -181,6 +181,11 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
     sync_env.extend(models());
     let mut migrate_env = common();
     migrate_env.push(("NEO4J_SECRET_ARN", neo4j.clone()));
+    // The Neo4j vector index is created with the stack's embedding dimension.
+    migrate_env.push((
+        "EMBEDDING_DIMENSIONS",
+        Value::from(cfg.embedding_dimensions.to_string()),
+    ));
     [
         Spec {
             id: "api",
