@@ -1,5 +1,5 @@
-//! The demo data: a confirmed user with a password, and a few snippets saved through the API with
-//! that user's token (so the same sync events fire as for any user's saves).
+//! The demo data: a confirmed user with a password (created while the services start), and a few
+//! snippets saved through the API with that user's token (so the same sync events fire as for any user's saves).
 
 use serde_json::json;
 
@@ -26,19 +26,24 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Creates the demo user and saves the demo snippets as that user.
-pub async fn demo(aws: &Wire, pool: &UserPool, api_url: &str) -> Result<DemoUser, Error> {
+/// Creates the demo user in the pool and signs it in; returns the user and its ID token.
+pub async fn demo_user(aws: &Wire, pool: &UserPool) -> Result<(DemoUser, String), Error> {
     let demo = DemoUser {
         username: "demo".to_owned(),
         password: "Demo-password-1".to_owned(),
     };
     users::ensure_user(aws, pool, &demo.username, &demo.password).await?;
     let token = users::id_token(aws, pool, &demo.username, &demo.password).await?;
+    Ok((demo, token))
+}
+
+/// Saves the demo snippets through the API with the demo user's `token`.
+pub async fn snippets(api_url: &str, token: &str) -> Result<(), Error> {
     let http = reqwest::Client::new();
     for (title, description, code) in SNIPPETS {
         let response = http
             .post(format!("{api_url}/snippets"))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .json(&json!({
                 "title": title,
                 "description": description,
@@ -57,5 +62,5 @@ pub async fn demo(aws: &Wire, pool: &UserPool, api_url: &str) -> Result<DemoUser
             ));
         }
     }
-    Ok(demo)
+    Ok(())
 }

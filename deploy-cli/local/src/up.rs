@@ -243,10 +243,14 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         let running = services::start(service, &bin_dir, &wiring, &stack.dir)?;
         stack.adopt(running)?;
     }
-    wait_healthy(stack, &api_url).await?;
-
     let aws = Wire::new(&aws_endpoint_url);
-    let demo = seed::demo(&aws, &resources.pool, &api_url).await?;
+    let (healthy, demo) = tokio::join!(
+        wait_healthy(stack, &api_url),
+        seed::demo_user(&aws, &resources.pool)
+    );
+    healthy?;
+    let (demo, token) = demo?;
+    seed::snippets(&api_url, &token).await?;
     let pool = &resources.pool;
     let outputs = Outputs {
         websocket_url,
@@ -417,12 +421,19 @@ fn draw_status(stack: &Stack, up: Duration) {
     let _ = out.flush();
 }
 
-/// The checkout: `CODE_REMOTE_ROOT`, else the one `deploy` was built from.
+/// The checkout (for `.venv`, `scripts/setup-venv`, `frontend/dist`): `CODE_REMOTE_ROOT`, else the
+/// nearest directory above the working directory that holds this crate, else the checkout `deploy`
+/// was built from (a shared target directory may hold a build from another checkout).
 fn project_root() -> PathBuf {
-    match std::env::var_os("CODE_REMOTE_ROOT").filter(|v| !v.is_empty()) {
-        Some(root) => PathBuf::from(root),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+    if let Some(root) = std::env::var_os("CODE_REMOTE_ROOT").filter(|v| !v.is_empty()) {
+        return PathBuf::from(root);
     }
+    let from_cwd = std::env::current_dir().ok().and_then(|cwd| {
+        cwd.ancestors()
+            .find(|dir| dir.join("deploy-cli/local/Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+    });
+    from_cwd.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
 #[cfg(test)]
