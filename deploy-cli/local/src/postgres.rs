@@ -28,7 +28,7 @@ pub enum Postgres {
     },
     /// A testcontainers container, removed on drop.
     #[cfg(feature = "docker")]
-    Docker(code_remote_ephemeral_postgres::docker::DockerPostgres),
+    Docker(Box<code_remote_ephemeral_postgres::docker::DockerPostgres>),
 }
 
 impl Postgres {
@@ -60,7 +60,7 @@ pub async fn start(stack: &StackDir) -> Result<Postgres, Error> {
         let container = code_remote_ephemeral_postgres::docker::DockerPostgres::start()
             .await
             .map_err(|e| Error::io("starting PostgreSQL under Docker", std::io::Error::other(e)))?;
-        return Ok(Postgres::Docker(container));
+        return Ok(Postgres::Docker(Box::new(container)));
     }
     Err(Error::NoPostgres)
 }

@@ -37,7 +37,7 @@ struct Stack {
     state: State,
     running: Vec<Running>,
     #[cfg(feature = "docker")]
-    docker: Option<code_remote_ephemeral_postgres::docker::DockerPostgres>,
+    docker: Option<Box<code_remote_ephemeral_postgres::docker::DockerPostgres>>,
 }
 
 /// The signals that stop a stack.
