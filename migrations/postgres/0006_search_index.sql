@@ -41,6 +41,13 @@ CREATE TABLE search_documents (
 CREATE INDEX search_documents_user_idx
     ON search_documents (user_id, is_starred DESC, updated_at DESC);
 
+-- A user's documents change together with their generation, so a reader that cached them knows
+-- with one primary-key lookup whether its copy is current.
+CREATE TABLE search_generations (
+    user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    generation bigint NOT NULL
+);
+
 -- Vectors apart from the documents, so scanning a user's documents reads narrow rows.
 CREATE TABLE search_embeddings (
     snippet_id uuid PRIMARY KEY REFERENCES search_documents (snippet_id) ON DELETE CASCADE,
@@ -59,6 +66,7 @@ CREATE INDEX search_patterns_user_pattern_idx ON search_patterns (user_id, patte
 -- migrate:down
 DROP TABLE search_patterns;
 DROP TABLE search_embeddings;
+DROP TABLE search_generations;
 DROP TABLE search_documents;
 DROP SEQUENCE search_revision_seq;
 ALTER TABLE snippets

@@ -3,7 +3,9 @@
 //! Why: without pgvector every semantic question compares the query with all of the user's
 //! embeddings. Moving 10,000 vectors out of PostgreSQL per question costs far more than the
 //! comparison itself, so the vectors stay here and each question only reads `(id, revision)`
-//! pairs; a vector whose revision changed (or that was never seen) is read again.
+//! pairs; a vector whose revision changed (or that was never seen) is read again. An unfiltered
+//! question goes further: the user's whole candidate list is kept with the user's generation, so
+//! while nothing of theirs changed a question reads one row.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,10 +18,17 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// A cached vector and the document revision it belongs to.
 type Entry = (i64, Arc<[f32]>);
 
+/// One candidate of an unfiltered question: id, starred, vector.
+pub type Candidate = (Uuid, bool, Arc<[f32]>);
+
+/// A user's candidate list and the generation it was read at.
+type UserEntry = (i64, Arc<Vec<Candidate>>);
+
 /// The cache; cheap to share behind the backend.
 #[derive(Debug)]
 pub struct EmbeddingCache {
     entries: Mutex<HashMap<Uuid, Entry>>,
+    users: Mutex<HashMap<Uuid, UserEntry>>,
     capacity: usize,
 }
 
@@ -28,6 +37,7 @@ impl EmbeddingCache {
     pub fn new(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            users: Mutex::new(HashMap::new()),
             capacity,
         }
     }
@@ -65,6 +75,37 @@ impl EmbeddingCache {
     }
 }
 
+impl EmbeddingCache {
+    /// A user's candidates if they were stored at `generation`.
+    pub fn user(&self, user: Uuid, generation: i64) -> Option<Arc<Vec<Candidate>>> {
+        let users = self.users.lock().ok()?;
+        users
+            .get(&user)
+            .filter(|(cached, _)| *cached == generation)
+            .map(|(_, candidates)| candidates.clone())
+    }
+
+    /// Remembers a user's candidates at `generation`; when the users' total would pass the
+    /// capacity, every user's list is dropped first.
+    pub fn store_user(&self, user: Uuid, generation: i64, candidates: Arc<Vec<Candidate>>) {
+        if self.capacity == 0 || candidates.len() > self.capacity {
+            return;
+        }
+        let Ok(mut users) = self.users.lock() else {
+            return;
+        };
+        let held: usize = users
+            .iter()
+            .filter(|(id, _)| **id != user)
+            .map(|(_, (_, list))| list.len())
+            .sum();
+        if held + candidates.len() > self.capacity {
+            users.clear();
+        }
+        users.insert(user, (generation, candidates));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +121,10 @@ mod tests {
         cache.store(&[(c, 1, v)]);
         assert!(cache.lookup(&[(a, 1)])[0].is_none());
         assert!(cache.lookup(&[(c, 1)])[0].is_some());
+        let user = Uuid::new_v4();
+        cache.store_user(user, 7, Arc::new(vec![(a, true, Arc::from(vec![1.0f32]))]));
+        assert!(cache.user(user, 7).is_some());
+        assert!(cache.user(user, 8).is_none());
         let off = EmbeddingCache::new(0);
         off.store(&[(a, 1, Arc::from(vec![1.0f32]))]);
         assert!(off.lookup(&[(a, 1)])[0].is_none());

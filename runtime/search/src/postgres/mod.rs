@@ -9,6 +9,7 @@
 pub mod cache;
 mod sql;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use crate::backend::{BackendKind, SearchBackend};
 use crate::document::{SearchFilters, SearchHit, SemanticQuery, SnippetDocument};
 use crate::rank::{cosine, score, top_k};
 use crate::{SearchError, MAX_LIMIT};
-use cache::EmbeddingCache;
+use cache::{Candidate, EmbeddingCache};
 
 /// Default statement timeout of questions.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -125,6 +126,10 @@ impl PgSearch {
             .bind(&patterns)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(sql::BUMP_GENERATION)
+            .bind(document.user_id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -175,25 +180,106 @@ impl PgSearch {
         embedding: &[f32],
         limit: usize,
     ) -> Result<Vec<SearchHit>, SearchError> {
-        let candidates = if query.filters == SearchFilters::default() {
-            sqlx::query(sql::CANDIDATES_ALL)
-                .bind(user.as_uuid())
-                .bind(query.exclude.map(|id| id.as_uuid()))
-                .bind(MAX_CANDIDATES)
-                .fetch_one(&mut **tx)
-                .await?
+        let (candidates, matched) = if query.filters == SearchFilters::default() {
+            (self.user_candidates(tx, user).await?, Vec::new())
         } else {
-            filtered(sql::CANDIDATES, user, query)
-                .bind(MAX_CANDIDATES)
-                .fetch_one(&mut **tx)
-                .await?
+            self.filtered_candidates(tx, user, query).await?
         };
-        let ids: Vec<Uuid> = candidates.try_get("ids")?;
-        let revisions: Vec<i64> = candidates.try_get("revisions")?;
-        let starred: Vec<bool> = candidates.try_get("starred")?;
-        let matched: Vec<i64> = candidates.try_get("matched")?;
+        let exclude = query.exclude.map(|id| id.as_uuid());
+        let scores: Vec<f64> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, (id, starred, vector))| {
+                if Some(*id) == exclude {
+                    f64::NEG_INFINITY
+                } else {
+                    score(
+                        cosine(embedding, vector),
+                        matched.get(i).copied().unwrap_or(0),
+                        *starred,
+                    )
+                }
+            })
+            .collect();
+        let best: Vec<usize> = top_k(&scores, limit)
+            .into_iter()
+            .filter(|i| scores[*i].is_finite())
+            .collect();
+        let ids: Vec<Uuid> = best.iter().map(|i| candidates[*i].0).collect();
+        let rows = sqlx::query(sql::HITS)
+            .bind(user.as_uuid())
+            .bind(&ids)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut hits = Vec::with_capacity(best.len());
+        for i in best {
+            let id = candidates[i].0;
+            let row = rows
+                .iter()
+                .find(|row| row.try_get::<Uuid, _>("snippet_id").ok() == Some(id));
+            if let Some(row) = row {
+                hits.push(hit(row, scores[i])?);
+            }
+        }
+        Ok(hits)
+    }
+
+    /// All of the user's documents, reused while the user's generation is unchanged.
+    async fn user_candidates(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        user: UserId,
+    ) -> Result<Arc<Vec<Candidate>>, SearchError> {
+        let generation: Option<i64> = sqlx::query_scalar(sql::GENERATION)
+            .bind(user.as_uuid())
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some(generation) = generation else {
+            return Ok(Arc::new(Vec::new()));
+        };
+        if let Some(list) = self.cache.user(user.as_uuid(), generation) {
+            return Ok(list);
+        }
+        let row = sqlx::query(sql::CANDIDATES_ALL)
+            .bind(user.as_uuid())
+            .bind(None::<Uuid>)
+            .bind(MAX_CANDIDATES)
+            .fetch_one(&mut **tx)
+            .await?;
+        let (list, _) = self.assemble(tx, user, &row).await?;
+        let list = Arc::new(list);
+        self.cache
+            .store_user(user.as_uuid(), generation, list.clone());
+        Ok(list)
+    }
+
+    /// The user's documents that pass the filters, with their pattern matches.
+    async fn filtered_candidates(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        user: UserId,
+        query: &SemanticQuery,
+    ) -> Result<(Arc<Vec<Candidate>>, Vec<i64>), SearchError> {
+        let row = filtered(sql::CANDIDATES, user, query)
+            .bind(MAX_CANDIDATES)
+            .fetch_one(&mut **tx)
+            .await?;
+        let (list, matched) = self.assemble(tx, user, &row).await?;
+        Ok((Arc::new(list), matched))
+    }
+
+    /// Candidates from a row of candidate arrays, with vectors from the cache or the database.
+    async fn assemble(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        user: UserId,
+        row: &PgRow,
+    ) -> Result<(Vec<Candidate>, Vec<i64>), SearchError> {
+        let ids: Vec<Uuid> = row.try_get("ids")?;
+        let revisions: Vec<i64> = row.try_get("revisions")?;
+        let starred: Vec<bool> = row.try_get("starred")?;
+        let matched: Vec<i64> = row.try_get("matched")?;
         let keys: Vec<(Uuid, i64)> = ids.into_iter().zip(revisions).collect();
-        let boosts: Vec<(i64, bool)> = matched.into_iter().zip(starred).collect();
         let mut vectors = self.cache.lookup(&keys);
         let missing: Vec<Uuid> = keys
             .iter()
@@ -216,7 +302,7 @@ impl PgSearch {
                     Arc::<[f32]>::from(vector),
                 ));
             }
-            let by_key: std::collections::HashMap<(Uuid, i64), Arc<[f32]>> = fresh
+            let by_key: HashMap<(Uuid, i64), Arc<[f32]>> = fresh
                 .iter()
                 .map(|(id, revision, vector)| ((*id, *revision), vector.clone()))
                 .collect();
@@ -227,35 +313,17 @@ impl PgSearch {
             }
             self.cache.store(&fresh);
         }
-        let scores: Vec<f64> = vectors
-            .iter()
-            .zip(&boosts)
-            .map(|(vector, (matched, starred))| match vector {
-                Some(v) => score(cosine(embedding, v), *matched, *starred),
-                None => f64::NEG_INFINITY,
-            })
-            .collect();
-        let best: Vec<usize> = top_k(&scores, limit)
-            .into_iter()
-            .filter(|i| scores[*i].is_finite())
-            .collect();
-        let ids: Vec<Uuid> = best.iter().map(|i| keys[*i].0).collect();
-        let rows = sqlx::query(sql::HITS)
-            .bind(user.as_uuid())
-            .bind(&ids)
-            .fetch_all(&mut **tx)
-            .await?;
-        let mut hits = Vec::with_capacity(best.len());
-        for i in best {
-            let id = keys[i].0;
-            if let Some(row) = rows
-                .iter()
-                .find(|row| row.try_get::<Uuid, _>("snippet_id").ok() == Some(id))
-            {
-                hits.push(hit(row, scores[i])?);
+        let mut list = Vec::with_capacity(keys.len());
+        let mut matches = Vec::with_capacity(keys.len());
+        for ((((id, _), starred), matched), vector) in
+            keys.into_iter().zip(starred).zip(matched).zip(vectors)
+        {
+            if let Some(vector) = vector {
+                list.push((id, starred, vector));
+                matches.push(matched);
             }
         }
-        Ok(hits)
+        Ok((list, matches))
     }
 
     async fn complexity(
@@ -373,10 +441,18 @@ impl SearchBackend for PgSearch {
 
     fn delete(&self, snippet: SnippetId) -> BoxFuture<'_, Result<(), SearchError>> {
         Box::pin(async move {
-            sqlx::query(sql::DELETE)
+            let mut tx = self.pool.begin().await?;
+            let owner: Option<Uuid> = sqlx::query_scalar(sql::DELETE)
                 .bind(snippet.as_uuid())
-                .execute(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await?;
+            if let Some(owner) = owner {
+                sqlx::query(sql::BUMP_GENERATION)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
             Ok(())
         })
     }

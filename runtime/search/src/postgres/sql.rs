@@ -129,8 +129,17 @@ pub(crate) const INSERT_PATTERNS: &str =
     "INSERT INTO search_patterns (snippet_id, user_id, pattern)
      SELECT DISTINCT $1::uuid, $2::uuid, unnest($3::text[])";
 
-/// Removes a document (its patterns cascade).
-pub(crate) const DELETE: &str = "DELETE FROM search_documents WHERE snippet_id = $1";
+/// Removes a document (its embedding and patterns cascade), naming its owner.
+pub(crate) const DELETE: &str =
+    "DELETE FROM search_documents WHERE snippet_id = $1 RETURNING user_id";
+
+/// Marks a user's documents as changed.
+pub(crate) const BUMP_GENERATION: &str = "INSERT INTO search_generations (user_id, generation)
+     VALUES ($1, nextval('search_revision_seq'))
+     ON CONFLICT (user_id) DO UPDATE SET generation = EXCLUDED.generation";
+
+/// A user's current generation.
+pub(crate) const GENERATION: &str = "SELECT generation FROM search_generations WHERE user_id = $1";
 
 /// Every document id.
 pub(crate) const DOCUMENT_IDS: &str = "SELECT snippet_id FROM search_documents";
