@@ -182,3 +182,34 @@ async fn an_older_document_never_overwrites_a_newer_one() {
         vec![(id, Some("current".to_owned()))]
     );
 }
+
+#[tokio::test]
+async fn resync_rebuilds_every_document_with_progress() {
+    let stack = stack().await;
+    let owner = user(&stack).await;
+    let mut want = Vec::new();
+    for title in ["one", "two", "three"] {
+        want.push(snippet(&stack, owner, title).await);
+    }
+    let mut seen = Vec::new();
+    let report = code_remote_sync::resync::run(&stack.store, &stack.worker, |done, total| {
+        seen.push((done, total))
+    })
+    .await
+    .expect("resync");
+    assert_eq!((report.synced, report.analyzed, report.removed), (3, 3, 0));
+    assert!(report.failed.is_empty());
+    assert_eq!(seen.last(), Some(&(3, 3)));
+    let mut docs: Vec<SnippetId> = documents(&stack, owner)
+        .await
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
+    docs.sort_by_key(|id| id.as_uuid());
+    want.sort_by_key(|id| id.as_uuid());
+    assert_eq!(docs, want);
+    let again = code_remote_sync::resync::run(&stack.store, &stack.worker, |_, _| {})
+        .await
+        .expect("second resync");
+    assert_eq!((again.synced, again.analyzed), (3, 0));
+}
