@@ -5,8 +5,10 @@
 //! lookup function so tests pass a map instead of mutating the process environment.
 #![deny(missing_docs)]
 
+mod logging;
 mod search;
 
+pub use logging::init_json_logs;
 pub use search::{
     AnalysisSettings, GeminiKeySource, Neo4jSettings, SearchBackendName, SearchSettings,
     SyncQueueConfig,

@@ -14,13 +14,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    code_remote_config::init_json_logs();
     let settings =
         Settings::load(|name| std::env::var(name).ok()).context("the migrate configuration")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;

@@ -33,13 +33,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    code_remote_config::init_json_logs();
     let env = Env::process();
     let database = DatabaseConfig::load(&env)?;
     let analysis = AnalysisSettings::load(&env)?;

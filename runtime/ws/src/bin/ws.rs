@@ -88,13 +88,7 @@ impl Handler {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    code_remote_config::init_json_logs();
     let env = Env::process();
     let database = DatabaseConfig::load(&env)?;
     let cognito = CognitoConfig::load(&env)?;
