@@ -97,9 +97,13 @@ impl Wiring {
             ("LISTEN_ADDR", self.api_listen.clone()),
             ("CORS_ALLOWED_ORIGINS", self.api_url.clone()),
             ("SEARCH_BACKEND", self.search_backend.clone()),
+            // The API's "api listening" line is how `up` knows the port is its own (see
+            // `wait_healthy`), so it stays at info whatever RUST_LOG says.
             (
                 "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
+                std::env::var("RUST_LOG")
+                    .map(|filter| format!("{filter},api=info"))
+                    .unwrap_or_else(|_| "info".to_owned()),
             ),
         ];
         if let Some([uri, user, password]) = &self.neo4j {

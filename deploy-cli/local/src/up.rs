@@ -357,20 +357,23 @@ fn api_port(requested: Option<u16>) -> Result<u16, Error> {
 async fn wait_healthy(stack: &mut Stack, api_url: &str) -> Result<(), Error> {
     let http = reqwest::Client::new();
     let started = Instant::now();
+    let log = stack.dir.log("api");
     loop {
         if let Some(error) = stack.exited_child() {
             return Err(error);
         }
+        // Only our own API counts: a stack started at the same moment on the same port would
+        // answer /health too, so wait for our API's log to say it bound its listener.
+        let bound = std::fs::read_to_string(&log).is_ok_and(|text| text.contains("api listening"));
         let probe = http
             .get(format!("{api_url}/health"))
             .timeout(Duration::from_secs(2))
             .send()
             .await;
-        if probe.is_ok_and(|r| r.status().is_success()) {
+        if bound && probe.is_ok_and(|r| r.status().is_success()) {
             return Ok(());
         }
         if started.elapsed() > HEALTH_TIMEOUT {
-            let log = stack.dir.log("api");
             return Err(Error::StartTimeout {
                 what: "api".into(),
                 seconds: HEALTH_TIMEOUT.as_secs(),

@@ -92,7 +92,15 @@ impl Stack {
     /// `deploy up --stack local --name <unique> --detach <extra>`, then `deploy outputs --json`.
     pub fn up(extra: &[&str]) -> Self {
         let name = unique_name();
+        // A port of our own: stacks of parallel tests would all race for the default one.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port().to_string())
+            .expect("a free loopback port");
         let mut args = vec!["up", "--stack", "local", "--name", &name, "--detach"];
+        if !extra.contains(&"--port") {
+            args.extend_from_slice(&["--port", &port]);
+        }
         args.extend_from_slice(extra);
         expect_success("deploy up --detach", &deploy(&args));
         let json = expect_success(
