@@ -65,18 +65,47 @@ pub struct Moto {
     pub port: u16,
 }
 
-/// Starts `binary` on a free loopback port and waits until it answers.
+/// How many ports `start` tries when another process takes the free port first.
+const PORT_ATTEMPTS: usize = 5;
+
+/// Starts `binary` on a free loopback port and waits until it answers, moving to another port
+/// when another process binds the chosen one between the check and moto's own bind.
 pub async fn start(binary: &Path, stack: &StackDir) -> Result<Moto, Error> {
-    let port = free_port()?;
+    let mut attempt = 1;
+    loop {
+        match start_on(binary, stack, free_port()?).await {
+            Err(StartFailure::PortTaken(_)) if attempt < PORT_ATTEMPTS => attempt += 1,
+            Err(StartFailure::PortTaken(error) | StartFailure::Other(error)) => return Err(error),
+            Ok(moto) => return Ok(moto),
+        }
+    }
+}
+
+/// Why one start attempt failed.
+enum StartFailure {
+    /// Moto could not bind its port: worth another port.
+    PortTaken(Error),
+    /// Anything else.
+    Other(Error),
+}
+
+async fn start_on(binary: &Path, stack: &StackDir, port: u16) -> Result<Moto, StartFailure> {
     let mut command = Command::new(binary);
     command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-    let mut process = spawn::start("moto", command, &stack.log("moto"), false)?;
+    let mut process =
+        spawn::start("moto", command, &stack.log("moto"), false).map_err(StartFailure::Other)?;
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let started = Instant::now();
     loop {
         if let Some(status) = process.exited() {
-            return Err(process.exit_error(status));
+            let error = process.exit_error(status);
+            let log = std::fs::read_to_string(&process.log).unwrap_or_default();
+            return Err(if log.contains("Address already in use") {
+                StartFailure::PortTaken(error)
+            } else {
+                StartFailure::Other(error)
+            });
         }
         let probe = http
             .get(format!("{url}/moto-api/data.json"))
@@ -88,12 +117,12 @@ pub async fn start(binary: &Path, stack: &StackDir) -> Result<Moto, Error> {
         }
         if started.elapsed() > READY_TIMEOUT {
             process.stop(Duration::from_secs(2));
-            return Err(Error::StartTimeout {
+            return Err(StartFailure::Other(Error::StartTimeout {
                 what: "moto".into(),
                 seconds: READY_TIMEOUT.as_secs(),
                 log: process.log.clone(),
                 tail: spawn::tail(&process.log),
-            });
+            }));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
