@@ -8,7 +8,9 @@
 use std::io::IsTerminal;
 
 use anyhow::Context;
-use code_remote_config::{AnalysisSettings, Env, Neo4jSettings, SearchBackendName, SearchSettings};
+use code_remote_config::{
+    AnalysisSettings, Env, Neo4jSettings, Neo4jSource, SearchBackendName, SearchSettings,
+};
 use code_remote_local_stack::StackName;
 use code_remote_store::Store;
 use code_remote_sync::{resync, services, SyncWorker};
@@ -84,7 +86,7 @@ async fn resync_command(args: ResyncArgs) -> anyhow::Result<()> {
         }
         Some(BackendArg::Neo4j) => {
             search.backend = SearchBackendName::Neo4j;
-            search.neo4j = Some(Neo4jSettings::load(&env)?);
+            search.neo4j = Some(Neo4jSource::Credentials(Neo4jSettings::load(&env)?));
         }
         None => {}
     }
@@ -95,8 +97,8 @@ async fn resync_command(args: ResyncArgs) -> anyhow::Result<()> {
         .context("connecting to PostgreSQL")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::from_pool(pool.clone());
-    let providers = services::providers(&analysis, &aws).await?;
-    let backend = services::backend(&search, pool).await?;
+    let providers = services::providers(&analysis, &aws).await?.providers;
+    let backend = services::backend(&search, pool, &aws).await?;
     let worker = SyncWorker::new(
         store.clone(),
         providers.analyzer,

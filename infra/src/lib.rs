@@ -13,6 +13,7 @@ pub mod check;
 pub mod cidr;
 pub mod components;
 pub mod config;
+pub mod environment;
 pub mod error;
 pub mod iam;
 pub mod model;

@@ -67,7 +67,7 @@ pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError>
     program.output("neo4jSecretArn", secrets.neo4j.arn());
     program.output("geminiSecretArn", secrets.gemini.arn());
     for f in fns.all() {
-        let key = f.function.name();
+        let key = f.kind.output_key();
         program.output(&format!("{key}FunctionName"), f.function.out("name"));
         program.output(&format!("{key}LiveAliasArn"), f.alias.arn());
     }

@@ -27,8 +27,6 @@ pub struct Resources {
     pub sync_queue_url: String,
     /// The user pool and its client.
     pub pool: UserPool,
-    /// The ARN of the database secret (RDS-shaped: username, password, host, port, dbname).
-    pub database_secret_arn: String,
     /// The ARN of the Gemini API key secret, when a key was given (`GEMINI_API_KEY`).
     pub gemini_secret_arn: Option<String>,
 }
@@ -57,17 +55,16 @@ impl UserPool {
     }
 }
 
-/// Creates every resource of stack `name` in the moto at `endpoint`: `database_secret` is the
-/// database secret's JSON, `gemini_key` the Gemini API key to keep as a secret, if any.
+/// Creates every resource of stack `name` in the moto at `endpoint`: `gemini_key` is the Gemini
+/// API key to keep as a secret, if any. (The local stack's processes get the database as a URL;
+/// the secret path of AWS is exercised by `deploy rehearse`.)
 pub async fn provision(
     endpoint: &str,
     name: &str,
-    database_secret: &str,
     gemini_key: Option<&str>,
 ) -> Result<Resources, Error> {
     let sqs = aws_sdk_sqs::Client::new(&sdk_config(endpoint).await);
     let aws = Wire::new(endpoint);
-    let secret_name = format!("code-remote/{name}/database");
     let gemini_name = format!("code-remote/{name}/gemini-api-key");
     let gemini = async {
         match gemini_key {
@@ -75,19 +72,17 @@ pub async fn provision(
             None => Ok(None),
         }
     };
-    let (execution, sync, pool, (), secret, gemini_secret_arn) = tokio::try_join!(
+    let (execution, sync, pool, (), gemini_secret_arn) = tokio::try_join!(
         fifo_with_dlq(&sqs, "execution", 90),
         fifo_with_dlq(&sqs, "snippet-sync", 120),
         aws.create_pool(name),
         aws.create_buckets(name),
-        aws.create_secret(&secret_name, database_secret),
         gemini,
     )?;
     Ok(Resources {
         execution_queue_url: execution,
         sync_queue_url: sync,
         pool,
-        database_secret_arn: secret,
         gemini_secret_arn,
     })
 }

@@ -36,7 +36,7 @@ pub use error::Error;
 pub use name::StackName;
 pub use outputs::Outputs;
 pub use procs::ProcessRecord;
-pub use services::{Service, SERVICES};
+pub use services::services;
 pub use state::{DemoUser, Phase, StackDir, State};
 pub use summary::Summary;
 pub use token::token;

@@ -1,51 +1,26 @@
-//! The runtime's processes: which binaries a stack runs, and the environment each one gets.
-//!
-//! Every service gets the same environment (each binary reads the variables it needs and ignores
-//! the rest), so adding a binary is one line in [`SERVICES`]; one marked optional is started only
-//! when its binary has been built.
+//! The runtime's processes: the functions of the stack contract that a local stack runs
+//! ([`Function::runs_locally`]), and the environment each one gets: the stack's values under the
+//! contract's variable names, filtered to the variables that function reads, plus what every
+//! process needs to reach moto.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
+
+use code_remote_config::{vars, Function};
 
 use crate::aws::{Resources, REGION};
 use crate::spawn::{self, Running};
 use crate::state::StackDir;
 use crate::Error;
 
-/// A runtime binary the stack runs.
-#[derive(Debug, Clone, Copy)]
-pub struct Service {
-    /// The process name in logs and the state file.
-    pub name: &'static str,
-    /// The executable, next to `deploy`.
-    pub binary: &'static str,
-    /// The package that builds it.
-    pub package: &'static str,
-    /// Whether the stack refuses to start without it.
-    pub required: bool,
+/// The functions a local stack runs, in start order (the API first: the others push to it).
+pub fn services() -> Vec<Function> {
+    Function::ALL
+        .into_iter()
+        .filter(|function| function.runs_locally())
+        .collect()
 }
-
-/// The services of a stack, in start order (the API first: the others push to it).
-pub const SERVICES: &[Service] = &[
-    Service {
-        name: "api",
-        binary: "api",
-        package: "code-remote-api",
-        required: true,
-    },
-    Service {
-        name: "worker",
-        binary: "worker",
-        package: "code-remote-worker",
-        required: true,
-    },
-    Service {
-        name: "sync-worker",
-        binary: "sync-worker",
-        package: "code-remote-sync",
-        required: true,
-    },
-];
 
 /// What the services are wired to.
 #[derive(Debug, Clone)]
@@ -69,34 +44,60 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// The environment every service gets.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
+    /// The stack's values under the contract's names, before each function's filter.
+    fn stack_values(&self) -> BTreeMap<&'static str, String> {
         let pool = &self.resources.pool;
-        let mut env = vec![
-            ("DATABASE_URL", self.database_url.clone()),
-            ("DATABASE_MAX_CONNECTIONS", "5".to_owned()),
+        let mut env = BTreeMap::from([
+            (vars::DATABASE_URL, self.database_url.clone()),
+            (vars::DATABASE_MAX_CONNECTIONS, "5".to_owned()),
             (
-                "DATABASE_SECRET_ARN",
-                self.resources.database_secret_arn.clone(),
+                vars::EXECUTION_QUEUE_URL,
+                self.resources.execution_queue_url.clone(),
             ),
+            (vars::SYNC_QUEUE_URL, self.resources.sync_queue_url.clone()),
+            (vars::COGNITO_CLIENT_ID, pool.client_id.clone()),
+            (vars::COGNITO_ISSUER, pool.issuer()),
+            (
+                vars::COGNITO_JWKS_URL,
+                pool.jwks_url(&self.aws_endpoint_url),
+            ),
+            (vars::WEBSOCKET_MANAGEMENT_URL, self.api_url.clone()),
+            (vars::LISTEN_ADDR, self.api_listen.clone()),
+            (vars::CORS_ALLOWED_ORIGINS, self.api_url.clone()),
+            (vars::SEARCH_BACKEND, self.search_backend.clone()),
+        ]);
+        if let Some([uri, user, password]) = &self.neo4j {
+            env.insert(vars::NEO4J_URI, uri.clone());
+            env.insert(vars::NEO4J_USER, user.clone());
+            env.insert(vars::NEO4J_PASSWORD, password.clone());
+        }
+        if let Some(arn) = &self.resources.gemini_secret_arn {
+            env.insert(vars::GEMINI_API_KEY_SECRET_ARN, arn.clone());
+        }
+        if let Some(dir) = &self.frontend_dir {
+            env.insert(vars::FRONTEND_DIR, dir.display().to_string());
+        }
+        env
+    }
+
+    /// What `function` reads of the stack's values.
+    pub fn stack_env(&self, function: Function) -> BTreeMap<String, String> {
+        let reads = function.variables();
+        self.stack_values()
+            .into_iter()
+            .filter(|(name, _)| reads.contains(name))
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect()
+    }
+
+    /// What every process gets around the contract: moto's endpoint and credentials, and logs.
+    pub fn process_env(&self) -> BTreeMap<String, String> {
+        [
             ("AWS_ENDPOINT_URL", self.aws_endpoint_url.clone()),
-            ("AWS_REGION", REGION.to_owned()),
+            (vars::AWS_REGION, REGION.to_owned()),
             ("AWS_DEFAULT_REGION", REGION.to_owned()),
             ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
             ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
-            (
-                "EXECUTION_QUEUE_URL",
-                self.resources.execution_queue_url.clone(),
-            ),
-            ("SYNC_QUEUE_URL", self.resources.sync_queue_url.clone()),
-            ("COGNITO_USER_POOL_ID", pool.pool_id.clone()),
-            ("COGNITO_CLIENT_ID", pool.client_id.clone()),
-            ("COGNITO_ISSUER", pool.issuer()),
-            ("COGNITO_JWKS_URL", pool.jwks_url(&self.aws_endpoint_url)),
-            ("WEBSOCKET_MANAGEMENT_URL", self.api_url.clone()),
-            ("LISTEN_ADDR", self.api_listen.clone()),
-            ("CORS_ALLOWED_ORIGINS", self.api_url.clone()),
-            ("SEARCH_BACKEND", self.search_backend.clone()),
             // The API's "api listening" line is how `up` knows the port is its own (see
             // `wait_healthy`), so it stays at info whatever RUST_LOG says.
             (
@@ -105,50 +106,40 @@ impl Wiring {
                     .map(|filter| format!("{filter},api=info"))
                     .unwrap_or_else(|_| "info".to_owned()),
             ),
-        ];
-        if let Some([uri, user, password]) = &self.neo4j {
-            env.push(("NEO4J_URI", uri.clone()));
-            env.push(("NEO4J_USER", user.clone()));
-            env.push(("NEO4J_PASSWORD", password.clone()));
-        }
-        if let Some(arn) = &self.resources.gemini_secret_arn {
-            env.push(("GEMINI_API_KEY_SECRET_ARN", arn.clone()));
-        }
-        if let Some(dir) = &self.frontend_dir {
-            env.push(("FRONTEND_DIR", dir.display().to_string()));
-        }
-        env
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
     }
 }
 
-/// Checks that every required service has been built; returns the services to run.
-pub fn resolve(bin_dir: &Path) -> Result<Vec<Service>, Error> {
-    let mut found = Vec::new();
-    for service in SERVICES {
-        if bin_dir.join(service.binary).is_file() {
-            found.push(*service);
-        } else if service.required {
+/// Checks that every service has been built; returns the services to run.
+pub fn resolve(bin_dir: &Path) -> Result<Vec<Function>, Error> {
+    let services = services();
+    for function in &services {
+        if !bin_dir.join(function.binary()).is_file() {
             return Err(Error::BinaryMissing {
-                binary: service.binary,
-                package: service.package,
+                binary: function.binary(),
+                package: function.package(),
                 dir: bin_dir.to_path_buf(),
             });
         }
     }
-    Ok(found)
+    Ok(services)
 }
 
-/// Starts `service` with the stack's environment.
+/// Starts `function` with its environment.
 pub fn start(
-    service: &Service,
+    function: Function,
     bin_dir: &Path,
     wiring: &Wiring,
     stack: &StackDir,
 ) -> Result<Running, Error> {
-    let mut command = Command::new(bin_dir.join(service.binary));
-    command.envs(wiring.env());
+    let mut command = Command::new(bin_dir.join(function.binary()));
+    command.envs(wiring.process_env());
+    command.envs(wiring.stack_env(function));
     command.current_dir(stack.root());
-    spawn::start(service.name, command, &stack.log(service.name), false)
+    spawn::start(function.id(), command, &stack.log(function.id()), false)
 }
 
 #[cfg(test)]
@@ -156,7 +147,7 @@ mod tests {
     use super::*;
     use crate::aws::UserPool;
 
-    fn wiring() -> Wiring {
+    fn wiring(frontend: &Path) -> Wiring {
         Wiring {
             database_url: "postgres://postgres@127.0.0.1:5433/code_remote".into(),
             aws_endpoint_url: "http://127.0.0.1:5000".into(),
@@ -167,8 +158,6 @@ mod tests {
                     pool_id: "us-east-1_abc".into(),
                     client_id: "client".into(),
                 },
-                database_secret_arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"
-                    .into(),
                 gemini_secret_arn: Some(
                     "arn:aws:secretsmanager:us-east-1:123456789012:secret:g".into(),
                 ),
@@ -177,42 +166,33 @@ mod tests {
             api_url: "http://127.0.0.1:8000".into(),
             search_backend: "postgres".into(),
             neo4j: None,
-            frontend_dir: Some("/srv/dist".into()),
+            frontend_dir: Some(frontend.to_path_buf()),
         }
     }
 
     #[test]
-    fn every_variable_the_runtime_reads_is_set() {
-        let env = wiring().env();
-        let value = |name: &str| {
-            env.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.clone())
-                .unwrap_or_else(|| panic!("{name} is not set"))
-        };
+    fn every_service_starts_with_its_environment_and_reads_all_of_it() {
+        let web = tempfile::tempdir().unwrap();
+        std::fs::write(web.path().join("index.html"), "<!doctype html>").unwrap();
+        let wiring = wiring(web.path());
+        for function in services() {
+            let stack = wiring.stack_env(function);
+            code_remote_config::contract::verify(function, &stack, &wiring.process_env())
+                .unwrap_or_else(|err| panic!("{err}"));
+        }
+        let api = wiring.stack_env(Function::Api);
         assert_eq!(
-            value("COGNITO_ISSUER"),
-            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"
-        );
-        assert_eq!(
-            value("COGNITO_JWKS_URL"),
+            api[vars::COGNITO_JWKS_URL],
             "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"
         );
-        assert_eq!(value("WEBSOCKET_MANAGEMENT_URL"), "http://127.0.0.1:8000");
-        assert_eq!(value("FRONTEND_DIR"), "/srv/dist");
-        assert!(value("GEMINI_API_KEY_SECRET_ARN").ends_with(":g"));
-        for name in [
-            "DATABASE_URL",
-            "EXECUTION_QUEUE_URL",
-            "SYNC_QUEUE_URL",
-            "COGNITO_CLIENT_ID",
-            "AWS_ENDPOINT_URL",
-            "AWS_REGION",
-            "LISTEN_ADDR",
-            "SEARCH_BACKEND",
-        ] {
-            assert!(!value(name).is_empty(), "{name}");
-        }
+        assert_eq!(api[vars::FRONTEND_DIR], web.path().display().to_string());
+        assert!(api[vars::GEMINI_API_KEY_SECRET_ARN].ends_with(":g"));
+        let worker = wiring.stack_env(Function::Worker);
+        assert_eq!(
+            worker[vars::WEBSOCKET_MANAGEMENT_URL],
+            "http://127.0.0.1:8000"
+        );
+        assert!(!worker.contains_key(vars::COGNITO_CLIENT_ID));
     }
 
     #[test]

@@ -201,17 +201,11 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
     let (aws_endpoint_url, database_url) = (aws_endpoint_url?, database_url?);
 
     let name = options.name.as_str();
-    let database_secret = database_secret(&database_url);
     let gemini_key = std::env::var("GEMINI_API_KEY")
         .ok()
         .filter(|k| !k.is_empty());
     let (resources, ()) = tokio::try_join!(
-        aws::provision(
-            &aws_endpoint_url,
-            name,
-            &database_secret,
-            gemini_key.as_deref()
-        ),
+        aws::provision(&aws_endpoint_url, name, gemini_key.as_deref()),
         apply_migrations(&database_url, neo4j.as_ref()),
     )?;
 
@@ -239,8 +233,8 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         neo4j,
         frontend_dir,
     };
-    for service in &services {
-        let running = services::start(service, &bin_dir, &wiring, &stack.dir)?;
+    for function in services {
+        let running = services::start(function, &bin_dir, &wiring, &stack.dir)?;
         stack.adopt(running)?;
     }
     let aws = Wire::new(&aws_endpoint_url);
@@ -297,20 +291,6 @@ fn adopt_postgres(stack: &mut Stack, database: Postgres) -> Result<String, Error
         Postgres::Docker(container) => stack.docker = Some(container),
     }
     Ok(url)
-}
-
-/// The database secret as RDS keeps it, for the runtime's `DATABASE_SECRET_ARN` path.
-fn database_secret(url: &str) -> String {
-    let database = url.rsplit('/').next().unwrap_or_default();
-    serde_json::json!({
-        "engine": "postgres",
-        "host": "127.0.0.1",
-        "port": port_of(url),
-        "username": "postgres",
-        "password": "",
-        "dbname": database,
-    })
-    .to_string()
 }
 
 fn port_of(url: &str) -> Option<u16> {

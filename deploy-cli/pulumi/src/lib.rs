@@ -23,5 +23,5 @@ pub use digest::{DiffRow, PreviewDigest, PreviewStep};
 pub use driver::{Pulumi, PulumiSettings, UpSummary};
 pub use error::PulumiError;
 pub use events::{EngineEvent, Progress, ProgressLine, ResourceEvent, StepMetadata, SummaryEvent};
-pub use outputs::{StackOutputs, FUNCTIONS};
+pub use outputs::{function_ids, StackOutputs};
 pub use tool::{Tool, ToolError};

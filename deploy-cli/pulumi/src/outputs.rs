@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// The Lambda functions of a stack, by the short name the infra program uses.
-pub const FUNCTIONS: [&str; 5] = ["api", "ws", "worker", "sync-worker", "migrate"];
+/// The ids of the stack's Lambda functions (the stack contract's list).
+pub fn function_ids() -> [&'static str; 5] {
+    code_remote_config::Function::ALL.map(code_remote_config::Function::id)
+}
 
 /// The outputs of one stack, with the ones `deploy` needs made mandatory.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -35,41 +37,14 @@ impl StackOutputs {
 
     /// The deployed name of a function (`api`, `sync-worker`, ...), from `<key>FunctionName`.
     pub fn function_name(&self, function: &str) -> Option<&str> {
+        let key = code_remote_config::Function::from_id(function)?.output_key();
         self.other
-            .get(&format!("{}FunctionName", output_key(function)))
+            .get(&format!("{key}FunctionName"))
             .and_then(serde_json::Value::as_str)
     }
 
     /// A string output by its name, for the ones without a field.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.other.get(key).and_then(serde_json::Value::as_str)
-    }
-}
-
-/// The camelCase key the infra program derives from a function name (`sync-worker` → `syncWorker`).
-fn output_key(function: &str) -> String {
-    let mut key = String::with_capacity(function.len());
-    let mut upper = false;
-    for ch in function.chars() {
-        if ch == '-' {
-            upper = true;
-        } else if upper {
-            key.extend(ch.to_uppercase());
-            upper = false;
-        } else {
-            key.push(ch);
-        }
-    }
-    key
-}
-
-#[cfg(test)]
-mod tests {
-    use super::output_key;
-
-    #[test]
-    fn function_keys_are_camel_case() {
-        assert_eq!(output_key("sync-worker"), "syncWorker");
-        assert_eq!(output_key("api"), "api");
     }
 }

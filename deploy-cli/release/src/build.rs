@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use code_remote_pulumi::{Tool, FUNCTIONS};
+use code_remote_pulumi::{function_ids, Tool};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReleaseError;
@@ -31,7 +31,10 @@ impl BuildRequest {
         Self {
             workspace,
             version,
-            functions: FUNCTIONS.iter().map(|name| (*name).to_owned()).collect(),
+            functions: function_ids()
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect(),
             frontend: true,
         }
     }

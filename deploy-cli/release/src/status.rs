@@ -47,7 +47,7 @@ pub async fn status(ctx: &StackContext) -> Result<StatusReport, ReleaseError> {
         .rev()
         .find(|r| r.outcome == crate::record::Outcome::Live);
     let mut functions_status = BTreeMap::new();
-    for function in code_remote_pulumi::FUNCTIONS {
+    for function in code_remote_pulumi::function_ids() {
         let Some(name) = outputs.function_name(function) else {
             continue;
         };

@@ -56,7 +56,7 @@ fn two_builds_of_the_same_source_give_the_same_manifest() {
     let request = BuildRequest {
         workspace: work.path().to_owned(),
         version: Some(version.clone()),
-        functions: code_remote_pulumi::FUNCTIONS
+        functions: code_remote_pulumi::function_ids()
             .iter()
             .map(|f| (*f).to_owned())
             .collect(),

@@ -326,7 +326,7 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
         dev_record.manifest.digests()
     );
     assert_eq!(report.digests.digests(), dev_record.manifest.digests());
-    for function in code_remote_pulumi::FUNCTIONS {
+    for function in code_remote_pulumi::function_ids() {
         let prod_live = world.live_version("prod", function).await;
         let dev_live = world.live_version("dev", function).await;
         assert_eq!(

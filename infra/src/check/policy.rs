@@ -518,27 +518,49 @@ pub fn queue_visibility_covers_consumer(program: &Program, _: &StackConfig) -> V
     out
 }
 
-/// Every function runs provided.al2023 on arm64 with active X-Ray tracing.
+/// Every function runs on arm64 with active X-Ray tracing, on `provided.al2023`, or, for the
+/// functions that run the sandbox, on the managed Python runtime with the exec wrapper that
+/// starts the Rust bootstrap (docs/architecture.md, "Python in the worker Lambda").
 pub fn functions_traced_arm64(program: &Program, _: &StackConfig) -> Vec<Finding> {
+    use code_remote_config::contract::lambda_python;
     let mut out = Vec::new();
     for f in program.of_type(FUNCTION) {
         let arm = f
             .get("architectures")
             .and_then(Value::as_list)
             .is_some_and(|l| l.len() == 1 && l[0].as_str() == Some("arm64"));
-        let runtime = f.get("runtime").and_then(Value::as_str) == Some("provided.al2023");
+        let python = code_remote_config::Function::ALL
+            .into_iter()
+            .find(|function| function.output_key() == f.name)
+            .is_some_and(code_remote_config::Function::runs_python);
+        let runtime = f.get("runtime").and_then(Value::as_str);
+        let wrapper = f
+            .get("environment")
+            .and_then(|e| e.get("variables"))
+            .and_then(|v| v.get(code_remote_config::vars::AWS_LAMBDA_EXEC_WRAPPER))
+            .and_then(Value::as_str);
+        let runtime_ok = if python {
+            runtime == Some(lambda_python::RUNTIME) && wrapper == Some(lambda_python::EXEC_WRAPPER)
+        } else {
+            runtime == Some("provided.al2023") && wrapper.is_none()
+        };
         let traced = f
             .get("tracingConfig")
             .and_then(|t| t.get("mode"))
             .and_then(Value::as_str)
             == Some("Active");
-        if !(arm && runtime && traced) {
-            out.push(finding(
-                "functions-traced-arm64",
-                f,
-                "",
-                "use runtime provided.al2023, architectures [arm64] and tracingConfig.mode Active",
-            ));
+        if !(arm && runtime_ok && traced) {
+            let expected = if python {
+                format!(
+                    "use runtime {} with AWS_LAMBDA_EXEC_WRAPPER={}, architectures [arm64] and tracingConfig.mode Active",
+                    lambda_python::RUNTIME,
+                    lambda_python::EXEC_WRAPPER
+                )
+            } else {
+                "use runtime provided.al2023, architectures [arm64] and tracingConfig.mode Active"
+                    .to_owned()
+            };
+            out.push(finding("functions-traced-arm64", f, "", expected));
         }
     }
     out

@@ -1,6 +1,9 @@
-//! The five Lambdas (`api`, `ws`, `worker`, `sync-worker`, `migrate`): provided.al2023 on arm64,
-//! code from the release's zip, each with its own least-privilege role, a log group with
-//! retention, X-Ray tracing, a published version and a `live` alias that every trigger targets.
+//! The five Lambdas of the stack contract (`code_remote_config::Function`): arm64, code from the
+//! release's zip, each with its own least-privilege role, a log group with retention, X-Ray
+//! tracing, a published version and a `live` alias that every trigger targets. The functions
+//! that run Python (the sandbox) use Lambda's managed Python runtime with an exec wrapper that
+//! starts the Rust bootstrap; the others run on `provided.al2023` (docs/architecture.md, "Python
+//! in the worker Lambda"). Each environment uses the contract's variable names only.
 
 use crate::components::database::{Database, DATABASE_NAME};
 use crate::components::messaging::{Messaging, Queue};
@@ -11,6 +14,9 @@ use crate::components::Context;
 use crate::error::InfraError;
 use crate::iam::{assume_role, PolicyDocument, Statement, ALLOWED_MANAGED_POLICIES};
 use crate::model::{concat, list, map, Program, Ref, Resource, ResourceRef, Value};
+use code_remote_config::contract::lambda_python;
+use code_remote_config::vars;
+use code_remote_config::Function as FunctionKind;
 
 /// The alias that API Gateway and event sources invoke; `deploy` moves it between versions.
 pub const LIVE_ALIAS: &str = "live";
@@ -30,6 +36,8 @@ pub fn artifact_path(release: &str, function: &str) -> String {
 pub struct Function {
     /// The function id (`sync-worker`), also the zip's name.
     pub id: &'static str,
+    /// Which function of the contract this is.
+    pub kind: FunctionKind,
     /// The Lambda function.
     pub function: ResourceRef,
     /// Its `live` alias.
@@ -84,8 +92,7 @@ pub struct Dependencies<'a> {
 }
 
 struct Spec {
-    id: &'static str,
-    logical: &'static str,
+    kind: FunctionKind,
     memory_mb: u32,
     timeout: u32,
     reserved_concurrency: Option<u32>,
@@ -126,25 +133,24 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
     } else {
         "postgres"
     };
-    let common = || {
+    // No DATABASE_PORT: Aurora PostgreSQL listens on 5432, the runtime's default, and the
+    // cluster's `port` output is a number, which a Lambda environment cannot hold.
+    let database = || {
         vec![
-            ("SEARCH_BACKEND", Value::from(backend)),
-            ("DATABASE_SECRET_ARN", db_secret.clone()),
+            (vars::DATABASE_SECRET_ARN, db_secret.clone()),
             (
-                "DATABASE_HOST",
+                vars::DATABASE_HOST,
                 deps.database.cluster.out("endpoint").into(),
             ),
-            ("DATABASE_NAME", Value::from(DATABASE_NAME)),
-            ("STACK", Value::from(cfg.stack.clone())),
+            (vars::DATABASE_NAME, Value::from(DATABASE_NAME)),
         ]
     };
     let cognito = || {
         vec![
-            ("COGNITO_USER_POOL_ID", deps.auth.pool.id().into()),
-            ("COGNITO_CLIENT_ID", deps.auth.client.id().into()),
-            ("COGNITO_ISSUER", deps.auth.issuer.clone()),
+            (vars::COGNITO_CLIENT_ID, deps.auth.client.id().into()),
+            (vars::COGNITO_ISSUER, deps.auth.issuer.clone()),
             (
-                "COGNITO_JWKS_URL",
+                vars::COGNITO_JWKS_URL,
                 concat([
                     deps.auth.issuer.clone(),
                     Value::from("/.well-known/jwks.json"),
@@ -152,45 +158,85 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
             ),
         ]
     };
+    // The search backend: the Neo4j secret only where the backend reads it.
+    let search = || {
+        let mut env = vec![(vars::SEARCH_BACKEND, Value::from(backend))];
+        if cfg.neo4j_enabled {
+            env.push((vars::NEO4J_SECRET_ARN, neo4j.clone()));
+        }
+        env
+    };
     let models = || {
         vec![
-            ("GEMINI_API_KEY_SECRET_ARN", gemini.clone()),
-            ("NEO4J_SECRET_ARN", neo4j.clone()),
-            ("ANALYSIS_MODEL", Value::from(cfg.llm.analysis.clone())),
-            ("EMBEDDING_MODEL", Value::from(cfg.llm.embedding.clone())),
+            (vars::GEMINI_API_KEY_SECRET_ARN, gemini.clone()),
+            (vars::ANALYSIS_MODEL, Value::from(cfg.llm.analysis.clone())),
             (
-                "EMBEDDING_DIMENSIONS",
+                vars::EMBEDDING_MODEL,
+                Value::from(cfg.llm.embedding.clone()),
+            ),
+            (
+                vars::EMBEDDING_DIMENSIONS,
                 Value::from(cfg.embedding_dimensions.to_string()),
             ),
         ]
     };
+    let push = || {
+        vec![(
+            vars::WEBSOCKET_MANAGEMENT_URL,
+            deps.ws_api.management_url.clone(),
+        )]
+    };
+    let python = || {
+        vec![
+            (
+                vars::AWS_LAMBDA_EXEC_WRAPPER,
+                Value::from(lambda_python::EXEC_WRAPPER),
+            ),
+            (
+                vars::SANDBOX_PYTHON,
+                Value::from(lambda_python::INTERPRETER),
+            ),
+        ]
+    };
+    let manage_connections = || {
+        Statement::allow(
+            &["execute-api:ManageConnections"],
+            vec![deps.ws_api.connections_arn.clone()],
+        )
+    };
     let q = deps.messaging;
-    let mut api_env = common();
+    let mut api_env = database();
     api_env.extend(cognito());
+    api_env.extend(search());
     api_env.extend(models());
-    api_env.push(("EXECUTION_QUEUE_URL", q.execution.queue.out("url").into()));
-    api_env.push(("SYNC_QUEUE_URL", q.sync.queue.out("url").into()));
-    let mut ws_env = common();
-    ws_env.extend(cognito());
-    let mut worker_env = common();
-    worker_env.push((
-        "WEBSOCKET_MANAGEMENT_URL",
-        deps.ws_api.management_url.clone(),
+    api_env.extend(push());
+    api_env.extend(python());
+    api_env.push((
+        vars::EXECUTION_QUEUE_URL,
+        q.execution.queue.out("url").into(),
     ));
-    let mut sync_env = common();
+    api_env.push((vars::SYNC_QUEUE_URL, q.sync.queue.out("url").into()));
+    let mut ws_env = database();
+    ws_env.extend(cognito());
+    ws_env.extend(push());
+    let mut worker_env = database();
+    worker_env.extend(push());
+    worker_env.extend(python());
+    let mut sync_env = database();
+    sync_env.extend(search());
     sync_env.extend(models());
-    let mut migrate_env = common();
-    migrate_env.push(("NEO4J_SECRET_ARN", neo4j.clone()));
+    let mut migrate_env = database();
+    migrate_env.push((vars::SEARCH_BACKEND, Value::from(backend)));
+    migrate_env.push((vars::NEO4J_SECRET_ARN, neo4j.clone()));
     // The Neo4j vector index is created with the stack's embedding dimension.
     migrate_env.push((
-        "EMBEDDING_DIMENSIONS",
+        vars::EMBEDDING_DIMENSIONS,
         Value::from(cfg.embedding_dimensions.to_string()),
     ));
     [
         Spec {
-            id: "api",
-            logical: "api",
-            memory_mb: 512,
+            kind: FunctionKind::Api,
+            memory_mb: 1024,
             timeout: 29,
             reserved_concurrency: None,
             env: api_env,
@@ -201,20 +247,24 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
                 ),
                 read_secrets(vec![db_secret.clone(), gemini.clone(), neo4j.clone()]),
                 decrypt.clone(),
+                // `/analyze/async` streams its chunks to the caller's WebSocket connection.
+                manage_connections(),
             ],
         },
         Spec {
-            id: "ws",
-            logical: "ws",
+            kind: FunctionKind::Ws,
             memory_mb: 256,
             timeout: 10,
             reserved_concurrency: None,
             env: ws_env,
-            statements: vec![read_secrets(vec![db_secret.clone()])],
+            statements: vec![
+                read_secrets(vec![db_secret.clone()]),
+                // `$default` answers `ping` with a `pong` pushed back to the connection.
+                manage_connections(),
+            ],
         },
         Spec {
-            id: "worker",
-            logical: "worker",
+            kind: FunctionKind::Worker,
             memory_mb: 1024,
             timeout: WORKER_TIMEOUT,
             reserved_concurrency: Some(cfg.worker_reserved_concurrency),
@@ -222,15 +272,11 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
             statements: vec![
                 consume(&q.execution),
                 read_secrets(vec![db_secret.clone()]),
-                Statement::allow(
-                    &["execute-api:ManageConnections"],
-                    vec![deps.ws_api.connections_arn.clone()],
-                ),
+                manage_connections(),
             ],
         },
         Spec {
-            id: "sync-worker",
-            logical: "syncWorker",
+            kind: FunctionKind::SyncWorker,
             memory_mb: 1024,
             timeout: SYNC_WORKER_TIMEOUT,
             reserved_concurrency: None,
@@ -242,8 +288,7 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
             ],
         },
         Spec {
-            id: "migrate",
-            logical: "migrate",
+            kind: FunctionKind::Migrate,
             memory_mb: 512,
             timeout: 300,
             reserved_concurrency: Some(1),
@@ -260,19 +305,20 @@ fn build_one(
     spec: Spec,
 ) -> Result<Function, InfraError> {
     let n = &ctx.naming;
-    let name = n.name(spec.id);
-    let l = spec.logical;
+    let id = spec.kind.id();
+    let name = n.name(id);
+    let l = spec.kind.output_key();
     let log_group = program.add(
         Resource::new(&format!("{l}Logs"), "aws:cloudwatch/logGroup:LogGroup")
             .prop("name", format!("/aws/lambda/{name}"))
             .prop("retentionInDays", ctx.config.log_retention_days)
-            .prop("tags", n.tags(spec.id)),
+            .prop("tags", n.tags(id)),
     )?;
     let role = program.add(
         Resource::new(&format!("{l}Role"), "aws:iam/role:Role")
             .prop("name", name.clone())
             .prop("assumeRolePolicy", assume_role("lambda.amazonaws.com"))
-            .prop("tags", n.tags(spec.id)),
+            .prop("tags", n.tags(id)),
     )?;
     let mut statements = vec![Statement::allow(
         &["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -299,16 +345,18 @@ fn build_one(
         );
     }
     let env = map(spec.env);
+    let runtime = if spec.kind.runs_python() {
+        lambda_python::RUNTIME
+    } else {
+        "provided.al2023"
+    };
     let mut function = Resource::new(l, "aws:lambda/function:Function")
         .prop("name", name)
         .prop("role", role.arn())
-        .prop("runtime", "provided.al2023")
+        .prop("runtime", runtime)
         .prop("handler", "bootstrap")
         .prop("architectures", list(["arm64"]))
-        .prop(
-            "code",
-            Value::FileArchive(artifact_path(&ctx.release, spec.id)),
-        )
+        .prop("code", Value::FileArchive(artifact_path(&ctx.release, id)))
         .prop("memorySize", spec.memory_mb)
         .prop("timeout", spec.timeout)
         .prop("publish", true)
@@ -338,7 +386,7 @@ fn build_one(
         )
         .prop("environment", map([("variables", env)]))
         .prop_opt("reservedConcurrentExecutions", spec.reserved_concurrency)
-        .prop("tags", n.tags(spec.id))
+        .prop("tags", n.tags(id))
         .depends_on(&log_group)
         .depends_on(&policy);
     for attachment in &attachments {
@@ -357,7 +405,8 @@ fn build_one(
             .ignore_changes("functionVersion"),
     )?;
     Ok(Function {
-        id: spec.id,
+        id,
+        kind: spec.kind,
         function,
         alias,
         log_group,

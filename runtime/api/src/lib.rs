@@ -18,5 +18,5 @@ mod state;
 pub use error::ApiError;
 pub use extract::CurrentUser;
 pub use routes::{router, with_frontend};
-pub use services::{load_services, local_management_url, SearchServices, ServicesLoadError};
+pub use services::{load_services, local_management_url, SearchServices};
 pub use state::{AppState, LazySandbox};

@@ -8,6 +8,7 @@ use code_remote_analysis::{Analyzer, Embedder, HashedEmbedder, OfflineAnalyzer};
 use code_remote_domain::{SnippetId, UserId};
 use code_remote_queue::{SyncEvent, SyncEventType, SyncQueue};
 use code_remote_search::SearchBackend;
+use code_remote_sync::services::AnalysisMode;
 use code_remote_ws::Pusher;
 
 /// Analysis, search and sync services of the API. The default has the offline providers and no
@@ -25,6 +26,10 @@ pub struct SearchServices {
     pub sync: Option<SyncQueue>,
     /// Pushes `analysis_stream_*` frames to WebSocket connections.
     pub pusher: Option<Pusher>,
+    /// Gemini or the offline providers, reported by `GET /health?deep=1`.
+    pub analysis_mode: AnalysisMode,
+    /// The configured backend's name (`postgres`, `neo4j`), reported by `GET /health?deep=1`.
+    pub search_name: &'static str,
 }
 
 impl Default for SearchServices {
@@ -35,6 +40,8 @@ impl Default for SearchServices {
             backend: None,
             sync: None,
             pusher: None,
+            analysis_mode: AnalysisMode::Offline,
+            search_name: "none",
         }
     }
 }
@@ -53,48 +60,53 @@ impl SearchServices {
     }
 }
 
-/// Why the services could not be loaded; the process stops with the message.
-#[derive(Debug, thiserror::Error)]
-pub enum ServicesLoadError {
-    /// A variable is missing or malformed.
-    #[error(transparent)]
-    Config(#[from] code_remote_config::ConfigError),
-    /// A provider or the backend could not be built.
-    #[error(transparent)]
-    Build(#[from] code_remote_sync::services::ServicesError),
-}
-
-/// Loads the services from the environment: `GEMINI_API_KEY` / `GEMINI_API_KEY_SECRET_ARN`,
-/// `GEMINI_MODEL`, `EMBEDDING_DIMENSIONS`, `SEARCH_BACKEND` and `NEO4J_*`, `SYNC_QUEUE_URL`
-/// (writes are not synced without it), and `WEBSOCKET_MANAGEMENT_URL` for analysis streaming,
-/// which defaults to `local_management_url` (the local API's own Management API) when given.
+/// Loads the services the API's settings describe: the analysis providers, the search backend,
+/// the sync queue (writes are not synced without one) and, for analysis streaming, the
+/// Management API of `settings.push`, or `local_management_url` (the local API's own) when unset.
 pub async fn load_services(
-    env: &code_remote_config::Env,
+    settings: &code_remote_config::ApiSettings,
     aws: &aws_config::SdkConfig,
     store: &code_remote_store::Store,
     local_management_url: Option<String>,
-) -> Result<SearchServices, ServicesLoadError> {
-    let analysis = code_remote_config::AnalysisSettings::load(env)?;
-    let search = code_remote_config::SearchSettings::load(env)?;
-    let sync = code_remote_config::SyncQueueConfig::load_optional(env)?;
-    let management = match code_remote_config::PushConfig::load(env) {
-        Ok(push) => Some(push.management_url),
-        Err(code_remote_config::ConfigError::Missing(_)) => local_management_url,
-        Err(err) => return Err(err.into()),
+) -> Result<SearchServices, code_remote_sync::services::ServicesError> {
+    let management = settings
+        .push
+        .as_ref()
+        .map(|push| push.management_url.clone())
+        .or(local_management_url);
+    let configured = code_remote_sync::services::providers(&settings.analysis, aws).await?;
+    // A stack whose Neo4j secret is still empty keeps running code; only search answers 503
+    // (`deploy up` refuses to move traffic to such a stack, so this is a secret emptied later).
+    let backend = match code_remote_sync::services::backend(
+        &settings.search,
+        store.pool().clone(),
+        aws,
+    )
+    .await
+    {
+        Ok(backend) => Some(backend),
+        Err(err @ code_remote_sync::services::ServicesError::Neo4jUnset(_)) => {
+            tracing::error!(error = %err, "search is unavailable");
+            None
+        }
+        Err(err) => return Err(err),
     };
-    let providers = code_remote_sync::services::providers(&analysis, aws).await?;
-    let backend = code_remote_sync::services::backend(&search, store.pool().clone()).await?;
-    if sync.is_none() {
+    if settings.sync.is_none() {
         tracing::warn!(
             "SYNC_QUEUE_URL is not set: snippet writes will not reach the search backend"
         );
     }
     Ok(SearchServices {
-        analyzer: providers.analyzer,
-        embedder: providers.embedder,
-        backend: Some(backend),
-        sync: sync.map(|sync| SyncQueue::new(aws_sdk_sqs::Client::new(aws), sync.sync_queue_url)),
+        analyzer: configured.providers.analyzer,
+        embedder: configured.providers.embedder,
+        backend,
+        sync: settings
+            .sync
+            .as_ref()
+            .map(|sync| SyncQueue::new(aws_sdk_sqs::Client::new(aws), sync.sync_queue_url.clone())),
         pusher: management.map(|url| Pusher::new(aws, &url)),
+        analysis_mode: configured.mode,
+        search_name: settings.search.backend.as_str(),
     })
 }
 

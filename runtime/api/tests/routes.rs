@@ -21,7 +21,13 @@ async fn health_answers_and_checks_the_database_when_deep() {
     );
     assert!(answer.headers.contains_key("x-request-id"));
     let deep = app.call("GET", "/health?deep=true", None, None).await;
-    assert_eq!(deep.body["checks"], json!({"database": "ok"}));
+    // The test app has the default services: offline providers and no search backend.
+    assert_eq!(
+        deep.body["checks"],
+        json!({"database": "ok", "analysis": "offline", "search": "unavailable"})
+    );
+    let deep = app.call("GET", "/health?deep=1", None, None).await;
+    assert_eq!(deep.body["checks"]["database"], "ok");
 }
 
 #[tokio::test]

@@ -5,18 +5,24 @@
 //! lookup function so tests pass a map instead of mutating the process environment.
 #![deny(missing_docs)]
 
+pub mod contract;
 mod logging;
 mod search;
+pub mod vars;
 
+pub use contract::{
+    ApiSettings, Function, MigrateSettings, SyncWorkerSettings, WorkerSettings, WsSettings,
+};
 pub use logging::init_json_logs;
 pub use search::{
-    AnalysisSettings, GeminiKeySource, Neo4jSettings, SearchBackendName, SearchSettings,
-    SyncQueueConfig,
+    AnalysisSettings, GeminiKeySource, Neo4jSettings, Neo4jSource, SearchBackendName,
+    SearchSettings, SyncQueueConfig,
 };
 
 use secrecy::SecretString;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
+use std::sync::Mutex;
 
 /// A variable that is missing or has a value the runtime cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +30,9 @@ pub enum ConfigError {
     /// The variable is not set (or empty).
     #[error("environment variable {0} is not set: set it before starting")]
     Missing(&'static str),
+    /// Neither of two variables that can each supply a value is set.
+    #[error("environment variables {0} and {1} are both unset: set one of them before starting")]
+    MissingEither(&'static str, &'static str),
     /// The variable is set to something unusable.
     #[error("environment variable {variable} is invalid: {reason}")]
     Invalid {
@@ -38,24 +47,41 @@ impl ConfigError {
     /// The name of the variable at fault, for start-up messages.
     pub fn variable(&self) -> &'static str {
         match self {
-            Self::Missing(variable) | Self::Invalid { variable, .. } => variable,
+            Self::Missing(variable)
+            | Self::MissingEither(variable, _)
+            | Self::Invalid { variable, .. } => variable,
         }
     }
 }
 
 type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
-/// Source of variables: the process environment in binaries, a map in tests.
+/// Source of variables: the process environment in binaries, a map in tests. It remembers which
+/// names were asked for, so a test can prove that every variable a stack sets is read.
 pub struct Env {
     lookup: Lookup,
+    read: Mutex<BTreeSet<&'static str>>,
 }
 
 impl Env {
     /// Reads the process environment.
     pub fn process() -> Self {
+        Self::new(Box::new(|name| std::env::var(name).ok()))
+    }
+
+    fn new(lookup: Lookup) -> Self {
         Self {
-            lookup: Box::new(|name| std::env::var(name).ok()),
+            lookup,
+            read: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// The names looked up so far, set or not.
+    pub fn names_read(&self) -> BTreeSet<&'static str> {
+        self.read
+            .lock()
+            .map(|read| read.clone())
+            .unwrap_or_default()
     }
 
     /// Reads from a fixed set of pairs.
@@ -64,12 +90,13 @@ impl Env {
             .into_iter()
             .map(|(key, value)| (key.to_owned(), value.to_owned()))
             .collect();
-        Self {
-            lookup: Box::new(move |name| map.get(name).cloned()),
-        }
+        Self::new(Box::new(move |name| map.get(name).cloned()))
     }
 
     fn optional(&self, name: &'static str) -> Option<String> {
+        if let Ok(mut read) = self.read.lock() {
+            read.insert(name);
+        }
         (self.lookup)(name)
             .map(|value| value.trim().to_owned())
             .filter(|value| !value.is_empty())
@@ -134,36 +161,46 @@ pub enum DatabaseSource {
 }
 
 impl DatabaseConfig {
+    /// The variables [`DatabaseConfig::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[
+        vars::DATABASE_URL,
+        vars::DATABASE_SECRET_ARN,
+        vars::DATABASE_HOST,
+        vars::DATABASE_NAME,
+        vars::DATABASE_PORT,
+        vars::DATABASE_MAX_CONNECTIONS,
+    ];
+
     /// Reads `DATABASE_URL` (preferred) or `DATABASE_SECRET_ARN` and its companions, and
     /// `DATABASE_MAX_CONNECTIONS`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let source = match env.optional("DATABASE_URL") {
+        let source = match env.optional(vars::DATABASE_URL) {
             Some(url) => {
                 if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
                     return Err(ConfigError::Invalid {
-                        variable: "DATABASE_URL",
+                        variable: vars::DATABASE_URL,
                         reason: "expected a postgres:// URL".to_owned(),
                     });
                 }
                 DatabaseSource::Url(SecretString::from(url))
             }
-            None => match env.optional("DATABASE_SECRET_ARN") {
+            None => match env.optional(vars::DATABASE_SECRET_ARN) {
                 Some(arn) => DatabaseSource::Secret {
                     arn,
-                    host: env.optional("DATABASE_HOST"),
-                    name: env.optional("DATABASE_NAME"),
-                    port: match env.optional("DATABASE_PORT") {
+                    host: env.optional(vars::DATABASE_HOST),
+                    name: env.optional(vars::DATABASE_NAME),
+                    port: match env.optional(vars::DATABASE_PORT) {
                         None => None,
-                        Some(_) => Some(env.number("DATABASE_PORT", 5432u16)?),
+                        Some(_) => Some(env.number(vars::DATABASE_PORT, 5432u16)?),
                     },
                 },
-                None => return Err(ConfigError::Missing("DATABASE_URL")),
+                None => return Err(ConfigError::Missing(vars::DATABASE_URL)),
             },
         };
-        let max_connections = env.number("DATABASE_MAX_CONNECTIONS", 10u32)?;
+        let max_connections = env.number(vars::DATABASE_MAX_CONNECTIONS, 10u32)?;
         if max_connections == 0 {
             return Err(ConfigError::Invalid {
-                variable: "DATABASE_MAX_CONNECTIONS",
+                variable: vars::DATABASE_MAX_CONNECTIONS,
                 reason: "expected at least 1".to_owned(),
             });
         }
@@ -186,23 +223,33 @@ pub struct CognitoConfig {
 }
 
 impl CognitoConfig {
+    /// The variables [`CognitoConfig::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[
+        vars::COGNITO_CLIENT_ID,
+        vars::COGNITO_ISSUER,
+        vars::COGNITO_USER_POOL_ID,
+        vars::COGNITO_REGION,
+        vars::AWS_REGION,
+        vars::COGNITO_JWKS_URL,
+    ];
+
     /// Reads the Cognito variables; the issuer and JWKS URL are separate because emulators serve
     /// keys somewhere other than the issuer they write into tokens.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let client_id = env.required("COGNITO_CLIENT_ID")?;
-        let issuer = match env.optional("COGNITO_ISSUER") {
-            Some(issuer) => env.url("COGNITO_ISSUER", issuer)?,
+        let client_id = env.required(vars::COGNITO_CLIENT_ID)?;
+        let issuer = match env.optional(vars::COGNITO_ISSUER) {
+            Some(issuer) => env.url(vars::COGNITO_ISSUER, issuer)?,
             None => {
-                let pool = env.required("COGNITO_USER_POOL_ID")?;
-                let region = match env.optional("COGNITO_REGION") {
+                let pool = env.required(vars::COGNITO_USER_POOL_ID)?;
+                let region = match env.optional(vars::COGNITO_REGION) {
                     Some(region) => region,
-                    None => env.required("AWS_REGION")?,
+                    None => env.required(vars::AWS_REGION)?,
                 };
                 format!("https://cognito-idp.{region}.amazonaws.com/{pool}")
             }
         };
-        let jwks_url = match env.optional("COGNITO_JWKS_URL") {
-            Some(url) => env.url("COGNITO_JWKS_URL", url)?,
+        let jwks_url = match env.optional(vars::COGNITO_JWKS_URL) {
+            Some(url) => env.url(vars::COGNITO_JWKS_URL, url)?,
             None => format!("{issuer}/.well-known/jwks.json"),
         };
         Ok(Self {
@@ -221,12 +268,18 @@ pub struct QueueConfig {
 }
 
 impl QueueConfig {
+    /// The variables [`QueueConfig::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[vars::EXECUTION_QUEUE_URL];
+
     /// Reads `EXECUTION_QUEUE_URL`, which must name a FIFO queue.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let url = env.url("EXECUTION_QUEUE_URL", env.required("EXECUTION_QUEUE_URL")?)?;
+        let url = env.url(
+            vars::EXECUTION_QUEUE_URL,
+            env.required(vars::EXECUTION_QUEUE_URL)?,
+        )?;
         if !url.ends_with(".fifo") {
             return Err(ConfigError::Invalid {
-                variable: "EXECUTION_QUEUE_URL",
+                variable: vars::EXECUTION_QUEUE_URL,
                 reason: "expected a FIFO queue (its URL ends in .fifo)".to_owned(),
             });
         }
@@ -245,12 +298,23 @@ pub struct PushConfig {
 }
 
 impl PushConfig {
+    /// The variables [`PushConfig::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[vars::WEBSOCKET_MANAGEMENT_URL];
+
     /// Reads `WEBSOCKET_MANAGEMENT_URL`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let url = env.required("WEBSOCKET_MANAGEMENT_URL")?;
+        let url = env.required(vars::WEBSOCKET_MANAGEMENT_URL)?;
         Ok(Self {
-            management_url: env.url("WEBSOCKET_MANAGEMENT_URL", url)?,
+            management_url: env.url(vars::WEBSOCKET_MANAGEMENT_URL, url)?,
         })
+    }
+
+    /// Like [`PushConfig::load`], but `None` when `WEBSOCKET_MANAGEMENT_URL` is unset.
+    pub fn load_optional(env: &Env) -> Result<Option<Self>, ConfigError> {
+        match env.optional(vars::WEBSOCKET_MANAGEMENT_URL) {
+            None => Ok(None),
+            Some(_) => Self::load(env).map(Some),
+        }
     }
 }
 
@@ -276,9 +340,16 @@ pub enum CorsOrigins {
 }
 
 impl HttpConfig {
+    /// The variables [`HttpConfig::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[
+        vars::CORS_ALLOWED_ORIGINS,
+        vars::LISTEN_ADDR,
+        vars::FRONTEND_DIR,
+    ];
+
     /// Reads `CORS_ALLOWED_ORIGINS`, `LISTEN_ADDR` and `FRONTEND_DIR`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let cors_origins = match env.optional("CORS_ALLOWED_ORIGINS") {
+        let cors_origins = match env.optional(vars::CORS_ALLOWED_ORIGINS) {
             None => CorsOrigins::List(Vec::new()),
             Some(value) if value == "*" => CorsOrigins::Any,
             Some(value) => {
@@ -286,29 +357,29 @@ impl HttpConfig {
                 for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
                     if origin == "*" {
                         return Err(ConfigError::Invalid {
-                            variable: "CORS_ALLOWED_ORIGINS",
+                            variable: vars::CORS_ALLOWED_ORIGINS,
                             reason: "'*' cannot be mixed with explicit origins".to_owned(),
                         });
                     }
-                    origins.push(env.url("CORS_ALLOWED_ORIGINS", origin.to_owned())?);
+                    origins.push(env.url(vars::CORS_ALLOWED_ORIGINS, origin.to_owned())?);
                 }
                 CorsOrigins::List(origins)
             }
         };
-        let listen = match env.optional("LISTEN_ADDR") {
+        let listen = match env.optional(vars::LISTEN_ADDR) {
             None => SocketAddr::from(([127, 0, 0, 1], 8000)),
             Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
-                variable: "LISTEN_ADDR",
+                variable: vars::LISTEN_ADDR,
                 reason: format!("expected host:port, got {value:?}"),
             })?,
         };
-        let frontend_dir = match env.optional("FRONTEND_DIR") {
+        let frontend_dir = match env.optional(vars::FRONTEND_DIR) {
             None => None,
             Some(dir) => {
                 let dir = std::path::PathBuf::from(dir);
                 if !dir.join("index.html").is_file() {
                     return Err(ConfigError::Invalid {
-                        variable: "FRONTEND_DIR",
+                        variable: vars::FRONTEND_DIR,
                         reason: format!("{} has no index.html", dir.display()),
                     });
                 }
@@ -331,15 +402,18 @@ pub struct SandboxSettings {
 }
 
 impl SandboxSettings {
+    /// The variables [`SandboxSettings::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[vars::SANDBOX_PYTHON];
+
     /// Reads `SANDBOX_PYTHON`, which must name an existing file.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let python = match env.optional("SANDBOX_PYTHON") {
+        let python = match env.optional(vars::SANDBOX_PYTHON) {
             None => None,
             Some(path) => {
                 let path = std::path::PathBuf::from(path);
                 if !path.is_file() {
                     return Err(ConfigError::Invalid {
-                        variable: "SANDBOX_PYTHON",
+                        variable: vars::SANDBOX_PYTHON,
                         reason: format!("{} is not a file", path.display()),
                     });
                 }
@@ -352,7 +426,7 @@ impl SandboxSettings {
 
 /// Whether the process runs inside AWS Lambda (the runtime API variable is set there only).
 pub fn in_lambda(env: &Env) -> bool {
-    env.optional("AWS_LAMBDA_RUNTIME_API").is_some()
+    env.optional(vars::AWS_LAMBDA_RUNTIME_API).is_some()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 
-use crate::{ConfigError, Env};
+use crate::{vars, ConfigError, Env};
 
 /// Largest embedding dimension accepted (Gemini's embedding model tops out at 3072).
 const MAX_DIMENSIONS: usize = 4096;
@@ -29,41 +29,105 @@ pub struct Neo4jSettings {
     pub database: Option<String>,
 }
 
+/// Where the Neo4j credentials come from.
+#[derive(Debug, Clone)]
+pub enum Neo4jSource {
+    /// `NEO4J_URI` and its companions (local runs, tests).
+    Credentials(Neo4jSettings),
+    /// `NEO4J_SECRET_ARN`: a secret `{uri, username, password, database}` (AWS), read at start-up
+    /// and empty until an operator runs `deploy secrets set` (docs/runbook.md).
+    Secret(String),
+}
+
+impl Neo4jSource {
+    /// The variables [`Neo4jSource::load_optional`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[
+        vars::NEO4J_URI,
+        vars::NEO4J_USER,
+        vars::NEO4J_PASSWORD,
+        vars::NEO4J_DATABASE,
+        vars::NEO4J_SECRET_ARN,
+    ];
+
+    /// `NEO4J_URI` (and its companions) when set, else `NEO4J_SECRET_ARN`, else `None`.
+    pub fn load_optional(env: &Env) -> Result<Option<Self>, ConfigError> {
+        if env.optional(vars::NEO4J_URI).is_some() {
+            return Ok(Some(Self::Credentials(Neo4jSettings::load(env)?)));
+        }
+        match env.optional(vars::NEO4J_SECRET_ARN) {
+            Some(arn) if arn.starts_with("arn:") => Ok(Some(Self::Secret(arn))),
+            Some(other) => Err(ConfigError::Invalid {
+                variable: vars::NEO4J_SECRET_ARN,
+                reason: format!("expected a Secrets Manager ARN, got {other:?}"),
+            }),
+            None => Ok(None),
+        }
+    }
+}
+
 /// `SEARCH_BACKEND` and what the chosen one needs.
 #[derive(Debug, Clone)]
 pub struct SearchSettings {
     /// `SEARCH_BACKEND`: `postgres` (default) or `neo4j`.
     pub backend: SearchBackendName,
     /// Set when the backend is `neo4j`.
-    pub neo4j: Option<Neo4jSettings>,
+    pub neo4j: Option<Neo4jSource>,
 }
 
 impl SearchSettings {
-    /// Reads `SEARCH_BACKEND` and, for `neo4j`, `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`,
-    /// `NEO4J_DATABASE`.
+    /// The variables [`SearchSettings::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[
+        vars::SEARCH_BACKEND,
+        vars::NEO4J_URI,
+        vars::NEO4J_USER,
+        vars::NEO4J_PASSWORD,
+        vars::NEO4J_DATABASE,
+        vars::NEO4J_SECRET_ARN,
+    ];
+
+    /// Reads `SEARCH_BACKEND` and, for `neo4j`, either `NEO4J_URI`, `NEO4J_USER`,
+    /// `NEO4J_PASSWORD`, `NEO4J_DATABASE` or `NEO4J_SECRET_ARN`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let backend = match env.optional("SEARCH_BACKEND").as_deref() {
+        let backend = SearchBackendName::load(env)?;
+        let neo4j = match backend {
+            SearchBackendName::Postgres => None,
+            SearchBackendName::Neo4j => Some(Neo4jSource::load_optional(env)?.ok_or(
+                ConfigError::MissingEither(vars::NEO4J_URI, vars::NEO4J_SECRET_ARN),
+            )?),
+        };
+        Ok(Self { backend, neo4j })
+    }
+}
+
+impl SearchBackendName {
+    /// Reads `SEARCH_BACKEND` (default `postgres`).
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let backend = match env.optional(vars::SEARCH_BACKEND).as_deref() {
             None | Some("postgres") => SearchBackendName::Postgres,
             Some("neo4j") => SearchBackendName::Neo4j,
             Some(other) => {
                 return Err(ConfigError::Invalid {
-                    variable: "SEARCH_BACKEND",
+                    variable: vars::SEARCH_BACKEND,
                     reason: format!("expected postgres or neo4j, got {other:?}"),
                 })
             }
         };
-        let neo4j = match backend {
-            SearchBackendName::Postgres => None,
-            SearchBackendName::Neo4j => Some(Neo4jSettings::load(env)?),
-        };
-        Ok(Self { backend, neo4j })
+        Ok(backend)
+    }
+
+    /// The name as `SEARCH_BACKEND` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Neo4j => "neo4j",
+        }
     }
 }
 
 impl Neo4jSettings {
     /// Reads the `NEO4J_*` variables.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let uri = env.required("NEO4J_URI")?;
+        let uri = env.required(vars::NEO4J_URI)?;
         if ![
             "bolt://",
             "bolt+s://",
@@ -76,17 +140,17 @@ impl Neo4jSettings {
         .any(|scheme| uri.starts_with(scheme))
         {
             return Err(ConfigError::Invalid {
-                variable: "NEO4J_URI",
+                variable: vars::NEO4J_URI,
                 reason: format!("expected a bolt:// or neo4j:// URI, got {uri:?}"),
             });
         }
         Ok(Self {
             uri,
             user: env
-                .optional("NEO4J_USER")
+                .optional(vars::NEO4J_USER)
                 .unwrap_or_else(|| "neo4j".to_owned()),
-            password: SecretString::from(env.required("NEO4J_PASSWORD")?),
-            database: env.optional("NEO4J_DATABASE"),
+            password: SecretString::from(env.required(vars::NEO4J_PASSWORD)?),
+            database: env.optional(vars::NEO4J_DATABASE),
         })
     }
 }
@@ -107,43 +171,61 @@ pub enum GeminiKeySource {
 pub struct AnalysisSettings {
     /// The Gemini key, if any.
     pub gemini_key: GeminiKeySource,
-    /// `GEMINI_MODEL` (default `gemini-2.5-flash`).
-    pub model: Option<String>,
+    /// `ANALYSIS_MODEL` (the analyzer's default when unset).
+    pub analysis_model: Option<String>,
+    /// `EMBEDDING_MODEL` (the embedder's default when unset).
+    pub embedding_model: Option<String>,
     /// `EMBEDDING_DIMENSIONS` (default 768): the stack's embedding dimension.
     pub embedding_dimensions: usize,
 }
 
 impl AnalysisSettings {
+    /// The variables [`AnalysisSettings::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[
+        vars::GEMINI_API_KEY,
+        vars::GEMINI_API_KEY_SECRET_ARN,
+        vars::ANALYSIS_MODEL,
+        vars::EMBEDDING_MODEL,
+        vars::EMBEDDING_DIMENSIONS,
+    ];
+
     /// Reads `GEMINI_API_KEY` (wins when both are set), `GEMINI_API_KEY_SECRET_ARN`,
-    /// `GEMINI_MODEL` and `EMBEDDING_DIMENSIONS`.
+    /// `ANALYSIS_MODEL`, `EMBEDDING_MODEL` and `EMBEDDING_DIMENSIONS`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         let gemini_key = match (
-            env.optional("GEMINI_API_KEY"),
-            env.optional("GEMINI_API_KEY_SECRET_ARN"),
+            env.optional(vars::GEMINI_API_KEY),
+            env.optional(vars::GEMINI_API_KEY_SECRET_ARN),
         ) {
             (Some(key), _) => GeminiKeySource::Key(SecretString::from(key)),
             (None, Some(arn)) if arn.starts_with("arn:") => GeminiKeySource::SecretArn(arn),
             (None, Some(arn)) => {
                 return Err(ConfigError::Invalid {
-                    variable: "GEMINI_API_KEY_SECRET_ARN",
+                    variable: vars::GEMINI_API_KEY_SECRET_ARN,
                     reason: format!("expected a Secrets Manager ARN, got {arn:?}"),
                 })
             }
             (None, None) => GeminiKeySource::None,
         };
-        let embedding_dimensions = env.number("EMBEDDING_DIMENSIONS", 768usize)?;
-        if embedding_dimensions == 0 || embedding_dimensions > MAX_DIMENSIONS {
-            return Err(ConfigError::Invalid {
-                variable: "EMBEDDING_DIMENSIONS",
-                reason: format!("expected 1..={MAX_DIMENSIONS}, got {embedding_dimensions}"),
-            });
-        }
+        let embedding_dimensions = embedding_dimensions(env)?;
         Ok(Self {
             gemini_key,
-            model: env.optional("GEMINI_MODEL"),
+            analysis_model: env.optional(vars::ANALYSIS_MODEL),
+            embedding_model: env.optional(vars::EMBEDDING_MODEL),
             embedding_dimensions,
         })
     }
+}
+
+/// Reads `EMBEDDING_DIMENSIONS` (default 768), which must be within 1..=4096.
+pub(crate) fn embedding_dimensions(env: &Env) -> Result<usize, ConfigError> {
+    let dimensions = env.number(vars::EMBEDDING_DIMENSIONS, 768usize)?;
+    if dimensions == 0 || dimensions > MAX_DIMENSIONS {
+        return Err(ConfigError::Invalid {
+            variable: vars::EMBEDDING_DIMENSIONS,
+            reason: format!("expected 1..={MAX_DIMENSIONS}, got {dimensions}"),
+        });
+    }
+    Ok(dimensions)
 }
 
 /// The SQS FIFO queue of snippet-sync events.
@@ -154,12 +236,15 @@ pub struct SyncQueueConfig {
 }
 
 impl SyncQueueConfig {
+    /// The variables [`SyncQueueConfig::load`] reads.
+    pub const VARIABLES: &'static [&'static str] = &[vars::SYNC_QUEUE_URL];
+
     /// Reads `SYNC_QUEUE_URL`, which must name a FIFO queue.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let url = env.url("SYNC_QUEUE_URL", env.required("SYNC_QUEUE_URL")?)?;
+        let url = env.url(vars::SYNC_QUEUE_URL, env.required(vars::SYNC_QUEUE_URL)?)?;
         if !url.ends_with(".fifo") {
             return Err(ConfigError::Invalid {
-                variable: "SYNC_QUEUE_URL",
+                variable: vars::SYNC_QUEUE_URL,
                 reason: "expected a FIFO queue (its URL ends in .fifo)".to_owned(),
             });
         }
@@ -170,7 +255,7 @@ impl SyncQueueConfig {
 
     /// Like [`SyncQueueConfig::load`], but `None` when `SYNC_QUEUE_URL` is unset.
     pub fn load_optional(env: &Env) -> Result<Option<Self>, ConfigError> {
-        match env.optional("SYNC_QUEUE_URL") {
+        match env.optional(vars::SYNC_QUEUE_URL) {
             None => Ok(None),
             Some(_) => Self::load(env).map(Some),
         }
@@ -188,6 +273,18 @@ mod tests {
         let err =
             SearchSettings::load(&Env::from_pairs([("SEARCH_BACKEND", "neo4j")])).unwrap_err();
         assert_eq!(err.variable(), "NEO4J_URI");
+        assert!(err.to_string().contains("NEO4J_SECRET_ARN"), "{err}");
+        let settings = SearchSettings::load(&Env::from_pairs([
+            ("SEARCH_BACKEND", "neo4j"),
+            (
+                "NEO4J_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-1:1:secret:neo4j",
+            ),
+        ]))
+        .unwrap();
+        assert!(
+            matches!(settings.neo4j, Some(Neo4jSource::Secret(ref arn)) if arn.ends_with(":neo4j"))
+        );
         let err = SearchSettings::load(&Env::from_pairs([("SEARCH_BACKEND", "solr")])).unwrap_err();
         assert_eq!(err.variable(), "SEARCH_BACKEND");
         let err = SearchSettings::load(&Env::from_pairs([

@@ -1,7 +1,7 @@
 //! Starting one throwaway cluster: data directory, free port, server process, readiness, database.
 
 use std::fs::File;
-use std::net::TcpListener;
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,6 +24,14 @@ pub struct Options {
     pub template_cache: bool,
     /// How long to wait for the server to accept connections.
     pub ready_timeout: Duration,
+    /// The loopback address to listen on (any of 127.0.0.0/8): a rehearsal gives its cluster an
+    /// address of its own so that it can listen on PostgreSQL's default port, as Aurora does.
+    pub address: Ipv4Addr,
+    /// The port; `None` picks a free one.
+    pub port: Option<u16>,
+    /// Serve TLS with a self-signed certificate made by `openssl` (clients that require TLS,
+    /// like the runtime against Aurora, can then connect).
+    pub tls: bool,
 }
 
 impl Default for Options {
@@ -32,6 +40,9 @@ impl Default for Options {
             database: "code_remote".into(),
             template_cache: true,
             ready_timeout: Duration::from_secs(30),
+            address: Ipv4Addr::LOCALHOST,
+            port: None,
+            tls: false,
         }
     }
 }
@@ -41,6 +52,7 @@ impl Default for Options {
 pub struct EphemeralPostgres {
     id: u64,
     root: PathBuf,
+    address: Ipv4Addr,
     port: u16,
     pid: u32,
     database: String,
@@ -75,7 +87,15 @@ impl EphemeralPostgres {
 
     /// The URL of any database in this cluster (superuser `postgres`, trust auth, loopback only).
     pub fn url_for(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+        format!(
+            "postgres://postgres@{}:{}/{database}",
+            self.address, self.port
+        )
+    }
+
+    /// The loopback address the server listens on.
+    pub fn address(&self) -> Ipv4Addr {
+        self.address
     }
 
     /// Create a database in this cluster and return its URL.
@@ -142,6 +162,7 @@ fn start_server(options: &Options) -> Result<EphemeralPostgres, Error> {
         Ok((port, pid)) => Ok(EphemeralPostgres {
             id,
             root,
+            address: options.address,
             port,
             pid,
             database: options.database.clone(),
@@ -167,8 +188,21 @@ fn start_in(
     } else {
         template::initdb(binaries, run_as, &data)?;
     }
-    for _ in 0..PORT_ATTEMPTS {
-        let port = free_port()?;
+    let mut settings: Vec<String> = SETTINGS.iter().map(|s| (*s).to_owned()).collect();
+    settings.push(format!("listen_addresses={}", options.address));
+    if options.tls {
+        settings.extend(self_signed_certificate(root, run_as)?);
+    }
+    let attempts = if options.port.is_some() {
+        1
+    } else {
+        PORT_ATTEMPTS
+    };
+    for _ in 0..attempts {
+        let port = match options.port {
+            Some(port) => port,
+            None => free_port(options.address)?,
+        };
         let log_path = root.join("postgres.log");
         let log = File::create(&log_path).map_err(|e| Error::io("creating", &log_path, e))?;
         let mut command = Command::new(binaries.binary("postgres"));
@@ -179,7 +213,7 @@ fn start_in(
             .arg(port.to_string())
             .arg("-k")
             .arg(root)
-            .args(SETTINGS.iter().flat_map(|s| ["-c", s]))
+            .args(settings.iter().flat_map(|s| ["-c", s.as_str()]))
             .current_dir(root)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -195,14 +229,45 @@ fn start_in(
             Ready::PortTaken => cleanup::clear_server(id),
         }
     }
-    Err(Error::PortRace {
-        attempts: PORT_ATTEMPTS,
-    })
+    Err(Error::PortRace { attempts })
+}
+
+/// A key and self-signed certificate for `localhost` in `root`, owned by the server's user;
+/// the settings that make the server use them.
+fn self_signed_certificate(root: &Path, run_as: &RunAs) -> Result<[String; 3], Error> {
+    let key = root.join("server.key");
+    let cert = root.join("server.crt");
+    let output = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::io("running openssl (install it for TLS) in", root, e))?;
+    if !output.status.success() {
+        return Err(Error::io(
+            "making a self-signed certificate in",
+            root,
+            std::io::Error::other(String::from_utf8_lossy(&output.stderr).into_owned()),
+        ));
+    }
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| Error::io("restricting", &key, e))?;
+    run_as.own(&key)?;
+    run_as.own(&cert)?;
+    Ok([
+        "ssl=on".to_owned(),
+        format!("ssl_cert_file={}", cert.display()),
+        format!("ssl_key_file={}", key.display()),
+    ])
 }
 
 /// Settings for a cluster nobody needs to survive a crash: no fsync, loopback only.
 const SETTINGS: &[&str] = &[
-    "listen_addresses=127.0.0.1",
     "fsync=off",
     "synchronous_commit=off",
     "full_page_writes=off",
@@ -213,12 +278,12 @@ const SETTINGS: &[&str] = &[
 ];
 
 /// Let the OS pick a free port; the server may still lose it to a race, which the caller retries.
-fn free_port() -> Result<u16, Error> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| Error::io("finding a free port on", "127.0.0.1", e))?;
+fn free_port(address: Ipv4Addr) -> Result<u16, Error> {
+    let listener = TcpListener::bind((address, 0))
+        .map_err(|e| Error::io("finding a free port on", address.to_string(), e))?;
     let port = listener
         .local_addr()
-        .map_err(|e| Error::io("finding a free port on", "127.0.0.1", e))?
+        .map_err(|e| Error::io("finding a free port on", address.to_string(), e))?
         .port();
     Ok(port)
 }

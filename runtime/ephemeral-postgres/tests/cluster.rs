@@ -50,6 +50,28 @@ async fn cold_initdb_without_template_cache_also_works() {
 }
 
 #[tokio::test]
+async fn a_cluster_on_its_own_loopback_address_serves_tls_on_the_default_port() {
+    // 127.0.0.0/8 is all loopback: a random address of it has port 5432 free.
+    let address = std::net::Ipv4Addr::new(127, 31, (std::process::id() % 250) as u8 + 1, 9);
+    let options = Options {
+        address,
+        port: Some(5432),
+        tls: true,
+        ..Options::default()
+    };
+    let cluster = EphemeralPostgres::start_with(options).await.unwrap();
+    assert_eq!((cluster.address(), cluster.port()), (address, 5432));
+    let url = format!("{}?sslmode=require", cluster.url());
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let ssl: bool = sqlx::query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("ssl");
+    assert!(ssl, "the connection is not encrypted");
+}
+
+#[tokio::test]
 async fn server_runs_as_an_unprivileged_user_when_we_are_root() {
     let cluster = EphemeralPostgres::start().await.unwrap();
     let status = std::fs::read_to_string(format!("/proc/{}/status", cluster.pid())).unwrap();

@@ -28,7 +28,7 @@ use code_remote_migrations::remote::{
 use code_remote_migrations::{Backend, Dialect, History, Migrator, Source, Target};
 use secrecy::ExposeSecret;
 
-pub use settings::{Neo4jCredentials, Neo4jSource, Settings};
+pub use settings::Settings;
 
 /// A request the handler refuses before touching any database.
 #[derive(Debug, thiserror::Error)]
@@ -148,7 +148,8 @@ impl MigrateFunction {
                 Ok(Some(credentials)) => credentials,
                 Ok(None) if self.settings.neo4j_required => return Some(Outcome::failed(
                     "SEARCH_BACKEND is neo4j but the stack has no Neo4j credentials: put them in \
-                     the secret named by the neo4jSecretArn output (docs/runbook.md)",
+                     the secret named by the neo4jSecretArn output with `deploy secrets set \
+                     --stack <stack> neo4j` (docs/runbook.md)",
                 )),
                 Ok(None) => return None,
                 Err(message) => return Some(Outcome::failed(message)),
@@ -179,47 +180,13 @@ impl MigrateFunction {
         })
     }
 
-    async fn neo4j_credentials(&self) -> Result<Option<Neo4jCredentials>, String> {
-        let arn = match &self.settings.neo4j {
-            Neo4jSource::Absent => return Ok(None),
-            Neo4jSource::Credentials(credentials) => return Ok(Some(credentials.clone())),
-            Neo4jSource::Secret(arn) => arn,
-        };
-        let answer = aws_sdk_secretsmanager::Client::new(&self.aws)
-            .get_secret_value()
-            .secret_id(arn)
-            .send()
-            .await;
-        let text = match answer {
-            Ok(output) => output.secret_string().unwrap_or_default().to_owned(),
-            // The secret exists (Pulumi made it) but nobody has put a value in it yet.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                return Ok(None)
-            }
-            Err(err) => {
-                return Err(format!(
-                    "reading the Neo4j secret {arn}: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(err)
-                ))
-            }
-        };
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|_| format!("the Neo4j secret {arn} is not a JSON object"))?;
-        let field = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
-        let Some(uri) = field("uri").filter(|uri| !uri.is_empty()) else {
-            return Ok(None);
-        };
-        let password = field("password")
-            .ok_or_else(|| format!("the Neo4j secret {arn} has a uri but no password"))?;
-        Ok(Some(Neo4jCredentials {
-            uri: uri.to_owned(),
-            user: field("username").unwrap_or("neo4j").to_owned(),
-            password: password.to_owned().into(),
-        }))
+    async fn neo4j_credentials(&self) -> Result<Option<code_remote_config::Neo4jSettings>, String> {
+        match &self.settings.neo4j {
+            None => Ok(None),
+            Some(source) => code_remote_store::secrets::resolve_neo4j(&self.aws, source)
+                .await
+                .map_err(|err| err.to_string()),
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! The migrate Lambda's handler, called directly, against real PostgreSQL (a fresh database per
 //! test from the shared ephemeral cluster) and, when `NEO4J_URI` is set, a real Neo4j.
 
-use std::collections::HashMap;
 use std::path::Path;
 
+use code_remote_config::Env;
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_migrate_fn::{handle, MigrateFunction, RequestError, Settings};
 use code_remote_migrations::remote::{
@@ -12,11 +12,7 @@ use code_remote_migrations::remote::{
 use code_remote_migrations::{Dialect, History, Source};
 
 fn function(pairs: &[(&str, &str)]) -> MigrateFunction {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let settings = Settings::load(|name| map.get(name).cloned()).unwrap();
+    let settings = Settings::load(&Env::from_pairs(pairs.iter().copied())).unwrap();
     MigrateFunction::new(settings, aws_config::SdkConfig::builder().build())
 }
 

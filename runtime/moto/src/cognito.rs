@@ -20,23 +20,33 @@ pub struct UserPool {
     pub jwks_url: String,
 }
 
-/// A Cognito client bound to one moto server.
+/// A Cognito client bound to one moto server and region.
 #[derive(Debug, Clone)]
 pub struct Cognito {
     url: String,
+    region: String,
     http: reqwest::Client,
 }
 
 impl Cognito {
-    /// Talks to Cognito on `server`.
+    /// Talks to Cognito on `server` in [`REGION`].
     pub fn new(server: &MotoServer) -> Self {
+        Self::in_region(server, REGION)
+    }
+
+    /// Talks to Cognito on `server` in `region`: moto writes that region into the pool ids and
+    /// the tokens' issuer, as Cognito does.
+    pub fn in_region(server: &MotoServer, region: &str) -> Self {
         Self {
             url: server.url().to_owned(),
+            region: region.to_owned(),
             http: reqwest::Client::new(),
         }
     }
 
-    async fn call(&self, action: &str, body: Value) -> Result<Value, MotoError> {
+    /// One call of the Cognito JSON protocol (`action` is e.g. `CreateUserPool`), for callers
+    /// that need settings the helpers below do not take.
+    pub async fn call(&self, action: &str, body: Value) -> Result<Value, MotoError> {
         let response = self
             .http
             .post(format!("{}/", self.url))
@@ -48,7 +58,8 @@ impl Cognito {
             .header(
                 "Authorization",
                 format!(
-                    "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0"
+                    "AWS4-HMAC-SHA256 Credential=testing/20240101/{}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
+                    self.region
                 ),
             )
             .body(body.to_string())
@@ -91,7 +102,10 @@ impl Cognito {
             "CreateUserPoolClient",
         )?;
         Ok(UserPool {
-            issuer: format!("https://cognito-idp.{REGION}.amazonaws.com/{pool_id}"),
+            issuer: format!(
+                "https://cognito-idp.{}.amazonaws.com/{pool_id}",
+                self.region
+            ),
             jwks_url: format!("{}/{pool_id}/.well-known/jwks.json", self.url),
             pool_id,
             client_id,

@@ -80,10 +80,15 @@ impl MotoServer {
 
     /// An AWS SDK configuration that talks to this server with dummy credentials.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        self.sdk_config_in(crate::REGION).await
+    }
+
+    /// Like [`MotoServer::sdk_config`], for resources in `region`.
+    pub async fn sdk_config_in(&self, region: &str) -> aws_config::SdkConfig {
         let credentials =
             aws_credential_types::Credentials::new("testing", "testing", None, None, "moto");
         aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(crate::REGION))
+            .region(aws_config::Region::new(region.to_owned()))
             .endpoint_url(&self.url)
             .credentials_provider(credentials)
             .load()

@@ -78,3 +78,57 @@ impl fmt::Display for Layers {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a Lambda-like host measures: unprivileged, no user namespaces, no Landlock.
+    fn lambda_like() -> Layers {
+        Layers {
+            process: true,
+            environment: true,
+            seccomp: true,
+            rlimits: true,
+            identity: Identity::Inherited(65534),
+            namespaces: false,
+            landlock: None,
+            python_layer: true,
+            python: "3.11.2".into(),
+        }
+    }
+
+    #[test]
+    fn a_lambda_like_host_reports_what_it_lacks() {
+        let layers = lambda_like();
+        assert_eq!(layers.missing(), ["namespaces", "landlock"]);
+        assert!(
+            layers.to_string().contains(
+                "identity=uid 65534 (inherited, unprivileged) namespaces=off landlock=off"
+            ),
+            "{layers}"
+        );
+    }
+
+    #[test]
+    fn json_names_the_identity_mode_and_nulls_a_missing_landlock() {
+        let json = serde_json::to_value(lambda_like()).expect("serializable");
+        assert_eq!(
+            json["identity"],
+            serde_json::json!({"mode": "inherited", "uid": 65534})
+        );
+        assert_eq!(json["namespaces"], false);
+        assert!(json["landlock"].is_null());
+        let dropped = Layers {
+            identity: Identity::Dropped(65534),
+            landlock: Some(7),
+            ..lambda_like()
+        };
+        let json = serde_json::to_value(dropped).expect("serializable");
+        assert_eq!(
+            json["identity"],
+            serde_json::json!({"mode": "dropped", "uid": 65534})
+        );
+        assert_eq!(json["landlock"], 7);
+    }
+}

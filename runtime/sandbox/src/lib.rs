@@ -25,6 +25,11 @@
 //! plain bytes before confining itself). Any failure in
 //! that sequence aborts the child: user code never runs with a layer silently missing.
 //!
+//! Where the host is not root (as in Lambda) children keep its uid, so the zygote (and with
+//! it every child) and the host make themselves non-dumpable before the first execution: a
+//! child can then neither ptrace them nor open their memory, environment or descriptors
+//! through /proc.
+//!
 //! The host owns the wall-clock timer (so it works across the PID namespace): when it fires
 //! it kills the child through the pidfd and asks the zygote to kill the process group (the
 //! child cannot create other processes, so the group is the child). RLIMIT_CPU is the
@@ -45,9 +50,16 @@
 //! - Children share the zygote's string-hash seed (fixed when the interpreter starts); the
 //!   `random` module is reseeded per child.
 //! - Children of concurrent executions share uid 65534 and so RLIMIT_NPROC; their private
-//!   directories are kept apart by Landlock (and by unguessable names where it is absent).
+//!   directories are kept apart by Landlock (and, where it is absent and the host is root,
+//!   by unguessable names in a directory children cannot list).
 //! - Without bubblewrap the private directories live on the host's disk, bounded only by
 //!   RLIMIT_FSIZE per file and the timeout; under bubblewrap a sized tmpfs bounds them.
+//! - Files are confined only by Landlock (open issue #21): without it (as in Lambda) a child
+//!   reads whatever its uid may read and writes wherever its uid may write, other runs'
+//!   directories included when it shares their uid; `scripts/test-sandbox-lambda` lists the
+//!   attack tests that fail for this.
+//! - Without a PID namespace a child sees every process in /proc; those of its own uid other
+//!   than the host and the zygote are as exposed as their own dumpability leaves them.
 
 #![deny(missing_docs)]
 

@@ -12,7 +12,7 @@ use crate::layers::{Identity, Layers};
 use crate::result::ExecutionResult;
 use crate::seccomp::SeccompProgram;
 use crate::zygote::Zygote;
-use crate::SandboxError;
+use crate::{sys, SandboxError};
 
 /// Runs untrusted Python; cheap to clone and safe to share between tasks.
 #[derive(Clone)]
@@ -38,8 +38,15 @@ impl std::fmt::Debug for Sandbox {
 
 impl Sandbox {
     /// Starts the zygote, runs a probe through every layer and records which are active.
+    ///
+    /// When this process is not root (as in Lambda) its children run under its own uid, so it
+    /// first makes itself non-dumpable: a child could otherwise read its memory and
+    /// environment, or its descriptors, through /proc. That lasts for the process's lifetime.
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
         config.check()?;
+        if sys::effective_uid() != 0 {
+            sys::set_non_dumpable().map_err(|e| SandboxError::io("prctl(PR_SET_DUMPABLE)", e))?;
+        }
         let program = SeccompProgram::build();
         let zygote = Zygote::spawn(&config, &program).await?;
         let (probe, applied) =

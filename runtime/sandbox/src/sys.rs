@@ -1,5 +1,5 @@
 //! The few raw system calls the host needs that std and tokio do not offer: a
-//! SOCK_SEQPACKET pair, descriptor passing (SCM_RIGHTS) and pidfd signalling.
+//! SOCK_SEQPACKET pair, descriptor passing (SCM_RIGHTS), pidfd signalling and dumpability.
 //! Every `unsafe` block here is a single libc call on memory this module owns.
 
 use std::io;
@@ -212,6 +212,14 @@ pub(crate) fn install_as_fd3(fd: RawFd) -> io::Result<()> {
         // SAFETY: dup2 is async-signal-safe; the new descriptor is not close-on-exec.
         check(unsafe { libc::dup2(fd, TARGET) })?;
     }
+    Ok(())
+}
+
+/// Makes this process non-dumpable: processes sharing its uid can then neither ptrace it nor
+/// open its memory, environment or descriptors through /proc.
+pub(crate) fn set_non_dumpable() -> io::Result<()> {
+    // SAFETY: prctl(PR_SET_DUMPABLE, 0) passes no memory.
+    check(unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) })?;
     Ok(())
 }
 

@@ -8,9 +8,10 @@ use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::time::Duration;
 
+use code_remote_sandbox::Identity;
 use common::{
     assert_error, assert_refused, assert_unharmed, has_layer, run, sandbox, timed, BYPASSED,
-    GUARDED,
+    FILE_CONFINEMENT, GUARDED,
 };
 
 /// One attack: start a sandbox, run the code, check it, check the host.
@@ -289,7 +290,18 @@ attack!(bypassed_typing_sys_reaches_os_but_identity_holds, BYPASSED, 5.0,
     "import typing\nos = typing.sys.modules['os']\nprint(os.getuid(), os.geteuid(), os.getgid(), os.getgroups())\nprint(os.system('id'))", |sb, r| {
     assert!(r.success, "{r:?}");
     let first = r.stdout.lines().next().unwrap_or_default();
-    assert!(first == "65534 65534 65534 []" || matches!(sb.layers().identity, code_remote_sandbox::Identity::Inherited(_)), "{r:?}");
+    // SAFETY: getuid and getgid cannot fail.
+    let (host_uid, host_gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    match sb.layers().identity {
+        Identity::Dropped(_) => {
+            let (uid, gid) = (sb.config().uid, sb.config().gid);
+            assert_eq!(first, format!("{uid} {uid} {gid} []"), "{r:?}");
+        }
+        Identity::Inherited(_) => {
+            assert_ne!(host_uid, 0, "an unprivileged identity is inherited only from a non-root host");
+            assert!(first.starts_with(&format!("{host_uid} {host_uid} {host_gid} ")), "{r:?}");
+        }
+    }
     assert!(!r.stdout.contains("uid="), "`id` must not run");
 });
 attack!(bypassed_dataclasses_sys_exec, BYPASSED, 5.0,
@@ -554,7 +566,7 @@ async fn bypassed_write_outside_the_temp_dir() {
     ] {
         assert!(
             !std::path::Path::new(host_path).exists(),
-            "{host_path} was written on the host"
+            "{FILE_CONFINEMENT}: {host_path} was written on the host"
         );
     }
     assert_unharmed(&sb).await;
@@ -605,6 +617,62 @@ attack!(bypassed_secret_not_in_interpreter_memory, BYPASSED, 5.0,
     assert_eq!(r.stdout, "0\n");
 });
 
+/// Tries the zygote and the host (the zygote's parent) through /proc: their environment, file
+/// descriptors, and memory (searched for the planted secret). Where the child shares their uid
+/// (an unprivileged host, as in Lambda) only their being non-dumpable stops this.
+const PROC_OF_ANCESTORS: &str = r#"
+import os
+def parent(pid):
+    try:
+        with open(f'/proc/{pid}/stat', 'rb') as f:
+            return int(f.read().rsplit(b')', 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+zygote = os.getppid()
+for label, pid in (('zygote', zygote), ('host', parent(zygote))):
+    if pid <= 1:
+        continue
+    for name, mode in (('environ', 'rb'), ('mem', 'rb'), ('mem', 'r+b')):
+        try:
+            open(f'/proc/{pid}/{name}', mode).close()
+            print('OPENED', label, name, mode)
+        except OSError:
+            pass
+    try:
+        os.listdir(f'/proc/{pid}/fd')
+        print('LISTED', label, 'fd')
+    except OSError:
+        pass
+    try:
+        with open(f'/proc/{pid}/maps') as maps, open(f'/proc/{pid}/mem', 'rb', buffering=0) as mem:
+            for line in maps:
+                span, perms = line.split()[:2]
+                if not perms.startswith('rw'):
+                    continue
+                start, end = (int(x, 16) for x in span.split('-'))
+                for offset in range(start, end, 1 << 20):
+                    try:
+                        mem.seek(offset)
+                        if b'AKIAIOSFODNN7' in mem.read(min(1 << 20, end - offset) + 16):
+                            print('SECRET IN', label, 'memory')
+                    except (OSError, OverflowError, ValueError):
+                        pass
+    except OSError:
+        pass
+print('done')
+"#;
+
+attack!(
+    bypassed_proc_of_the_zygote_and_host,
+    BYPASSED,
+    10.0,
+    PROC_OF_ANCESTORS,
+    |sb, r| {
+        assert!(r.success, "{r:?}");
+        assert_eq!(r.stdout, "done\n", "{r:?}");
+    }
+);
+
 #[tokio::test]
 async fn bypassed_read_host_files() {
     let sb = sandbox(BYPASSED).await;
@@ -640,7 +708,10 @@ async fn bypassed_symlink_to_a_host_file() {
         5.0,
     )
     .await;
-    assert!(!result.stdout.contains("root:"), "{result:?}");
+    assert!(
+        !result.stdout.contains("root:"),
+        "{FILE_CONFINEMENT}: read /etc/passwd through a symlink: {result:?}"
+    );
     if has_layer(&sb, "landlock") {
         assert_error(&result, "PermissionError");
     }
@@ -663,7 +734,7 @@ attack!(
     5.0,
     "import os\nos.chdir('/tmp')\nopen('x', 'w').write('x')",
     |sb, r| {
-        assert!(!r.success, "{r:?}");
+        assert!(!r.success, "{FILE_CONFINEMENT}: wrote to /tmp: {r:?}");
     }
 );
 attack!(bypassed_raw_devices, BYPASSED, 5.0,

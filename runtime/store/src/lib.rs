@@ -8,6 +8,7 @@
 mod connections;
 mod credentials;
 mod executions;
+pub mod secrets;
 mod snippets;
 mod sync;
 mod users;

@@ -7,96 +7,122 @@ use code_remote_analysis::{AnalysisConfig, AnalysisError, GeminiConfig, Provider
 use code_remote_config::{AnalysisSettings, GeminiKeySource, SearchBackendName, SearchSettings};
 use code_remote_search::neo4j::Neo4jConfig;
 use code_remote_search::{Neo4jSearch, PgSearch, SearchBackend, SearchError};
-use secrecy::SecretString;
+use code_remote_store::secrets::{self, SecretError};
 use sqlx::PgPool;
 
 /// A service that could not be built; the process stops with this message.
 #[derive(Debug, thiserror::Error)]
 pub enum ServicesError {
-    /// The Gemini key could not be read from Secrets Manager.
-    #[error("could not read the Gemini key from {arn}: {reason}; check GEMINI_API_KEY_SECRET_ARN and secretsmanager:GetSecretValue")]
-    GeminiSecret {
-        /// The secret's ARN.
-        arn: String,
-        /// What went wrong.
-        reason: String,
-    },
+    /// A secret could not be read.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
     /// The providers could not be built.
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
     /// The search backend could not be built.
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// `SEARCH_BACKEND=neo4j` but the Neo4j secret has no credentials yet.
+    #[error("SEARCH_BACKEND is neo4j but the secret {0} has no Neo4j credentials: run `deploy secrets set --stack <stack> neo4j` (docs/runbook.md)")]
+    Neo4jUnset(String),
+}
+
+/// Which analysis providers a process runs, for its start-up log and `GET /health?deep=1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalysisMode {
+    /// Gemini explains complexity and embeds text.
+    Gemini,
+    /// No key is configured (or its secret is still empty): the offline analyzer and embedder.
+    Offline,
+}
+
+impl AnalysisMode {
+    /// `gemini` or `offline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gemini => "gemini",
+            Self::Offline => "offline",
+        }
+    }
+}
+
+/// The providers and which kind they are.
+pub struct ConfiguredProviders {
+    /// The analyzer and embedder.
+    pub providers: Providers,
+    /// Gemini or offline.
+    pub mode: AnalysisMode,
 }
 
 /// Builds the analyzer and embedder: Gemini when a key is configured (read from Secrets Manager
-/// when given as an ARN), the offline providers otherwise.
+/// when given as an ARN), the offline providers otherwise, including when the stack's secret
+/// is still empty. The choice is logged.
 pub async fn providers(
     settings: &AnalysisSettings,
     aws: &aws_config::SdkConfig,
-) -> Result<Providers, ServicesError> {
+) -> Result<ConfiguredProviders, ServicesError> {
     let key = match &settings.gemini_key {
         GeminiKeySource::None => None,
         GeminiKeySource::Key(key) => Some(key.clone()),
-        GeminiKeySource::SecretArn(arn) => Some(read_key(arn, aws).await?),
+        GeminiKeySource::SecretArn(arn) => {
+            let key = secrets::gemini_key(aws, arn).await?;
+            if key.is_none() {
+                tracing::warn!(
+                    secret = %arn,
+                    "the Gemini secret is empty: running the offline analyzer and embedder \
+                     (set it with `deploy secrets set --stack <stack> gemini`)"
+                );
+            }
+            key
+        }
+    };
+    let mode = if key.is_some() {
+        AnalysisMode::Gemini
+    } else {
+        AnalysisMode::Offline
     };
     let gemini = key.map(|key| {
         let mut config = GeminiConfig::new(key);
         config.embedding_dimension = settings.embedding_dimensions;
-        if let Some(model) = &settings.model {
+        if let Some(model) = &settings.analysis_model {
             config.model = model.clone();
+        }
+        if let Some(model) = &settings.embedding_model {
+            config.embedding_model = model.clone();
         }
         config
     });
-    Ok(Providers::from_config(&AnalysisConfig {
+    let providers = Providers::from_config(&AnalysisConfig {
         gemini,
         embedding_dimension: settings.embedding_dimensions,
-    })?)
+    })?;
+    tracing::info!(analysis = mode.as_str(), "analysis providers ready");
+    Ok(ConfiguredProviders { providers, mode })
 }
 
-/// Builds the configured search backend; the postgres one shares `pool` with the store.
+/// Builds the configured search backend; the postgres one shares `pool` with the store. Neo4j
+/// credentials given as a secret are read here; an empty secret is an error naming the fix.
 pub async fn backend(
     settings: &SearchSettings,
     pool: PgPool,
+    aws: &aws_config::SdkConfig,
 ) -> Result<Arc<dyn SearchBackend>, ServicesError> {
     match (&settings.backend, &settings.neo4j) {
-        (SearchBackendName::Neo4j, Some(neo4j)) => {
+        (SearchBackendName::Neo4j, Some(source)) => {
+            let neo4j = secrets::resolve_neo4j(aws, source).await?.ok_or_else(|| {
+                ServicesError::Neo4jUnset(match source {
+                    code_remote_config::Neo4jSource::Secret(arn) => arn.clone(),
+                    code_remote_config::Neo4jSource::Credentials(_) => String::new(),
+                })
+            })?;
             let config = Neo4jConfig {
-                uri: neo4j.uri.clone(),
-                user: neo4j.user.clone(),
-                password: neo4j.password.clone(),
-                database: neo4j.database.clone(),
+                uri: neo4j.uri,
+                user: neo4j.user,
+                password: neo4j.password,
+                database: neo4j.database,
             };
             Ok(Arc::new(Neo4jSearch::connect(&config).await?))
         }
         _ => Ok(Arc::new(PgSearch::new(pool).await?)),
     }
-}
-
-async fn read_key(arn: &str, aws: &aws_config::SdkConfig) -> Result<SecretString, ServicesError> {
-    let failed = |reason: String| ServicesError::GeminiSecret {
-        arn: arn.to_owned(),
-        reason,
-    };
-    let output = aws_sdk_secretsmanager::Client::new(aws)
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|err| {
-            failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string())
-        })?;
-    let text = output
-        .secret_string
-        .ok_or_else(|| failed("the secret has no string value".to_owned()))?;
-    let key = match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(serde_json::Value::Object(fields)) => fields
-            .get("api_key")
-            .or_else(|| fields.get("GEMINI_API_KEY"))
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| failed("the JSON secret has no api_key field".to_owned()))?,
-        _ => text.trim().to_owned(),
-    };
-    Ok(SecretString::from(key))
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::primitives::Blob;
 use code_remote_moto::MotoServer;
-use code_remote_pulumi::{Pulumi, PulumiSettings, FUNCTIONS};
+use code_remote_pulumi::{function_ids, Pulumi, PulumiSettings};
 use code_remote_release::{
     AwsClients, Manifest, ReleaseVersion, SmokeSettings, StackContext, StackName,
 };
@@ -77,7 +77,7 @@ impl World {
                 .unwrap();
         }
         let manifest = Manifest::read(&self.release_dir(release)).unwrap();
-        for function in FUNCTIONS {
+        for function in function_ids() {
             let zip =
                 std::fs::read(self.release_dir(release).join(format!("{function}.zip"))).unwrap();
             self.aws
@@ -107,7 +107,7 @@ impl World {
                 .await
                 .unwrap();
         }
-        assert_eq!(manifest.lambdas().len(), FUNCTIONS.len());
+        assert_eq!(manifest.lambdas().len(), function_ids().len());
         std::fs::write(
             self.root().join(format!("stacks/{stack}.yaml")),
             "config:\n  aws:region: us-east-1\n",
@@ -158,7 +158,7 @@ impl World {
 
     /// Simulates Pulumi's part of a deploy of `release`: the functions' code becomes its zips.
     pub async fn pulumi_deploys_code(&self, stack: &str, release: &ReleaseVersion) {
-        for function in FUNCTIONS {
+        for function in function_ids() {
             let zip =
                 std::fs::read(self.release_dir(release).join(format!("{function}.zip"))).unwrap();
             self.aws
@@ -183,7 +183,7 @@ impl World {
         let release = ReleaseVersion::parse(version).unwrap();
         let dir = self.release_dir(&release);
         std::fs::create_dir_all(dir.join("frontend/assets")).unwrap();
-        for function in FUNCTIONS {
+        for function in function_ids() {
             std::fs::write(
                 dir.join(format!("{function}.zip")),
                 format!("{function} {version} zip"),

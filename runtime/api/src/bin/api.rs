@@ -1,13 +1,8 @@
 //! The `api` binary: the HTTP API through Lambda (when `AWS_LAMBDA_RUNTIME_API` is set), otherwise
 //! a plain server on `--listen` that also serves the local WebSocket and Management API.
 //!
-//! Environment: `DATABASE_URL` (or `DATABASE_SECRET_ARN` + `DATABASE_HOST` + `DATABASE_NAME`
-//! [+ `DATABASE_PORT`]), `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`,
-//! `COGNITO_USER_POOL_ID` + `AWS_REGION` (or `COGNITO_ISSUER`), `COGNITO_JWKS_URL`,
-//! `EXECUTION_QUEUE_URL`, `CORS_ALLOWED_ORIGINS`, `LISTEN_ADDR`, `FRONTEND_DIR`, `SANDBOX_PYTHON`,
-//! `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`; analysis and search: `SEARCH_BACKEND`, `NEO4J_*`,
-//! `GEMINI_API_KEY` / `GEMINI_API_KEY_SECRET_ARN`, `GEMINI_MODEL`, `EMBEDDING_DIMENSIONS`,
-//! `SYNC_QUEUE_URL`, `WEBSOCKET_MANAGEMENT_URL` (see [`code_remote_api::load_services`]).
+//! Environment: what [`code_remote_config::ApiSettings`] reads (`Function::Api.variables()`),
+//! plus `AWS_ENDPOINT_URL` for emulators and `RUST_LOG`.
 
 use anyhow::Context;
 use clap::Parser;
@@ -15,9 +10,7 @@ use code_remote_api::{
     load_services, local_management_url, router, with_frontend, AppState, LazySandbox,
 };
 use code_remote_auth::Verifier;
-use code_remote_config::{
-    in_lambda, CognitoConfig, DatabaseConfig, Env, HttpConfig, QueueConfig, SandboxSettings,
-};
+use code_remote_config::{ApiSettings, Env};
 use code_remote_queue::ExecutionQueue;
 use code_remote_sandbox::SandboxConfig;
 use code_remote_store::Store;
@@ -36,22 +29,21 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     code_remote_config::init_json_logs();
-    let env = Env::process();
-    let database = DatabaseConfig::load(&env)?;
-    let cognito = CognitoConfig::load(&env)?;
-    let queue = QueueConfig::load(&env)?;
-    let http = HttpConfig::load(&env)?;
-    let sandbox = SandboxSettings::load(&env)?;
-    let lambda = in_lambda(&env);
+    let settings = ApiSettings::load(&Env::process())?;
+    let lambda = settings.lambda;
+    let http = &settings.http;
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = Store::connect(&database, &aws)
+    let store = Store::connect(&settings.database, &aws)
         .await
         .context("configuring the database pool")?;
-    let verifier = Arc::new(Verifier::new(&cognito, reqwest::Client::new()));
-    let queue = ExecutionQueue::new(aws_sdk_sqs::Client::new(&aws), queue.execution_queue_url);
+    let verifier = Arc::new(Verifier::new(&settings.cognito, reqwest::Client::new()));
+    let queue = ExecutionQueue::new(
+        aws_sdk_sqs::Client::new(&aws),
+        settings.queue.execution_queue_url.clone(),
+    );
     let mut sandbox_config = SandboxConfig::default();
-    if let Some(python) = sandbox.python {
+    if let Some(python) = settings.sandbox.python.clone() {
         sandbox_config.python = python;
     }
     let state = AppState::new(
@@ -64,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let local_management =
         (!lambda).then(|| local_management_url(args.listen.unwrap_or(http.listen)));
-    let services = load_services(&env, &aws, state.store(), local_management)
+    let services = load_services(&settings, &aws, state.store(), local_management)
         .await
         .context("configuring analysis and search")?;
     let state = state.with_services(services);

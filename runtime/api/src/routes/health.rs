@@ -1,4 +1,5 @@
-//! `GET /health`: liveness, and with `?deep=true` the database too.
+//! `GET /health`: liveness, and with `?deep=1` (or `true`) the database and which analysis
+//! providers answer (`offline` until the stack's Gemini secret is set).
 
 use axum::extract::{Query, State};
 use axum::Json;
@@ -13,22 +14,32 @@ pub(crate) struct HealthQuery {
     deep: Option<String>,
 }
 
-/// Liveness of the API (and of the database with `?deep=true`).
+/// Liveness of the API (and of the database, analysis and search with `?deep=1`).
 #[utoipa::path(get, path = "/health", tag = "health",
-    params(("deep" = Option<bool>, Query, description = "also check the database")),
-    responses((status = 200, description = "`{\"status\":\"healthy\",\"version\"}` plus `checks` when deep")))]
+    params(("deep" = Option<String>, Query, description = "`1` or `true`: also check the database and report the analysis providers")),
+    responses((status = 200, description = "`{\"status\":\"healthy\",\"version\"}` plus `checks` (`database`, `analysis`, `search`) when deep")))]
 pub(crate) async fn health(
     State(state): State<AppState>,
     Query(query): Query<HealthQuery>,
 ) -> Json<Value> {
     let mut body = json!({"status": "healthy", "version": env!("CARGO_PKG_VERSION")});
-    if query.deep.as_deref() == Some("true") {
+    if matches!(query.deep.as_deref(), Some("1" | "true")) {
         let database = if state.store().ping().await {
             "ok"
         } else {
             "error"
         };
-        body["checks"] = json!({ "database": database });
+        let services = state.services();
+        let search = if services.backend.is_some() {
+            services.search_name
+        } else {
+            "unavailable"
+        };
+        body["checks"] = json!({
+            "database": database,
+            "analysis": services.analysis_mode.as_str(),
+            "search": search,
+        });
     }
     Json(body)
 }

@@ -1,11 +1,8 @@
 //! The `migrate` Lambda: validates its configuration at start-up, then answers each invocation
 //! with [`code_remote_migrate_fn::handle`] (the request and result are documented there).
 //!
-//! Environment: `DATABASE_URL`, or `DATABASE_SECRET_ARN` (the RDS-managed secret) with
-//! `DATABASE_HOST`, `DATABASE_NAME` [, `DATABASE_PORT`]; Neo4j from `NEO4J_URI`, `NEO4J_USER`,
-//! `NEO4J_PASSWORD`, or `NEO4J_SECRET_ARN` (a secret `{uri, username, password}`);
-//! `SEARCH_BACKEND` (`neo4j` makes Neo4j mandatory); `EMBEDDING_DIMENSIONS` (default 768);
-//! `AWS_ENDPOINT_URL` for emulators; `RUST_LOG`.
+//! Environment: what [`code_remote_config::MigrateSettings`] reads (`Function::Migrate.variables()`),
+//! plus `AWS_ENDPOINT_URL` for emulators and `RUST_LOG`.
 
 use anyhow::Context;
 use code_remote_migrate_fn::{handle, MigrateFunction, Settings};
@@ -16,7 +13,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 async fn main() -> anyhow::Result<()> {
     code_remote_config::init_json_logs();
     let settings =
-        Settings::load(|name| std::env::var(name).ok()).context("the migrate configuration")?;
+        Settings::load(&code_remote_config::Env::process()).context("the migrate configuration")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let function = MigrateFunction::new(settings, aws);
     let function = &function;

@@ -3,6 +3,7 @@
 # Every step fails closed: an exception here aborts the child before user code runs.
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
@@ -104,6 +105,12 @@ def drop_identity(cfg, zygote_pid):
     if os.getuid() == 0 or os.geteuid() == 0 or capabilities_effective() != 0:
         raise PermissionError("child still holds root or capabilities")
     return identity
+
+
+def not_dumpable():
+    """Closes this process's /proc memory, environment and descriptors (and ptrace) to
+    processes sharing its uid; forked children inherit it."""
+    _prctl(_PR_SET_DUMPABLE, 0)
 
 
 def no_new_privs():

@@ -102,6 +102,9 @@ def _kill(run_id, children):
 
 
 def main():
+    # Before any child exists: a child that shares the zygote's uid (an unprivileged host)
+    # must not reach its memory or its siblings' through /proc.
+    not_dumpable()
     control = socket.socket(fileno=_CONTROL_FD)
     cfg = json.loads(control.recv(_MAX_MESSAGE))
     cfg["seccomp"] = bytes.fromhex(cfg["seccomp"])

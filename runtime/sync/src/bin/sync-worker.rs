@@ -4,9 +4,7 @@
 use anyhow::Context;
 use aws_lambda_events::sqs::SqsEvent;
 use clap::Parser;
-use code_remote_config::{
-    in_lambda, AnalysisSettings, DatabaseConfig, Env, SearchSettings, SyncQueueConfig,
-};
+use code_remote_config::{Env, SyncWorkerSettings};
 use code_remote_queue::SyncQueue;
 use code_remote_store::Store;
 use code_remote_sync::{lambda, local, services, SyncWorker};
@@ -16,12 +14,8 @@ use std::time::Duration;
 
 /// Keeps the search backend in step with PostgreSQL.
 ///
-/// Environment: DATABASE_URL (or DATABASE_SECRET_ARN with DATABASE_HOST/DATABASE_NAME/DATABASE_PORT),
-/// DATABASE_MAX_CONNECTIONS, SYNC_QUEUE_URL (local mode; a .fifo queue), SEARCH_BACKEND
-/// (postgres|neo4j, default postgres), NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE
-/// (neo4j only), GEMINI_API_KEY or GEMINI_API_KEY_SECRET_ARN (offline analysis and hashed
-/// embeddings when neither is set), GEMINI_MODEL, EMBEDDING_DIMENSIONS (default 768),
-/// AWS_ENDPOINT_URL for emulators, RUST_LOG.
+/// Environment: what [`SyncWorkerSettings`] reads (`Function::SyncWorker.variables()`), plus
+/// AWS_ENDPOINT_URL for emulators and RUST_LOG.
 #[derive(Parser)]
 #[command(name = "sync-worker", version)]
 struct Args {
@@ -34,28 +28,22 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     code_remote_config::init_json_logs();
-    let env = Env::process();
-    let database = DatabaseConfig::load(&env)?;
-    let analysis = AnalysisSettings::load(&env)?;
-    let search = SearchSettings::load(&env)?;
-    let lambda = in_lambda(&env);
-    let queue = if lambda {
-        None
-    } else {
-        Some(SyncQueueConfig::load(&env)?)
-    };
+    let settings = SyncWorkerSettings::load(&Env::process())?;
+    let search = settings.search;
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = Store::connect(&database, &aws)
+    let store = Store::connect(&settings.database, &aws)
         .await
         .context("configuring the database pool")?;
-    let providers = services::providers(&analysis, &aws).await?;
-    let backend = services::backend(&search, store.pool().clone())
+    let providers = services::providers(&settings.analysis, &aws)
+        .await?
+        .providers;
+    let backend = services::backend(&search, store.pool().clone(), &aws)
         .await
         .context("connecting the search backend")?;
     let worker = SyncWorker::new(store, providers.analyzer, providers.embedder, backend);
 
-    match queue {
+    match settings.queue {
         None => {
             let worker = Arc::new(worker);
             lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
@@ -73,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
             let queue = SyncQueue::new(aws_sdk_sqs::Client::new(&aws), queue.sync_queue_url);
             tracing::info!(
                 queue = queue.url(),
-                backend = search_name(&search),
+                backend = search.backend.as_str(),
                 "sync worker polling"
             );
             local::run(
@@ -87,12 +75,5 @@ async fn main() -> anyhow::Result<()> {
             .await;
             Ok(())
         }
-    }
-}
-
-fn search_name(settings: &SearchSettings) -> &'static str {
-    match settings.backend {
-        code_remote_config::SearchBackendName::Postgres => "postgres",
-        code_remote_config::SearchBackendName::Neo4j => "neo4j",
     }
 }

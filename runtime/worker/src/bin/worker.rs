@@ -1,15 +1,12 @@
 //! The `worker` binary: the SQS-triggered Lambda (when `AWS_LAMBDA_RUNTIME_API` is set), otherwise
 //! a local process long-polling `EXECUTION_QUEUE_URL` with the same handler.
 //!
-//! Environment: `DATABASE_URL` (or `DATABASE_SECRET_ARN` + `DATABASE_HOST` + `DATABASE_NAME`
-//! [+ `DATABASE_PORT`]), `DATABASE_MAX_CONNECTIONS`, `WEBSOCKET_MANAGEMENT_URL`,
-//! `EXECUTION_QUEUE_URL` (local mode), `SANDBOX_PYTHON`, `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`.
+//! Environment: what [`code_remote_config::WorkerSettings`] reads (`Function::Worker.variables()`),
+//! plus `AWS_ENDPOINT_URL` for emulators and `RUST_LOG`.
 
 use anyhow::Context;
 use aws_lambda_events::sqs::SqsEvent;
-use code_remote_config::{
-    in_lambda, DatabaseConfig, Env, PushConfig, QueueConfig, SandboxSettings,
-};
+use code_remote_config::{Env, WorkerSettings};
 use code_remote_queue::ExecutionQueue;
 use code_remote_sandbox::{Sandbox, SandboxConfig};
 use code_remote_store::Store;
@@ -21,23 +18,14 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     code_remote_config::init_json_logs();
-    let env = Env::process();
-    let database = DatabaseConfig::load(&env)?;
-    let push = PushConfig::load(&env)?;
-    let sandbox = SandboxSettings::load(&env)?;
-    let lambda = in_lambda(&env);
-    let queue = if lambda {
-        None
-    } else {
-        Some(QueueConfig::load(&env)?)
-    };
+    let settings = WorkerSettings::load(&Env::process())?;
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = Store::connect(&database, &aws)
+    let store = Store::connect(&settings.database, &aws)
         .await
         .context("configuring the database pool")?;
     let mut sandbox_config = SandboxConfig::default();
-    if let Some(python) = sandbox.python {
+    if let Some(python) = settings.sandbox.python {
         sandbox_config.python = python;
     }
     let sandbox = Sandbox::start(sandbox_config)
@@ -46,10 +34,10 @@ async fn main() -> anyhow::Result<()> {
     let worker = Worker::new(
         store,
         Arc::new(sandbox),
-        Pusher::new(&aws, &push.management_url),
+        Pusher::new(&aws, &settings.push.management_url),
     );
 
-    match queue {
+    match settings.queue {
         None => {
             let worker = Arc::new(worker);
             lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {

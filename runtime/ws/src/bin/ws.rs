@@ -1,16 +1,14 @@
 //! The `ws` Lambda: API Gateway WebSocket routes `$connect`, `$disconnect` and `$default`.
 //!
-//! Environment: `DATABASE_URL` (or `DATABASE_SECRET_ARN` + `DATABASE_HOST` + `DATABASE_NAME`
-//! [+ `DATABASE_PORT`]), `DATABASE_MAX_CONNECTIONS`, `COGNITO_CLIENT_ID`, `COGNITO_USER_POOL_ID` +
-//! `AWS_REGION` (or `COGNITO_ISSUER`), `COGNITO_JWKS_URL`, `WEBSOCKET_MANAGEMENT_URL` (optional:
-//! by default the `pong` goes back through the stage that delivered the event),
-//! `AWS_ENDPOINT_URL` for emulators, `RUST_LOG`.
+//! Environment: what [`code_remote_config::WsSettings`] reads (`Function::Ws.variables()`; without
+//! `WEBSOCKET_MANAGEMENT_URL` the `pong` goes back through the stage that delivered the event),
+//! plus `AWS_ENDPOINT_URL` for emulators and `RUST_LOG`.
 
 use anyhow::Context;
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use code_remote_auth::Verifier;
-use code_remote_config::{CognitoConfig, ConfigError, DatabaseConfig, Env, PushConfig};
+use code_remote_config::{Env, WsSettings};
 use code_remote_domain::ConnectionId;
 use code_remote_store::Store;
 use code_remote_ws::handlers::ConnectError;
@@ -89,21 +87,14 @@ impl Handler {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     code_remote_config::init_json_logs();
-    let env = Env::process();
-    let database = DatabaseConfig::load(&env)?;
-    let cognito = CognitoConfig::load(&env)?;
-    let push = match PushConfig::load(&env) {
-        Ok(push) => Some(push),
-        Err(ConfigError::Missing(_)) => None,
-        Err(err) => return Err(err.into()),
-    };
+    let settings = WsSettings::load(&Env::process())?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = Store::connect(&database, &aws)
+    let store = Store::connect(&settings.database, &aws)
         .await
         .context("configuring the database pool")?;
-    let verifier = Arc::new(Verifier::new(&cognito, reqwest::Client::new()));
+    let verifier = Arc::new(Verifier::new(&settings.cognito, reqwest::Client::new()));
     let pusher = OnceCell::new();
-    if let Some(push) = push {
+    if let Some(push) = settings.push {
         let _ = pusher.set(Pusher::new(&aws, &push.management_url));
     }
     let handler = Arc::new(Handler {
