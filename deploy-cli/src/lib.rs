@@ -16,6 +16,7 @@ pub mod output;
 pub mod outputs;
 pub mod preview;
 pub mod promote;
+pub mod rehearse;
 pub mod rollback;
 pub mod status;
 pub mod up;
@@ -52,6 +53,9 @@ pub enum Command {
     Rollback(rollback::RollbackArgs),
     /// What is live on a stack: versions, migration heads, health, secrets, last deploy.
     Status(status::StatusArgs),
+    /// Rehearse a stack's cloud path here: its rendered program, every function in Lambda mode
+    /// under the Runtime API emulator, moto and PostgreSQL standing for AWS.
+    Rehearse(rehearse::RehearseArgs),
     /// Tear a cloud stack down.
     Destroy(destroy::DestroyArgs),
     /// Search graph maintenance (`deploy graph resync`: rebuild it from PostgreSQL).
@@ -78,6 +82,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rollback(args) => rollback::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Destroy(args) => destroy::run(args).await,
+        Command::Rehearse(args) => rehearse::run(args).await,
         Command::Graph(args) => graph::run(args).await,
     }
 }

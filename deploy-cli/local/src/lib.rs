@@ -37,9 +37,11 @@ pub use name::StackName;
 pub use outputs::Outputs;
 pub use procs::ProcessRecord;
 pub use services::services;
+pub use spawn::bin_dir;
 pub use state::{DemoUser, Phase, StackDir, State};
 pub use summary::Summary;
 pub use token::token;
+pub use up::project_root;
 
 /// Set in the environment of the background copy that `--detach` starts, which then supervises
 /// the stack instead of detaching again.

@@ -407,7 +407,9 @@ fn draw_status(stack: &Stack, up: Duration) {
 /// The checkout (for `.venv`, `scripts/setup-venv`, `frontend/dist`): `CODE_REMOTE_ROOT`, else the
 /// nearest directory above the working directory that holds this crate, else the checkout `deploy`
 /// was built from (a shared target directory may hold a build from another checkout).
-fn project_root() -> PathBuf {
+/// The workspace this `deploy` belongs to: `CODE_REMOTE_ROOT`, else the nearest directory above
+/// the working directory holding the workspace, else the one `deploy` was built from.
+pub fn project_root() -> PathBuf {
     if let Some(root) = std::env::var_os("CODE_REMOTE_ROOT").filter(|v| !v.is_empty()) {
         return PathBuf::from(root);
     }

@@ -583,7 +583,7 @@ impl Run<'_> {
         self.acknowledge(&url, &messages, &failed).await;
         if api_up && !gemini {
             match self
-                .http("GET", "/search?q=value+in+a+sorted+list", None, true)
+                .http("GET", "/search?q=binary+search+rehearsal", None, true)
                 .await
             {
                 Ok((status, body)) => {

@@ -152,13 +152,15 @@ async fn database(
         .await
         .map_err(|err| failed("connecting to the rehearsal cluster", err))?;
     // Aurora's master user holds rds_superuser; the migrations need what it allows.
-    sqlx::raw_sql(&format!(
-        "CREATE ROLE \"{user}\" LOGIN SUPERUSER PASSWORD '{password}'; \
-         CREATE DATABASE \"{name}\" OWNER \"{user}\""
-    ))
-    .execute(&mut admin)
-    .await
-    .map_err(|err| failed("creating the master user and database", err))?;
+    for statement in [
+        format!("CREATE ROLE \"{user}\" LOGIN SUPERUSER PASSWORD '{password}'"),
+        format!("CREATE DATABASE \"{name}\" OWNER \"{user}\""),
+    ] {
+        sqlx::raw_sql(&statement)
+            .execute(&mut admin)
+            .await
+            .map_err(|err| failed("creating the master user and database", err))?;
+    }
     let secret = aws_sdk_secretsmanager::Client::new(aws)
         .create_secret()
         .name(format!("rds!cluster-{}", uuid::Uuid::new_v4()))

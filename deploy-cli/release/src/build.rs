@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use code_remote_config::contract::lambda_python;
 use code_remote_pulumi::{function_ids, Tool};
 use serde::{Deserialize, Serialize};
 
@@ -178,7 +179,15 @@ pub fn build(
             .join("lambda")
             .join(function)
             .join("bootstrap");
-        write_bootstrap_zip(&binary, &dir.join(format!("{function}.zip")))?;
+        // The functions on the managed Python runtime start through the exec wrapper.
+        let python = code_remote_config::Function::from_id(function)
+            .is_some_and(code_remote_config::Function::runs_python);
+        let wrapper: &[(&str, &[u8])] = &[(
+            lambda_python::WRAPPER_FILE,
+            lambda_python::WRAPPER_SCRIPT.as_bytes(),
+        )];
+        let extra = if python { wrapper } else { &[] };
+        write_bootstrap_zip(&binary, extra, &dir.join(format!("{function}.zip")))?;
     }
 
     let frontend = if !request.frontend {

@@ -1,4 +1,5 @@
-//! A reproducible Lambda zip: one `bootstrap` entry, stored, with a fixed timestamp and mode.
+//! A reproducible Lambda zip: the `bootstrap` entry (and, for the functions on the managed
+//! Python runtime, its exec wrapper), stored, with a fixed timestamp and mode.
 //!
 //! cargo-lambda's own zips stamp the entry with the binary's modification time, so two builds of
 //! the same source give different digests and "same bytes" could not be checked by digest.
@@ -13,55 +14,70 @@ use crate::error::ReleaseError;
 const DOS_DATE: u16 = (1 << 5) | 1;
 const UNIX_EXECUTABLE: u32 = 0o100_755;
 
-/// Writes `zip` holding `binary` as the executable entry `bootstrap`.
-pub fn write_bootstrap_zip(binary: &Path, zip: &Path) -> Result<(), ReleaseError> {
+/// Writes `zip` holding `binary` as the executable entry `bootstrap`, and `extra` entries
+/// (name, bytes) beside it, also executable: the exec wrapper of the functions that run on the
+/// managed Python runtime.
+pub fn write_bootstrap_zip(
+    binary: &Path,
+    extra: &[(&str, &[u8])],
+    zip: &Path,
+) -> Result<(), ReleaseError> {
     let data = std::fs::read(binary).map_err(ReleaseError::io(binary))?;
-    let size = u32::try_from(data.len()).map_err(|_| {
+    let mut entries: Vec<(&str, &[u8])> = vec![("bootstrap", &data)];
+    entries.extend_from_slice(extra);
+    let too_big = || {
         ReleaseError::Invalid(format!(
             "{} is over 4 GiB; Lambda allows 250 MB",
             binary.display()
         ))
-    })?;
-    let crc = crc32fast::hash(&data);
-    let name = b"bootstrap";
-    let mut out = Vec::with_capacity(data.len() + 200);
-    // Local file header.
-    out.extend(0x0403_4b50_u32.to_le_bytes());
-    out.extend(10_u16.to_le_bytes());
-    out.extend(0_u16.to_le_bytes());
-    out.extend(0_u16.to_le_bytes());
-    out.extend(0_u16.to_le_bytes());
-    out.extend(DOS_DATE.to_le_bytes());
-    out.extend(crc.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend((name.len() as u16).to_le_bytes());
-    out.extend(0_u16.to_le_bytes());
-    out.extend(name);
-    out.extend(&data);
-    let directory_offset = out.len() as u32;
-    // Central directory entry: made by Unix (3) so the mode bits count.
-    out.extend(0x0201_4b50_u32.to_le_bytes());
-    out.extend(((3_u16 << 8) | 20).to_le_bytes());
-    out.extend(10_u16.to_le_bytes());
-    out.extend(0_u16.to_le_bytes());
-    out.extend(0_u16.to_le_bytes());
-    out.extend(0_u16.to_le_bytes());
-    out.extend(DOS_DATE.to_le_bytes());
-    out.extend(crc.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend(size.to_le_bytes());
-    out.extend((name.len() as u16).to_le_bytes());
-    out.extend([0_u8; 8]);
-    out.extend((UNIX_EXECUTABLE << 16).to_le_bytes());
-    out.extend(0_u32.to_le_bytes());
-    out.extend(name);
-    let directory_size = out.len() as u32 - directory_offset;
+    };
+    let mut out = Vec::with_capacity(data.len() + 400);
+    let mut directory = Vec::new();
+    for (name, data) in &entries {
+        let size = u32::try_from(data.len()).map_err(|_| too_big())?;
+        let offset = u32::try_from(out.len()).map_err(|_| too_big())?;
+        let crc = crc32fast::hash(data);
+        let name = name.as_bytes();
+        // Local file header.
+        out.extend(0x0403_4b50_u32.to_le_bytes());
+        out.extend(10_u16.to_le_bytes());
+        out.extend(0_u16.to_le_bytes());
+        out.extend(0_u16.to_le_bytes());
+        out.extend(0_u16.to_le_bytes());
+        out.extend(DOS_DATE.to_le_bytes());
+        out.extend(crc.to_le_bytes());
+        out.extend(size.to_le_bytes());
+        out.extend(size.to_le_bytes());
+        out.extend((name.len() as u16).to_le_bytes());
+        out.extend(0_u16.to_le_bytes());
+        out.extend(name);
+        out.extend(*data);
+        // Central directory entry: made by Unix (3) so the mode bits count.
+        directory.extend(0x0201_4b50_u32.to_le_bytes());
+        directory.extend(((3_u16 << 8) | 20).to_le_bytes());
+        directory.extend(10_u16.to_le_bytes());
+        directory.extend(0_u16.to_le_bytes());
+        directory.extend(0_u16.to_le_bytes());
+        directory.extend(0_u16.to_le_bytes());
+        directory.extend(DOS_DATE.to_le_bytes());
+        directory.extend(crc.to_le_bytes());
+        directory.extend(size.to_le_bytes());
+        directory.extend(size.to_le_bytes());
+        directory.extend((name.len() as u16).to_le_bytes());
+        directory.extend([0_u8; 8]);
+        directory.extend((UNIX_EXECUTABLE << 16).to_le_bytes());
+        directory.extend(offset.to_le_bytes());
+        directory.extend(name);
+    }
+    let directory_offset = u32::try_from(out.len()).map_err(|_| too_big())?;
+    let directory_size = u32::try_from(directory.len()).map_err(|_| too_big())?;
+    let count = entries.len() as u16;
+    out.extend(directory);
     // End of central directory.
     out.extend(0x0605_4b50_u32.to_le_bytes());
     out.extend([0_u8; 4]);
-    out.extend(1_u16.to_le_bytes());
-    out.extend(1_u16.to_le_bytes());
+    out.extend(count.to_le_bytes());
+    out.extend(count.to_le_bytes());
     out.extend(directory_size.to_le_bytes());
     out.extend(directory_offset.to_le_bytes());
     out.extend(0_u16.to_le_bytes());
@@ -77,8 +93,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let binary = dir.path().join("bootstrap-bin");
         std::fs::write(&binary, b"#!/bin/sh\necho hi\n").unwrap();
-        write_bootstrap_zip(&binary, &dir.path().join("a.zip")).unwrap();
-        write_bootstrap_zip(&binary, &dir.path().join("b.zip")).unwrap();
+        let wrapper: &[(&str, &[u8])] = &[("exec-wrapper", b"#!/bin/sh\nexec ./bootstrap\n")];
+        write_bootstrap_zip(&binary, wrapper, &dir.path().join("a.zip")).unwrap();
+        write_bootstrap_zip(&binary, wrapper, &dir.path().join("b.zip")).unwrap();
         let a = std::fs::read(dir.path().join("a.zip")).unwrap();
         assert_eq!(a, std::fs::read(dir.path().join("b.zip")).unwrap());
         let listing = std::process::Command::new("unzip")
@@ -89,6 +106,10 @@ mod tests {
         let text = String::from_utf8_lossy(&listing.stdout);
         assert!(
             text.contains("-rwxr-xr-x") && text.contains("bootstrap"),
+            "{text}"
+        );
+        assert!(
+            text.contains("exec-wrapper") && text.contains("2 files"),
             "{text}"
         );
         let test = std::process::Command::new("unzip")
