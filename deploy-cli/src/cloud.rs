@@ -154,6 +154,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         | ReleaseError::PromotionRefused { .. }
         | ReleaseError::NoPreviousRelease(_)
         | ReleaseError::NoRelease(_)
+        | ReleaseError::SecretUnset { .. }
         | ReleaseError::Cancelled => 3,
         ReleaseError::MigrationFailed(_)
         | ReleaseError::NotAMigrationResult(_)

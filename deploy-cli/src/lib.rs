@@ -18,6 +18,7 @@ pub mod preview;
 pub mod promote;
 pub mod rehearse;
 pub mod rollback;
+pub mod secrets;
 pub mod status;
 pub mod up;
 
@@ -56,6 +57,8 @@ pub enum Command {
     /// Rehearse a stack's cloud path here: its rendered program, every function in Lambda mode
     /// under the Runtime API emulator, moto and PostgreSQL standing for AWS.
     Rehearse(rehearse::RehearseArgs),
+    /// The application secrets a stack creates empty: `list`, `set NAME` (value on stdin).
+    Secrets(secrets::SecretsArgs),
     /// Tear a cloud stack down.
     Destroy(destroy::DestroyArgs),
     /// Search graph maintenance (`deploy graph resync`: rebuild it from PostgreSQL).
@@ -83,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => status::run(args).await,
         Command::Destroy(args) => destroy::run(args).await,
         Command::Rehearse(args) => rehearse::run(args).await,
+        Command::Secrets(args) => secrets::run(args).await,
         Command::Graph(args) => graph::run(args).await,
     }
 }

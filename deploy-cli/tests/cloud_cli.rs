@@ -147,3 +147,95 @@ async fn preview_prints_the_plan_from_recorded_output_and_writes_the_step_summar
         wall.as_millis()
     );
 }
+
+#[tokio::test]
+async fn secrets_are_listed_without_values_and_set_from_stdin_after_a_shape_check() {
+    use std::io::Write;
+    let moto = code_remote_moto::MotoServer::start()
+        .await
+        .expect("moto_server (run scripts/setup-venv)");
+    let client = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
+    let mut arns = Vec::new();
+    for name in ["t-dev-gemini-api-key", "t-dev-neo4j"] {
+        let created = client.create_secret().name(name).send().await.unwrap();
+        arns.push(created.arn.unwrap());
+    }
+    let env = |command: &mut Command| {
+        command
+            .env("CODE_REMOTE_ROOT", repo())
+            .env("PULUMI", fake_pulumi())
+            .env("PULUMI_BACKEND_URL", "file://~")
+            .env("FAKE_PULUMI_GEMINI_SECRET_ARN", &arns[0])
+            .env("FAKE_PULUMI_NEO4J_SECRET_ARN", &arns[1])
+            .env("AWS_ENDPOINT_URL", moto.url())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1");
+    };
+    let run = |args: &[&str], stdin: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
+        command
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        env(&mut command);
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let listed = run(&["secrets", "list", "--stack", "dev", "--json"], "");
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let states: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(states[0]["secret"], "gemini");
+    assert_eq!(states[0]["set"], false);
+    assert_eq!(states[1]["set"], false);
+
+    let bad = run(
+        &["secrets", "set", "--stack", "dev", "neo4j"],
+        r#"{"password":"hunter2"}"#,
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("no uri") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+
+    let good = run(
+        &["secrets", "set", "--stack", "dev", "neo4j"],
+        r#"{"uri":"neo4j+s://x.databases.neo4j.io","username":"neo4j","password":"hunter2"}"#,
+    );
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&good.stdout),
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(shown.contains("neo4j") && shown.contains("set"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    let stored = client
+        .get_secret_value()
+        .secret_id(&arns[1])
+        .send()
+        .await
+        .unwrap();
+    assert!(stored.secret_string.unwrap().contains("hunter2"));
+
+    let unknown = run(&["secrets", "set", "--stack", "dev", "openai"], "k");
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("gemini and neo4j"));
+}

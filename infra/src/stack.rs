@@ -66,6 +66,15 @@ pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError>
     program.output("databaseEndpoint", database.cluster.out("endpoint"));
     program.output("neo4jSecretArn", secrets.neo4j.arn());
     program.output("geminiSecretArn", secrets.gemini.arn());
+    // `deploy up` refuses to move traffic to a Neo4j stack whose Neo4j secret is empty.
+    program.output(
+        "searchBackend",
+        if config.neo4j_enabled {
+            "neo4j"
+        } else {
+            "postgres"
+        },
+    );
     for f in fns.all() {
         let key = f.kind.output_key();
         program.output(&format!("{key}FunctionName"), f.function.out("name"));

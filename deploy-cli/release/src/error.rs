@@ -10,6 +10,14 @@ pub enum ReleaseError {
     /// A value given on the command line is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A secret the stack needs before traffic may move is empty.
+    #[error("stack {stack} searches with Neo4j but its {secret} secret is empty: run `deploy secrets set --stack {stack} {secret}` (docs/runbook.md); traffic was not moved")]
+    SecretUnset {
+        /// The stack.
+        stack: String,
+        /// The secret's name on the command line.
+        secret: &'static str,
+    },
     /// An external tool is missing or failed.
     #[error(transparent)]
     Tool(#[from] ToolError),

@@ -23,6 +23,7 @@ mod names;
 mod promote;
 mod record;
 mod rollback;
+pub mod secrets;
 mod smoke;
 mod status;
 mod store;

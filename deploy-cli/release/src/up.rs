@@ -1,7 +1,7 @@
 //! `deploy up`: one release onto one stack, in the order that keeps traffic safe.
 //!
 //! lock → preview → confirm → `pulumi up` → upload artifacts → publish versions (checked against
-//! the manifest's digests) → run migrations on the migrate function's *new* version (expand,
+//! the manifest's digests) → check the secrets the stack needs → run migrations on the migrate function's *new* version (expand,
 //! before traffic moves) → move the `live` aliases → frontend (assets, then `index.html`, then
 //! stale deletions) → CloudFront invalidation → smoke tests → record → unlock. A failed smoke
 //! test moves the aliases (and the frontend) back and the deploy fails; a failure before the
@@ -174,6 +174,13 @@ async fn deploy(
         started_at,
         finished_at: started_at,
     };
+    journal.step("secrets");
+    if let Err(err) =
+        crate::secrets::preflight(&ctx.aws.secrets, ctx.stack.as_str(), &outputs).await
+    {
+        save_best_effort(ctx, &outputs, &mut record).await;
+        return Err(err);
+    }
     let moved = shift_traffic(ctx, &outputs, manifest, &mut record, journal).await;
     let previous = match moved {
         Ok(previous) => previous,

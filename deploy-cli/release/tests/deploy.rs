@@ -199,6 +199,83 @@ async fn a_failed_or_unreadable_migration_leaves_traffic_where_it_was() {
 }
 
 #[tokio::test]
+async fn a_neo4j_stack_with_an_empty_neo4j_secret_is_refused_before_traffic_moves() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let v2 = world.build_release("v2.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-events.jsonl");
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&ctx, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    let live_before = world.live_version("dev", "api").await;
+    world.pulumi_deploys_code("dev", &v2).await;
+
+    // Pulumi creates the secret without a value, as on a first deploy.
+    let arn = world
+        .aws
+        .secrets
+        .create_secret()
+        .name("t-dev-neo4j")
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap();
+    let neo4j = [
+        ("FAKE_PULUMI_SEARCH_BACKEND", "neo4j"),
+        ("FAKE_PULUMI_NEO4J_SECRET_ARN", arn.as_str()),
+    ];
+    let ctx = world.context_with("dev", &distribution, "up-events.jsonl", &neo4j);
+    let error = up(&ctx, &request(&world, &v2), &yes, &quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            ReleaseError::SecretUnset {
+                secret: "neo4j",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("run `deploy secrets set --stack dev neo4j`"),
+        "{error}"
+    );
+    assert_eq!(world.live_version("dev", "api").await, live_before);
+    let last = records(&world, "dev").await.pop().unwrap();
+    assert_eq!(last.outcome, Outcome::Failed);
+
+    // A value without credentials is refused; real credentials let the deploy through.
+    let outputs = ctx.outputs().unwrap();
+    let secrets = &world.aws.secrets;
+    let refused = code_remote_release::secrets::set(
+        secrets,
+        &outputs,
+        code_remote_release::secrets::AppSecret::Neo4j,
+        r#"{"password": "p4ss"}"#,
+    )
+    .await
+    .unwrap_err();
+    assert!(!refused.to_string().contains("p4ss"), "{refused}");
+    let state = code_remote_release::secrets::set(
+        secrets,
+        &outputs,
+        code_remote_release::secrets::AppSecret::Neo4j,
+        r#"{"uri": "neo4j+s://x.databases.neo4j.io", "username": "neo4j", "password": "p4ss"}"#,
+    )
+    .await
+    .unwrap();
+    assert!(state.set);
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&ctx, &request(&world, &v2), &yes, &quiet).await.unwrap();
+    assert_ne!(world.live_version("dev", "api").await, live_before);
+}
+
+#[tokio::test]
 async fn a_failing_smoke_test_moves_aliases_back_and_rollback_restores_the_previous_release() {
     let world = World::new().await;
     let v1 = world.build_release("v1.0.0");

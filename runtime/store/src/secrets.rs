@@ -19,14 +19,10 @@ pub struct SecretError {
 
 /// The secret's current string, `None` when it has no value yet.
 pub async fn read_string(
-    aws: &aws_config::SdkConfig,
+    client: &aws_sdk_secretsmanager::Client,
     arn: &str,
 ) -> Result<Option<String>, SecretError> {
-    let answer = aws_sdk_secretsmanager::Client::new(aws)
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await;
+    let answer = client.get_secret_value().secret_id(arn).send().await;
     match answer {
         Ok(output) => Ok(output
             .secret_string()
@@ -55,7 +51,8 @@ pub async fn gemini_key(
     aws: &aws_config::SdkConfig,
     arn: &str,
 ) -> Result<Option<SecretString>, SecretError> {
-    let Some(text) = read_string(aws, arn).await? else {
+    let client = aws_sdk_secretsmanager::Client::new(aws);
+    let Some(text) = read_string(&client, arn).await? else {
         return Ok(None);
     };
     parse_gemini_key(arn, &text).map(|key| key.map(SecretString::from))
@@ -66,7 +63,8 @@ pub async fn neo4j_credentials(
     aws: &aws_config::SdkConfig,
     arn: &str,
 ) -> Result<Option<Neo4jSettings>, SecretError> {
-    let Some(text) = read_string(aws, arn).await? else {
+    let client = aws_sdk_secretsmanager::Client::new(aws);
+    let Some(text) = read_string(&client, arn).await? else {
         return Ok(None);
     };
     parse_neo4j(arn, &text)
@@ -83,7 +81,8 @@ pub async fn resolve_neo4j(
     }
 }
 
-fn parse_gemini_key(arn: &str, text: &str) -> Result<Option<String>, SecretError> {
+/// The Gemini key in a secret's text (a bare key or `{"api_key": ...}`); `None` when empty.
+pub fn parse_gemini_key(arn: &str, text: &str) -> Result<Option<String>, SecretError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(fields)) => Ok(fields
             .get("api_key")
@@ -101,7 +100,8 @@ fn parse_gemini_key(arn: &str, text: &str) -> Result<Option<String>, SecretError
     }
 }
 
-fn parse_neo4j(arn: &str, text: &str) -> Result<Option<Neo4jSettings>, SecretError> {
+/// The Neo4j credentials in a secret's text; `None` when it has no `uri`.
+pub fn parse_neo4j(arn: &str, text: &str) -> Result<Option<Neo4jSettings>, SecretError> {
     let failed = |reason: &str| SecretError {
         arn: arn.to_owned(),
         reason: reason.to_owned(),

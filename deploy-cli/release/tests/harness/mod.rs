@@ -210,7 +210,18 @@ impl World {
 
     /// The context of `stack`, Pulumi replaying the recording named by `up_file`.
     pub fn context(&self, stack: &str, distribution: &str, up_file: &str) -> StackContext {
-        let settings = PulumiSettings {
+        self.context_with(stack, distribution, up_file, &[])
+    }
+
+    /// Like [`World::context`], with more of the fake Pulumi's settings (`FAKE_PULUMI_*`).
+    pub fn context_with(
+        &self,
+        stack: &str,
+        distribution: &str,
+        up_file: &str,
+        extra: &[(&str, &str)],
+    ) -> StackContext {
+        let mut settings = PulumiSettings {
             program_dir: self.root().to_owned(),
             config_file: self.root().join(format!("stacks/{stack}.yaml")),
             stack: stack.to_owned(),
@@ -230,6 +241,11 @@ impl World {
                 ),
             ],
         };
+        settings.env.extend(
+            extra
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
+        );
         StackContext {
             stack: StackName::parse(stack).unwrap(),
             aws: self.aws.clone(),
