@@ -44,15 +44,29 @@ pub fn repo_root() -> anyhow::Result<PathBuf> {
 /// The context of one cloud stack for `release` (the infra program renders that release's zips).
 pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackContext> {
     let root = repo_root()?;
+    let committed = root.join("stacks").join(format!("{stack}.yaml"));
+    if !committed.is_file() {
+        return Err(
+            ReleaseError::from(code_remote_pulumi::PulumiError::NoStackFile(committed)).into(),
+        );
+    }
+    // Pulumi rewrites the config file it is given: it gets a working copy, never the committed
+    // file, and the infra program reads that copy too.
+    let work = root.join("target/pulumi-stacks");
+    let config_file =
+        code_remote_pulumi::working_copy(&committed, &work).map_err(ReleaseError::from)?;
     let settings = PulumiSettings {
         program_dir: root.join("infra"),
-        config_file: root.join("stacks").join(format!("{stack}.yaml")),
+        config_file,
         stack: stack.to_string(),
         release: release.to_owned(),
         backend: std::env::var("PULUMI_BACKEND_URL")
             .ok()
             .filter(|url| !url.is_empty()),
-        env: Vec::new(),
+        env: vec![(
+            "CODE_REMOTE_STACKS_DIR".to_owned(),
+            work.display().to_string(),
+        )],
     };
     let pulumi = Pulumi::new(settings);
     pulumi.check_installed().map_err(ReleaseError::from)?;

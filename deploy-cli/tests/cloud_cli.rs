@@ -239,3 +239,59 @@ async fn secrets_are_listed_without_values_and_set_from_stdin_after_a_shape_chec
     assert_eq!(unknown.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("gemini and neo4j"));
 }
+
+#[tokio::test]
+async fn pulumi_rewriting_its_config_file_leaves_the_committed_stack_file_alone() {
+    let moto = code_remote_moto::MotoServer::start()
+        .await
+        .expect("moto_server (run scripts/setup-venv)");
+    let work = tempfile::tempdir().unwrap();
+    let release = work.path().join("target/release-artifacts/v9.9.9");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::write(release.join("api.zip"), b"api").unwrap();
+    std::fs::write(
+        release.join("manifest.json"),
+        r#"{"version":"v9.9.9","commit":"abc","artifacts":[{"name":"api.zip","sha256":"a7b1e44c2b85d7f7e2d8fa2b7c9f8fba7d9f1ce4b0b1e0b93d3a4d3b8b2ac4c4","size":3}]}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(work.path().join("stacks")).unwrap();
+    std::fs::create_dir_all(work.path().join("infra")).unwrap();
+    let committed = work.path().join("stacks/dev.yaml");
+    std::fs::copy(repo().join("stacks/dev.yaml"), &committed).unwrap();
+    let original = std::fs::read_to_string(&committed).unwrap();
+    let preview = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_deploy"))
+            .args(["preview", "--stack", "dev", "--release", "v9.9.9"])
+            .env("CODE_REMOTE_ROOT", work.path())
+            .env("PULUMI", fake_pulumi())
+            .env("FAKE_PULUMI_RESAVE", "1")
+            .env("AWS_ENDPOINT_URL", moto.url())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::read_to_string(work.path().join("target/pulumi-stacks/dev.yaml")).unwrap()
+    };
+    let first = preview();
+    assert!(first.starts_with("encryptionsalt: v1:"), "{first}");
+    assert!(first.contains("code-remote:azCount: \"2\""), "{first}");
+    let second = preview();
+    assert_eq!(
+        first.lines().next(),
+        second.lines().next(),
+        "the salt Pulumi wrote must be kept"
+    );
+    assert_eq!(std::fs::read_to_string(&committed).unwrap(), original);
+    // What Pulumi left renders the same stack as the committed file.
+    let parsed = code_remote_infra::StackConfig::parse("dev", &second, &committed).unwrap();
+    assert_eq!(
+        parsed,
+        code_remote_infra::StackConfig::parse("dev", &original, &committed).unwrap()
+    );
+}

@@ -36,8 +36,10 @@ pub struct LlmModels {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Throttle {
     /// Burst limit (requests).
+    #[serde(deserialize_with = "lenient::u32")]
     pub burst_limit: u32,
     /// Steady-state rate limit (requests per second).
+    #[serde(deserialize_with = "lenient::u32")]
     pub rate_limit: u32,
 }
 
@@ -46,17 +48,69 @@ pub struct Throttle {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TokenValidity {
     /// Access token lifetime in minutes.
+    #[serde(deserialize_with = "lenient::u32")]
     pub access_minutes: u32,
     /// ID token lifetime in minutes.
+    #[serde(deserialize_with = "lenient::u32")]
     pub id_minutes: u32,
     /// Refresh token lifetime in days.
+    #[serde(deserialize_with = "lenient::u32")]
     pub refresh_days: u32,
 }
 
+/// A stack file as committed, or as Pulumi re-saves the `--config-file` it is given: Pulumi
+/// adds the secrets provider's keys and writes numbers and booleans back as strings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StackFile {
     config: RawConfig,
+    /// The passphrase provider's salt.
+    #[serde(default, rename = "encryptionsalt")]
+    _encryption_salt: Option<String>,
+    /// The secrets provider (`awskms://...`), when not the backend's default.
+    #[serde(default, rename = "secretsprovider")]
+    _secrets_provider: Option<String>,
+    /// The data key a KMS provider encrypted.
+    #[serde(default, rename = "encryptedkey")]
+    _encrypted_key: Option<String>,
+}
+
+/// Values that Pulumi may have re-saved as strings (`"3"`, `"true"`, `"0.5"`).
+mod lenient {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw<T> {
+        Native(T),
+        Text(String),
+    }
+
+    fn parse<'de, D, T>(deserializer: D, what: &str) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + std::str::FromStr,
+    {
+        match Raw::<T>::deserialize(deserializer)? {
+            Raw::Native(value) => Ok(value),
+            Raw::Text(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| serde::de::Error::custom(format!("expected {what}, got {text:?}"))),
+        }
+    }
+
+    pub fn u32<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+        parse(deserializer, "a whole number")
+    }
+
+    pub fn f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        parse(deserializer, "a number")
+    }
+
+    pub fn bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        parse(deserializer, "true or false")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,22 +121,29 @@ struct RawConfig {
     #[serde(rename = "code-remote:vpcCidr")]
     vpc_cidr: String,
     #[serde(rename = "code-remote:azCount")]
+    #[serde(deserialize_with = "lenient::u32")]
     az_count: u32,
     #[serde(rename = "code-remote:natPerAz")]
+    #[serde(deserialize_with = "lenient::bool")]
     nat_per_az: bool,
     #[serde(rename = "code-remote:auroraEngineVersion")]
     aurora_engine_version: String,
     #[serde(rename = "code-remote:auroraMinAcu")]
+    #[serde(deserialize_with = "lenient::f64")]
     aurora_min_acu: f64,
     #[serde(rename = "code-remote:auroraMaxAcu")]
+    #[serde(deserialize_with = "lenient::f64")]
     aurora_max_acu: f64,
     #[serde(rename = "code-remote:deletionProtection")]
+    #[serde(deserialize_with = "lenient::bool")]
     deletion_protection: bool,
     #[serde(rename = "code-remote:embeddingDimensions")]
+    #[serde(deserialize_with = "lenient::u32")]
     embedding_dimensions: u32,
     #[serde(rename = "code-remote:llm")]
     llm: LlmModels,
     #[serde(rename = "code-remote:neo4jEnabled")]
+    #[serde(deserialize_with = "lenient::bool")]
     neo4j_enabled: bool,
     #[serde(rename = "code-remote:mfa")]
     mfa: Mfa,
@@ -91,8 +152,10 @@ struct RawConfig {
     #[serde(rename = "code-remote:apiThrottle")]
     api_throttle: Throttle,
     #[serde(rename = "code-remote:logRetentionDays")]
+    #[serde(deserialize_with = "lenient::u32")]
     log_retention_days: u32,
     #[serde(rename = "code-remote:workerReservedConcurrency")]
+    #[serde(deserialize_with = "lenient::u32")]
     worker_reserved_concurrency: u32,
     #[serde(rename = "code-remote:domain", default)]
     domain: Option<String>,

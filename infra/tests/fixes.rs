@@ -267,3 +267,27 @@ fn malformed_settings_are_refused_with_the_key() {
     }
     assert!(StackConfig::parse("Prod!", &text, &path).is_err());
 }
+
+/// Pulumi re-saves the `--config-file` it is given (passphrase or KMS secrets provider): it adds
+/// `encryptionsalt`, sorts the keys and writes numbers and booleans back as strings. That file
+/// must give the same program as the committed one.
+#[test]
+fn a_stack_file_as_pulumi_resaves_it_renders_the_same_program() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/prod.pulumi-resaved.yaml");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let resaved = StackConfig::parse("prod", &text, &data).unwrap();
+    assert_eq!(resaved, common::config("prod"));
+    let render = |config: &StackConfig| {
+        let program = code_remote_infra::stack::build(config, common::RELEASE).unwrap();
+        code_remote_infra::render::render(&program, code_remote_infra::render::Format::Yaml)
+            .unwrap()
+    };
+    assert_eq!(render(&resaved), render(&common::config("prod")));
+    let broken = text.replace("azCount: \"3\"", "azCount: \"three\"");
+    let err = StackConfig::parse("prod", &broken, &data).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected a whole number, got \"three\""),
+        "{err}"
+    );
+}

@@ -27,6 +27,14 @@ pub enum PulumiError {
         /// The failed operations and error diagnostics.
         details: Vec<String>,
     },
+    /// The working copy of the stack file could not be written.
+    #[error("preparing Pulumi's copy of the stack file at {path}: {source}")]
+    WorkingCopy {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The stack's settings file is not where `deploy` expects it.
     #[error("no stack settings at {0}: create stacks/<stack>.yaml (see stacks/dev.yaml)")]
     NoStackFile(std::path::PathBuf),

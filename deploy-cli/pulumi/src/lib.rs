@@ -1,6 +1,6 @@
 //! The Pulumi side of `deploy`: running the real `pulumi` CLI and reading what it prints.
 //!
-//! There is no Rust Pulumi SDK worth depending on (see `shared/spec/infra.md`), so `deploy` drives
+//! There is no Rust Pulumi SDK worth depending on (docs/architecture.md), so `deploy` drives
 //! the CLI the way an operator would: `login`, `stack select --create`, `preview --json`,
 //! `up --yes --json`, `stack output --json`, `refresh`, `destroy`. Everything the CLI prints in its
 //! documented JSON formats is parsed into types here: the [`PreviewDigest`] of `preview --json`,
@@ -17,6 +17,7 @@ mod driver;
 mod error;
 mod events;
 mod outputs;
+mod stack_file;
 mod tool;
 
 pub use digest::{DiffRow, PreviewDigest, PreviewStep};
@@ -24,4 +25,5 @@ pub use driver::{Pulumi, PulumiSettings, UpSummary};
 pub use error::PulumiError;
 pub use events::{EngineEvent, Progress, ProgressLine, ResourceEvent, StepMetadata, SummaryEvent};
 pub use outputs::{function_ids, StackOutputs};
+pub use stack_file::{working_copy, PULUMI_OWNED};
 pub use tool::{Tool, ToolError};
