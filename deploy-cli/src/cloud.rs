@@ -173,6 +173,8 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         ReleaseError::MigrationFailed(_)
         | ReleaseError::NotAMigrationResult(_)
         | ReleaseError::SmokeFailed(_)
+        | ReleaseError::TrafficBack { .. }
+        | ReleaseError::TrafficStuck { .. }
         | ReleaseError::CodeMismatch { .. } => 4,
         _ => 1,
     }

@@ -10,6 +10,25 @@ pub enum ReleaseError {
     /// A value given on the command line is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A step after the alias move failed; traffic is back on the previous versions, but the
+    /// previous frontend could not be restored.
+    #[error("{cause}; traffic is back on the previous versions, but {note}")]
+    TrafficBack {
+        /// What failed after the alias move.
+        cause: Box<ReleaseError>,
+        /// What could not be restored.
+        note: String,
+    },
+    /// A step after the alias move failed and the aliases could not be moved back.
+    #[error("{cause}; moving the aliases back failed too ({back}): run `deploy rollback --stack {stack}` (docs/runbook.md)")]
+    TrafficStuck {
+        /// What failed after the alias move.
+        cause: Box<ReleaseError>,
+        /// Why the aliases did not move back.
+        back: Box<ReleaseError>,
+        /// The stack.
+        stack: String,
+    },
     /// A secret the stack needs before traffic may move is empty.
     #[error("stack {stack} searches with Neo4j but its {secret} secret is empty: run `deploy secrets set --stack {stack} {secret}` (docs/runbook.md); traffic was not moved")]
     SecretUnset {

@@ -75,6 +75,38 @@ pub fn content_type(key: &str) -> &'static str {
     }
 }
 
+/// The web app's `/config.json` for the stack whose outputs are `outputs` (the contract in
+/// `frontend/src/config/runtimeConfig.ts`): written by every deploy, rollback and move back, so the
+/// stale-file sweep never finds it missing from the release. `no-cache`, like every unhashed file.
+pub fn runtime_config(
+    outputs: &code_remote_pulumi::StackOutputs,
+) -> Result<SiteFile, ReleaseError> {
+    let output = |key: &str| {
+        outputs.get(key).map(str::to_owned).ok_or_else(|| {
+            ReleaseError::Invalid(format!(
+                "the stack has no {key} output, which the web app's config.json needs"
+            ))
+        })
+    };
+    let pool = output("userPoolId")?;
+    // A Cognito pool id is `<region>_<id>`.
+    let region = pool
+        .split_once('_')
+        .map(|(region, _)| region.to_owned())
+        .ok_or_else(|| ReleaseError::Invalid(format!("userPoolId {pool:?} names no region")))?;
+    let config = serde_json::json!({
+        "apiUrl": outputs.api_url.trim_end_matches('/'),
+        "websocketUrl": output("websocketUrl")?,
+        "region": region,
+        "userPoolId": pool,
+        "userPoolClientId": output("userPoolClientId")?,
+    });
+    Ok(SiteFile {
+        key: "config.json".to_owned(),
+        body: serde_json::to_vec_pretty(&config).unwrap_or_default(),
+    })
+}
+
 /// Makes `bucket` hold exactly `files`: hashed assets first, unhashed files (`index.html`) last,
 /// then deletes keys the release does not have.
 pub async fn sync(

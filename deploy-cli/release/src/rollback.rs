@@ -89,11 +89,7 @@ pub async fn rollback(
             frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &reference).await?;
         }
         observe(Event::Step("smoke"));
-        let smoke = smoke::run(
-            &smoke::checks(&outputs.api_url, &outputs.frontend_url),
-            ctx.smoke,
-        )
-        .await;
+        let smoke = smoke::run(&smoke::checks(&outputs), ctx.smoke).await;
         let record = ReleaseRecord {
             kind: RecordKind::Rollback,
             stack: ctx.stack.clone(),

@@ -57,8 +57,8 @@ impl SmokeReport {
             .iter()
             .filter(|check| !check.ok)
             .map(|check| match (check.status, &check.detail) {
-                (Some(status), _) => format!("{} {} answered {status}", check.name, check.url),
-                (None, Some(detail)) => format!("{} {}: {detail}", check.name, check.url),
+                (_, Some(detail)) => format!("{} {}: {detail}", check.name, check.url),
+                (Some(status), None) => format!("{} {} answered {status}", check.name, check.url),
                 (None, None) => format!("{} {} failed", check.name, check.url),
             })
             .collect::<Vec<_>>()
@@ -66,31 +66,55 @@ impl SmokeReport {
     }
 }
 
-/// The checks of a stack: `GET {api}/health` and `GET {frontend}/`.
-pub fn checks(api_url: &str, frontend_url: &str) -> Vec<(String, String)> {
+/// One smoke probe: a URL that must answer 2xx and, when `json_field` is set, a JSON object
+/// whose field has the given value.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// What is checked.
+    pub name: String,
+    /// The URL.
+    pub url: String,
+    /// A field of the JSON body and the value it must have.
+    pub json_field: Option<(String, String)>,
+}
+
+/// The checks of a stack: `GET {api}/health`, `GET {frontend}/`, and `GET
+/// {frontend}/config.json`, which must be JSON naming the stack's API.
+pub fn checks(outputs: &code_remote_pulumi::StackOutputs) -> Vec<Probe> {
+    let frontend = outputs.frontend_url.trim_end_matches('/');
     vec![
-        (
-            "api health".to_owned(),
-            format!("{}/health", api_url.trim_end_matches('/')),
-        ),
-        (
-            "frontend".to_owned(),
-            format!("{}/", frontend_url.trim_end_matches('/')),
-        ),
+        Probe {
+            name: "api health".to_owned(),
+            url: format!("{}/health", outputs.api_url.trim_end_matches('/')),
+            json_field: None,
+        },
+        Probe {
+            name: "frontend".to_owned(),
+            url: format!("{frontend}/"),
+            json_field: None,
+        },
+        Probe {
+            name: "frontend config".to_owned(),
+            url: format!("{frontend}/config.json"),
+            json_field: Some((
+                "apiUrl".to_owned(),
+                outputs.api_url.trim_end_matches('/').to_owned(),
+            )),
+        },
     ]
 }
 
-/// Runs every check; a check passes on any 2xx answer.
-pub async fn run(checks: &[(String, String)], settings: SmokeSettings) -> SmokeReport {
+/// Runs every check; a check passes on a 2xx answer (with the expected JSON field, if any).
+pub async fn run(checks: &[Probe], settings: SmokeSettings) -> SmokeReport {
     let client = reqwest::Client::builder()
         .timeout(settings.timeout)
         .build()
         .unwrap_or_default();
     let mut results = Vec::with_capacity(checks.len());
-    for (name, url) in checks {
+    for probe in checks {
         let mut check = SmokeCheck {
-            name: name.clone(),
-            url: url.clone(),
+            name: probe.name.clone(),
+            url: probe.url.clone(),
             status: None,
             ok: false,
             detail: None,
@@ -99,11 +123,28 @@ pub async fn run(checks: &[(String, String)], settings: SmokeSettings) -> SmokeR
             if attempt > 0 {
                 tokio::time::sleep(settings.delay).await;
             }
-            match client.get(url).send().await {
+            match client.get(&probe.url).send().await {
                 Ok(response) => {
                     check.status = Some(response.status().as_u16());
                     check.detail = None;
                     check.ok = response.status().is_success();
+                    if let (true, Some((field, expected))) = (check.ok, &probe.json_field) {
+                        let body = response.text().await.unwrap_or_default();
+                        let value = serde_json::from_str::<serde_json::Value>(&body).ok();
+                        let found = value
+                            .as_ref()
+                            .and_then(|v| v.get(field))
+                            .and_then(serde_json::Value::as_str);
+                        if found != Some(expected.as_str()) {
+                            check.ok = false;
+                            check.detail = Some(match value {
+                                Some(serde_json::Value::Object(_)) => {
+                                    format!("{field} is {found:?}, expected {expected:?}")
+                                }
+                                _ => "not a JSON object".to_owned(),
+                            });
+                        }
+                    }
                 }
                 Err(err) => check.detail = Some(err.to_string()),
             }

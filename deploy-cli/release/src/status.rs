@@ -85,11 +85,7 @@ pub async fn status(ctx: &StackContext) -> Result<StatusReport, ReleaseError> {
         attempts: 1,
         ..ctx.smoke
     };
-    let health = smoke::run(
-        &smoke::checks(&outputs.api_url, &outputs.frontend_url),
-        once,
-    )
-    .await;
+    let health = smoke::run(&smoke::checks(&outputs), once).await;
     let mut secrets = BTreeMap::new();
     for (name, key) in [("gemini", "geminiSecretArn"), ("neo4j", "neo4jSecretArn")] {
         let Some(arn) = outputs.get(key) else {

@@ -190,60 +190,50 @@ async fn deploy(
         }
     };
 
-    let frontend = if manifest.frontend().is_empty() {
-        None
-    } else {
-        journal.step("frontend");
-        let files = local_site(manifest, &request.dir)?;
-        let report = frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
-        journal.done(
-            "frontend",
-            format!(
-                "{} uploaded, {} stale removed",
-                report.uploaded.len(),
-                report.deleted.len()
-            ),
-        );
-        Some(report)
-    };
-    journal.step("invalidate");
+    // From here on traffic is on the new versions: any failure (frontend, invalidation, smoke)
+    // moves it back before the deploy reports the failure.
     let reference = format!("{}-{}", request.release, Utc::now().timestamp_millis());
-    let invalidation = Some(
-        frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, &reference).await?,
-    );
-
-    journal.step("smoke");
-    let smoke = smoke::run(
-        &smoke::checks(&outputs.api_url, &outputs.frontend_url),
-        ctx.smoke,
-    )
-    .await;
+    let shipped = ship_and_check(ctx, request, manifest, &outputs, &reference, journal).await;
+    let (frontend, invalidation, smoke) = match shipped {
+        Ok((frontend, invalidation, smoke)) if smoke.passed => (frontend, invalidation, smoke),
+        outcome => {
+            let cause = match outcome {
+                Ok((_, _, smoke)) => {
+                    let failures = smoke.failures();
+                    record.smoke = Some(smoke);
+                    ReleaseError::SmokeFailed(failures)
+                }
+                Err(err) => err,
+            };
+            journal.step("aliases back");
+            match move_back(ctx, &outputs, &previous, &reference, journal).await {
+                Ok(None) => {
+                    record.outcome = Outcome::RolledBack;
+                    save_best_effort(ctx, &outputs, &mut record).await;
+                    return Err(cause);
+                }
+                Ok(Some(note)) => {
+                    record.outcome = Outcome::RolledBack;
+                    save_best_effort(ctx, &outputs, &mut record).await;
+                    return Err(ReleaseError::TrafficBack {
+                        cause: Box::new(cause),
+                        note,
+                    });
+                }
+                Err(back) => {
+                    tracing::error!(%back, "moving the aliases back failed");
+                    record.outcome = Outcome::Failed;
+                    save_best_effort(ctx, &outputs, &mut record).await;
+                    return Err(ReleaseError::TrafficStuck {
+                        cause: Box::new(cause),
+                        back: Box::new(back),
+                        stack: ctx.stack.to_string(),
+                    });
+                }
+            }
+        }
+    };
     record.smoke = Some(smoke.clone());
-    if !smoke.passed {
-        journal.step("aliases back");
-        for (function, version) in &previous {
-            functions::move_live(
-                &ctx.aws.lambda,
-                ctx.function_name(&outputs, function)?,
-                version,
-            )
-            .await?;
-        }
-        if let Some(live) = ctx.records(&outputs).live().await? {
-            journal.step("frontend back");
-            let files = stored_site(ctx, &outputs, &live.manifest).await?;
-            frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
-            frontend::invalidate(
-                &ctx.aws.cloudfront,
-                &outputs.distribution_id,
-                &format!("{reference}-back"),
-            )
-            .await?;
-        }
-        record.outcome = Outcome::RolledBack;
-        save_best_effort(ctx, &outputs, &mut record).await;
-        return Err(ReleaseError::SmokeFailed(smoke.failures()));
-    }
     record.outcome = Outcome::Live;
     journal.step("record");
     record.finished_at = Utc::now();
@@ -264,6 +254,78 @@ async fn deploy(
         smoke,
         record: key,
     })
+}
+
+/// The frontend with the stack's `config.json`, the CloudFront invalidation, the smoke tests.
+async fn ship_and_check(
+    ctx: &StackContext,
+    request: &UpRequest,
+    manifest: &Manifest,
+    outputs: &StackOutputs,
+    reference: &str,
+    journal: &mut Journal<'_>,
+) -> Result<(Option<SyncReport>, Option<String>, SmokeReport), ReleaseError> {
+    let frontend = if manifest.frontend().is_empty() {
+        None
+    } else {
+        journal.step("frontend");
+        let mut files = local_site(manifest, &request.dir)?;
+        files.push(frontend::runtime_config(outputs)?);
+        let report = frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
+        journal.done(
+            "frontend",
+            format!(
+                "{} uploaded, {} stale removed",
+                report.uploaded.len(),
+                report.deleted.len()
+            ),
+        );
+        Some(report)
+    };
+    journal.step("invalidate");
+    let invalidation =
+        Some(frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, reference).await?);
+    journal.step("smoke");
+    let smoke = smoke::run(&smoke::checks(outputs), ctx.smoke).await;
+    Ok((frontend, invalidation, smoke))
+}
+
+/// Points the aliases at `previous` again (an error here leaves traffic on the new release)
+/// and, when a release was live, restores its frontend; a frontend that could not be restored
+/// is returned as a note for the report, since traffic is back either way.
+async fn move_back(
+    ctx: &StackContext,
+    outputs: &StackOutputs,
+    previous: &BTreeMap<String, String>,
+    reference: &str,
+    journal: &mut Journal<'_>,
+) -> Result<Option<String>, ReleaseError> {
+    for (function, version) in previous {
+        functions::move_live(
+            &ctx.aws.lambda,
+            ctx.function_name(outputs, function)?,
+            version,
+        )
+        .await?;
+    }
+    let restore = async {
+        if let Some(live) = ctx.records(outputs).live().await? {
+            let files = stored_site(ctx, outputs, &live.manifest).await?;
+            frontend::sync(&ctx.aws.s3, &outputs.frontend_bucket, files).await?;
+            frontend::invalidate(
+                &ctx.aws.cloudfront,
+                &outputs.distribution_id,
+                &format!("{reference}-back"),
+            )
+            .await?;
+        }
+        Ok::<_, ReleaseError>(())
+    };
+    journal.step("frontend back");
+    Ok(restore.await.err().map(|err| {
+        tracing::error!(%err, "the previous frontend could not be restored");
+        format!("the previous frontend could not be restored ({err}): run `deploy rollback`")
+    }))
 }
 
 /// Publishes, migrates, moves the aliases; returns the versions the aliases pointed at before.
@@ -325,8 +387,22 @@ async fn shift_traffic(
     record.migrations = Some(result);
 
     journal.step("aliases");
+    let mut moved: Vec<(&str, &str)> = Vec::new();
     for (function, version) in &record.functions {
-        functions::move_live(&ctx.aws.lambda, &version.function_name, &version.version).await?;
+        let step =
+            functions::move_live(&ctx.aws.lambda, &version.function_name, &version.version).await;
+        if let Err(err) = step {
+            // Some aliases moved, one did not: put the moved ones back before reporting.
+            for (name, function) in moved {
+                if let Some(old) = previous.get(function) {
+                    if let Err(back) = functions::move_live(&ctx.aws.lambda, name, old).await {
+                        tracing::error!(%back, function, "could not move the alias back");
+                    }
+                }
+            }
+            return Err(err);
+        }
+        moved.push((&version.function_name, function));
         journal.done("aliases", format!("{function} live → {}", version.version));
     }
     Ok(previous)
@@ -369,5 +445,6 @@ pub(crate) async fn stored_site(
         .await?;
         files.push(SiteFile { key, body });
     }
+    files.push(frontend::runtime_config(outputs)?);
     Ok(files)
 }

@@ -92,9 +92,21 @@ async fn up_publishes_migrates_then_moves_aliases_and_ships_the_frontend() {
         );
     }
 
-    // Frontend: cache rules, v1's hashed asset removed, index.html is v2's.
+    // Frontend: cache rules, v1's hashed asset removed, index.html is v2's, and the stack's
+    // config.json (no-cache) names the stack's API.
     let site = world.keys("t-dev-frontend", "").await;
-    assert_eq!(site.len(), 2, "{site:?}");
+    assert_eq!(site.len(), 3, "{site:?}");
+    let (config, config_cache) = world.object("t-dev-frontend", "config.json").await;
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert_eq!(config["apiUrl"], format!("{}/dev", world.smoke_url));
+    assert_eq!(config["region"], "us-east-1");
+    assert_eq!(config["userPoolId"], "us-east-1_AbCdEf123");
+    assert_eq!(config_cache.as_deref(), Some(NO_CACHE));
+    assert!(report
+        .smoke
+        .checks
+        .iter()
+        .any(|check| check.name == "frontend config" && check.ok));
     let (index, index_cache) = world.object("t-dev-frontend", "index.html").await;
     assert_eq!(index, "<html>v2.0.0</html>");
     assert_eq!(index_cache.as_deref(), Some(NO_CACHE));
@@ -196,6 +208,63 @@ async fn a_failed_or_unreadable_migration_leaves_traffic_where_it_was() {
         world.object("t-dev-frontend", "index.html").await.0,
         "<html>v1.0.0</html>"
     );
+}
+
+#[tokio::test]
+async fn a_failing_frontend_sync_after_the_alias_move_moves_traffic_back() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let v2 = world.build_release("v2.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-events.jsonl");
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&ctx, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    let live_before = world.live_version("dev", "api").await;
+    world.pulumi_deploys_code("dev", &v2).await;
+
+    // The frontend bucket is gone when the frontend step runs (after the aliases moved).
+    for key in world.keys("t-dev-frontend", "").await {
+        world
+            .aws
+            .s3
+            .delete_object()
+            .bucket("t-dev-frontend")
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+    }
+    world
+        .aws
+        .s3
+        .delete_bucket()
+        .bucket("t-dev-frontend")
+        .send()
+        .await
+        .unwrap();
+    world.queue_lambda_results(&[migrated()]).await;
+    let error = up(&ctx, &request(&world, &v2), &yes, &quiet)
+        .await
+        .unwrap_err();
+    // The frontend bucket is still gone, so the previous frontend cannot be restored: the error
+    // says so, and that traffic is back.
+    let message = error.to_string();
+    assert!(message.contains("s3:PutObject"), "{message}");
+    assert!(
+        message.contains("traffic is back on the previous versions"),
+        "{message}"
+    );
+    assert_eq!(
+        world.live_version("dev", "api").await,
+        live_before,
+        "traffic must be back on v1"
+    );
+    let last = records(&world, "dev").await.pop().unwrap();
+    assert_eq!(
+        (last.release.as_str(), last.outcome),
+        ("v2.0.0", Outcome::RolledBack)
+    );
+    assert!(!last.passed());
 }
 
 #[tokio::test]

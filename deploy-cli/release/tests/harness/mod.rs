@@ -47,7 +47,7 @@ impl World {
         create_role(&moto).await;
         let aws = AwsClients::from_config(&moto.sdk_config().await);
         let healthy = Arc::new(AtomicBool::new(true));
-        let smoke_url = serve_health(healthy.clone()).await;
+        let smoke_url = serve_stack(healthy.clone(), aws.s3.clone()).await;
         let workspace = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(workspace.path().join("stacks")).unwrap();
         let pulumi_log = workspace.path().join("pulumi.log");
@@ -229,7 +229,10 @@ impl World {
             backend: Some("file://~".to_owned()),
             env: vec![
                 ("FAKE_PULUMI_PREFIX".to_owned(), "t".to_owned()),
-                ("FAKE_PULUMI_SMOKE_URL".to_owned(), self.smoke_url.clone()),
+                (
+                    "FAKE_PULUMI_SMOKE_URL".to_owned(),
+                    format!("{}/{stack}", self.smoke_url),
+                ),
                 (
                     "FAKE_PULUMI_DISTRIBUTION_ID".to_owned(),
                     distribution.to_owned(),
@@ -369,24 +372,61 @@ pub fn migrated() -> serde_json::Value {
 }
 
 /// A tiny HTTP server answering every request 200 (or 500 once `healthy` is false).
-async fn serve_health(healthy: Arc<AtomicBool>) -> String {
+/// API Gateway and CloudFront for the smoke tests: `/{stack}/health` answers 200 (or 500 when
+/// `healthy` is off); any other `/{stack}/{key}` is the object `key` of `t-{stack}-frontend` in moto
+/// (`index.html` for `/{stack}/`), as CloudFront would serve it.
+async fn serve_stack(healthy: Arc<AtomicBool>, s3: aws_sdk_s3::Client) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let healthy = healthy.clone();
+            let s3 = s3.clone();
             tokio::spawn(async move {
-                let mut buffer = [0_u8; 2048];
-                let _ = socket.read(&mut buffer).await;
-                let status = if healthy.load(Ordering::SeqCst) {
-                    "200 OK"
+                let mut buffer = [0_u8; 4096];
+                let read = socket.read(&mut buffer).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let mut parts = path.trim_start_matches('/').splitn(2, '/');
+                let stack = parts.next().unwrap_or_default().to_owned();
+                let key = parts.next().unwrap_or_default().to_owned();
+                let (status, body) = if key == "health" {
+                    if healthy.load(Ordering::SeqCst) {
+                        ("200 OK", b"ok".to_vec())
+                    } else {
+                        ("500 Internal Server Error", b"down".to_vec())
+                    }
                 } else {
-                    "500 Internal Server Error"
+                    let key = if key.is_empty() {
+                        "index.html".to_owned()
+                    } else {
+                        key
+                    };
+                    let object = s3
+                        .get_object()
+                        .bucket(format!("t-{stack}-frontend"))
+                        .key(key)
+                        .send()
+                        .await;
+                    match object {
+                        Ok(object) => (
+                            "200 OK",
+                            object
+                                .body
+                                .collect()
+                                .await
+                                .map(|b| b.into_bytes().to_vec())
+                                .unwrap_or_default(),
+                        ),
+                        Err(_) => ("404 Not Found", b"no such object".to_vec()),
+                    }
                 };
-                let response = format!(
-                    "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
                 );
-                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
             });
         }
     });
