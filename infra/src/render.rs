@@ -129,11 +129,26 @@ fn to_resource(resource: &Resource) -> Result<RenderedResource, InfraError> {
             Json::String(format!("${{{provider}}}")),
         );
     }
+    if uses_aws_plugin(&resource.type_token) {
+        options.insert(
+            "version".to_owned(),
+            Json::String(AWS_PROVIDER_VERSION.to_owned()),
+        );
+    }
     Ok(RenderedResource {
         type_token: resource.type_token.clone(),
         properties,
         options,
     })
+}
+
+/// The `@pulumi/aws` version every resource and invoke is pinned to: the one the offline schema
+/// checks were made against, so that `pulumi up` cannot pick up a newer plugin whose schema the
+/// program was never checked with.
+pub const AWS_PROVIDER_VERSION: &str = crate::schema::SCHEMA_VERSION;
+
+fn uses_aws_plugin(token: &str) -> bool {
+    token.starts_with("aws:") || token == "pulumi:providers:aws"
 }
 
 /// The `${...}` spelling of a reference.
@@ -233,6 +248,12 @@ fn to_json(value: &Value) -> Result<Json, InfraError> {
             }
             if let Some(ret) = &invoke.returns {
                 body.insert("return".into(), Json::String(ret.clone()));
+            }
+            if uses_aws_plugin(&invoke.function) {
+                body.insert(
+                    "options".into(),
+                    serde_json::json!({ "version": AWS_PROVIDER_VERSION }),
+                );
             }
             single("fn::invoke", Json::Object(body))
         }

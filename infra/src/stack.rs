@@ -1,8 +1,8 @@
 //! Composes the components into the whole stack and declares the stack outputs `deploy` reads.
 
 use crate::components::{
-    artifacts, auth, database, frontend, functions, http_api, messaging, network, observability,
-    secrets, websocket, Context,
+    account, artifacts, auth, database, frontend, functions, http_api, messaging, network,
+    observability, secrets, websocket, Context,
 };
 use crate::config::StackConfig;
 use crate::error::InfraError;
@@ -12,6 +12,7 @@ use crate::model::{Program, Value};
 pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError> {
     let ctx = Context::new(config, release);
     let mut program = Program::new(&config.stack);
+    let account = account::build(&mut program, &ctx)?;
     let net = network::build(&mut program, &ctx)?;
     let secrets = secrets::build(&mut program, &ctx)?;
     let database = database::build(&mut program, &ctx, &net)?;
@@ -39,7 +40,7 @@ pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError>
             ws_api: &ws_api,
         },
     )?;
-    let ws_stage = websocket::attach(&mut program, &ctx, &ws_api, &fns.ws)?;
+    let ws_stage = websocket::attach(&mut program, &ctx, &ws_api, &fns.ws, &account)?;
     let mut origins = vec![frontend.url.clone()];
     if let Some(domain) = &config.domain {
         origins.push(Value::from(format!("https://{domain}")));
@@ -47,7 +48,7 @@ pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError>
     if !ctx.is_prod() {
         origins.push(Value::from("http://localhost:5173"));
     }
-    let http = http_api::build(&mut program, &ctx, &fns.api, &auth, origins)?;
+    let http = http_api::build(&mut program, &ctx, &fns.api, &auth, origins, &account)?;
     observability::build(&mut program, &ctx, &messaging, &fns, &http)?;
 
     program.output("apiUrl", http.api.out("apiEndpoint"));

@@ -356,3 +356,91 @@ fn check_report_fails_on_a_violation() {
         "{report}"
     );
 }
+
+#[test]
+fn a_logging_stage_that_does_not_wait_for_the_account_role_is_rejected() {
+    let (config, mut program) = common::program("prod");
+    for stage in ["httpStage", "websocketStage"] {
+        program
+            .resources
+            .get_mut(stage)
+            .unwrap()
+            .options
+            .depends_on
+            .clear();
+    }
+    let findings = failing(policy::stage_logging_has_account_role, &program, &config);
+    assert_eq!(findings.len(), 2);
+    let (config, mut program) = common::program("prod");
+    props(&mut program, "apiGatewayAccount").remove("cloudwatchRoleArn");
+    assert_eq!(
+        failing(policy::stage_logging_has_account_role, &program, &config).len(),
+        2
+    );
+}
+
+#[test]
+fn an_alarm_topic_on_the_aws_managed_sns_key_is_rejected() {
+    let (config, mut program) = common::program("prod");
+    props(&mut program, "alarmTopic").insert("kmsMasterKeyId".into(), "alias/aws/sns".into());
+    let findings = failing(policy::alarm_topic_key_usable, &program, &config);
+    assert_eq!(
+        findings[0].path,
+        "resources.alarmTopic.properties.kmsMasterKeyId"
+    );
+    let (config, mut program) = common::program("prod");
+    props(&mut program, "alarmKey").remove("policy");
+    failing(policy::alarm_topic_key_usable, &program, &config);
+}
+
+#[test]
+fn a_websocket_deployment_that_ignores_a_route_is_rejected() {
+    let (config, mut program) = common::program("dev");
+    props(&mut program, "websocketDeployment").insert(
+        "triggers".into(),
+        map([("routes", "$connect,$disconnect,$default")]),
+    );
+    let findings = failing(
+        policy::websocket_redeploys_on_route_change,
+        &program,
+        &config,
+    );
+    assert_eq!(findings.len(), 3, "{findings:?}");
+}
+
+#[test]
+fn every_aws_resource_and_invoke_is_pinned_to_the_checked_provider_version() {
+    for stack in common::stack_names() {
+        let (_, program) = common::program(&stack);
+        let json: serde_json::Value = serde_json::from_str(
+            &code_remote_infra::render::render(&program, code_remote_infra::render::Format::Json)
+                .unwrap(),
+        )
+        .unwrap();
+        let version = code_remote_infra::schema::SCHEMA_VERSION;
+        for (name, resource) in json["resources"].as_object().unwrap() {
+            let token = resource["type"].as_str().unwrap();
+            if token.starts_with("aws:") || token == "pulumi:providers:aws" {
+                assert_eq!(resource["options"]["version"], version, "{stack} {name}");
+            }
+        }
+        for (name, variable) in json["variables"].as_object().unwrap() {
+            assert_eq!(
+                variable["fn::invoke"]["options"]["version"], version,
+                "{stack} {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bucket_names_are_derived_from_the_account_and_region() {
+    let (config, program) = common::program("prod");
+    for bucket in program.of_type("aws:s3/bucket:Bucket") {
+        let name = format!("{:?}", bucket.get("bucket").unwrap());
+        assert!(
+            name.contains("accountId") && name.contains(&config.region),
+            "{name}"
+        );
+    }
+}

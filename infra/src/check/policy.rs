@@ -12,7 +12,7 @@ use crate::schema::SchemaIndex;
 pub type Check = fn(&Program, &StackConfig) -> Vec<Finding>;
 
 /// Every policy check with its name, in report order.
-pub const ALL: [(&str, Check); 14] = [
+pub const ALL: [(&str, Check); 17] = [
     ("no-world-open-ingress", no_world_open_ingress),
     ("buckets-block-public-access", buckets_block_public_access),
     ("queues-encrypted", queues_encrypted),
@@ -36,6 +36,15 @@ pub const ALL: [(&str, Check); 14] = [
         queue_visibility_covers_consumer,
     ),
     ("functions-traced-arm64", functions_traced_arm64),
+    (
+        "stage-logging-has-account-role",
+        stage_logging_has_account_role,
+    ),
+    ("alarm-topic-key-usable", alarm_topic_key_usable),
+    (
+        "websocket-redeploys-on-route-change",
+        websocket_redeploys_on_route_change,
+    ),
 ];
 
 const SG: &str = "aws:ec2/securityGroup:SecurityGroup";
@@ -223,12 +232,18 @@ pub fn roles_name_concrete_resources(program: &Program, _: &StackConfig) -> Vec<
     }
     for attachment in program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
         let arn = attachment.get("policyArn").and_then(Value::as_str);
-        if !arn.is_some_and(|a| ALLOWED_MANAGED_POLICIES.contains(&a)) {
+        let api_gateway_logs = arn == Some(crate::components::account::API_GATEWAY_LOGS_POLICY)
+            && attachment
+                .get("role")
+                .and_then(Value::as_ref)
+                .and_then(Ref::resource)
+                == Some("apiGatewayLogsRole");
+        if !api_gateway_logs && !arn.is_some_and(|a| ALLOWED_MANAGED_POLICIES.contains(&a)) {
             out.push(finding(
                 "roles-name-concrete-resources",
                 attachment,
                 ".properties.policyArn",
-                "only the allowlisted AWS managed policies (X-Ray, Lambda ENIs) may be attached",
+                "only the allowlisted AWS managed policies (X-Ray, Lambda ENIs; API Gateway's logging role) may be attached",
             ));
         }
     }
@@ -589,6 +604,112 @@ pub fn tags(program: &Program, index: &SchemaIndex) -> Vec<Finding> {
                 ".properties.tags",
                 format!("missing tags {missing:?}"),
             ));
+        }
+    }
+    out
+}
+
+/// A stage that writes logs needs API Gateway's account-level CloudWatch role in place before it
+/// is created (API Gateway refuses it otherwise): an `Account` with `cloudwatchRoleArn`, which
+/// the stage depends on.
+pub fn stage_logging_has_account_role(program: &Program, _: &StackConfig) -> Vec<Finding> {
+    let accounts: Vec<&Resource> = program
+        .of_type("aws:apigateway/account:Account")
+        .filter(|account| account.get("cloudwatchRoleArn").is_some())
+        .collect();
+    let mut out = Vec::new();
+    for stage in program.of_type("aws:apigatewayv2/stage:Stage") {
+        if stage.get("accessLogSettings").is_none() {
+            continue;
+        }
+        let waits = accounts
+            .iter()
+            .any(|account| stage.options.depends_on.contains(&account.name));
+        if !waits {
+            out.push(finding(
+                "stage-logging-has-account-role",
+                stage,
+                ".options.dependsOn",
+                "a stage with access logs must depend on an aws:apigateway/account:Account that sets cloudwatchRoleArn",
+            ));
+        }
+    }
+    out
+}
+
+/// Alarms publish to a topic whose KMS key lets CloudWatch use it: a key of the program's own
+/// whose policy names `cloudwatch.amazonaws.com` (the AWS managed SNS key does not).
+pub fn alarm_topic_key_usable(program: &Program, _: &StackConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut topics: Vec<&str> = program
+        .of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        .flat_map(|alarm| alarm.properties.values())
+        .flat_map(Value::references)
+        .filter_map(|(_, r)| r.resource())
+        .filter(|name| {
+            program
+                .resources
+                .get(*name)
+                .is_some_and(|r| r.type_token == "aws:sns/topic:Topic")
+        })
+        .collect();
+    topics.sort_unstable();
+    topics.dedup();
+    for topic in topics
+        .into_iter()
+        .filter_map(|name| program.resources.get(name))
+    {
+        let usable = target(program, topic.get("kmsMasterKeyId")).is_some_and(|key| {
+            key.type_token == "aws:kms/key:Key"
+                && key.get("policy").is_some_and(|policy| {
+                    format!("{policy:?}").contains("cloudwatch.amazonaws.com")
+                })
+        });
+        if !usable {
+            out.push(finding(
+                "alarm-topic-key-usable",
+                topic,
+                ".properties.kmsMasterKeyId",
+                "encrypt the alarm topic with a KMS key of the program whose policy lets cloudwatch.amazonaws.com use it",
+            ));
+        }
+    }
+    out
+}
+
+/// A WebSocket deployment is redeployed when its routes change: its `triggers` reference every
+/// route of its API.
+pub fn websocket_redeploys_on_route_change(program: &Program, _: &StackConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for deployment in program.of_type("aws:apigatewayv2/deployment:Deployment") {
+        let api = deployment
+            .get("apiId")
+            .and_then(Value::as_ref)
+            .and_then(Ref::resource);
+        let triggers: Vec<String> = deployment
+            .get("triggers")
+            .map(Value::references)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(_, r)| r.resource().map(str::to_owned))
+            .collect();
+        for route in program.of_type("aws:apigatewayv2/route:Route") {
+            let same_api = route
+                .get("apiId")
+                .and_then(Value::as_ref)
+                .and_then(Ref::resource)
+                == api;
+            if same_api && !triggers.contains(&route.name) {
+                out.push(finding(
+                    "websocket-redeploys-on-route-change",
+                    deployment,
+                    ".properties.triggers",
+                    format!(
+                        "the triggers must reference route {} so that changing it redeploys",
+                        route.name
+                    ),
+                ));
+            }
         }
     }
     out

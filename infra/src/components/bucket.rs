@@ -3,9 +3,11 @@
 
 use crate::components::Context;
 use crate::error::InfraError;
-use crate::model::{list, map, Program, Resource, ResourceRef};
+use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
 
-/// Declares a private bucket named `code-remote-<stack>-<suffix>` and its guard rails.
+/// Declares a private bucket named `code-remote-<stack>-<suffix>-<account id>-<region>` (bucket
+/// names are global across every AWS account: one derived from the account and region cannot be
+/// taken by anybody else) and its guard rails.
 pub fn private_bucket(
     program: &mut Program,
     ctx: &Context<'_>,
@@ -16,7 +18,14 @@ pub fn private_bucket(
     let n = &ctx.naming;
     let bucket = program.add(
         Resource::new(logical, "aws:s3/bucket:Bucket")
-            .prop("bucket", n.name(suffix))
+            .prop(
+                "bucket",
+                concat([
+                    Value::from(format!("{}-", n.name(suffix))),
+                    ctx.account_id.clone(),
+                    Value::from(format!("-{}", ctx.config.region)),
+                ]),
+            )
             .prop("forceDestroy", !ctx.config.deletion_protection)
             .prop("tags", n.tags(suffix)),
     )?;

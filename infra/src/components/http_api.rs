@@ -22,6 +22,7 @@ pub fn build(
     function: &Function,
     auth: &Auth,
     origins: Vec<Value>,
+    account: &crate::components::account::Account,
 ) -> Result<HttpApi, InfraError> {
     let n = &ctx.naming;
     let api = program.add(
@@ -108,7 +109,9 @@ pub fn build(
                     ("format", Value::from(access_log_format(false))),
                 ]),
             )
-            .prop("tags", n.tags("api")),
+            .prop("tags", n.tags("api"))
+            // Logging needs the account's CloudWatch role in place first.
+            .depends_on(&account.api_gateway),
     )?;
     allow_api_gateway(program, "httpInvoke", function, api.out("executionArn"))?;
     Ok(HttpApi { api })

@@ -2,6 +2,7 @@
 //! the typed outputs of the components it builds on, declares its resources in the
 //! [`Program`](crate::model::Program) and returns the references other components need.
 
+pub mod account;
 pub mod artifacts;
 pub mod auth;
 pub mod bucket;
@@ -27,6 +28,8 @@ pub struct Context<'a> {
     pub naming: Naming,
     /// The release whose Lambda zips the functions use.
     pub release: String,
+    /// `${accountId}` (declared by [`account::build`]).
+    pub account_id: crate::model::Value,
 }
 
 impl<'a> Context<'a> {
@@ -36,6 +39,9 @@ impl<'a> Context<'a> {
             config,
             naming: Naming::new(&config.stack),
             release: release.to_owned(),
+            account_id: crate::model::Value::Ref(crate::model::Ref::variable(
+                account::ACCOUNT_VARIABLE,
+            )),
         }
     }
 

@@ -6,7 +6,7 @@ use crate::components::http_api::HttpApi;
 use crate::components::messaging::Messaging;
 use crate::components::Context;
 use crate::error::InfraError;
-use crate::model::{list, map, Program, Resource, ResourceRef, Value};
+use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
 
 struct Alarm<'a> {
     logical: String,
@@ -41,6 +41,47 @@ fn alarm(program: &mut Program, ctx: &Context<'_>, a: Alarm<'_>) -> Result<(), I
     Ok(())
 }
 
+/// The alarm key's policy: the account administers it; CloudWatch, which publishes the alarms,
+/// may use it (AWS's documented statement for event sources of encrypted topics).
+fn alarm_key_policy(ctx: &Context<'_>) -> Value {
+    let root = concat([
+        Value::from("arn:aws:iam::"),
+        ctx.account_id.clone(),
+        Value::from(":root"),
+    ]);
+    Value::ToJson(Box::new(map([
+        ("Version", Value::from("2012-10-17")),
+        (
+            "Statement",
+            list([
+                map([
+                    ("Sid", Value::from("AccountAdministers")),
+                    ("Effect", Value::from("Allow")),
+                    ("Principal", map([("AWS", root)])),
+                    ("Action", Value::from("kms:*")),
+                    ("Resource", Value::from("*")),
+                ]),
+                map([
+                    ("Sid", Value::from("CloudWatchPublishesAlarms")),
+                    ("Effect", Value::from("Allow")),
+                    (
+                        "Principal",
+                        map([("Service", Value::from("cloudwatch.amazonaws.com"))]),
+                    ),
+                    (
+                        "Action",
+                        list([
+                            Value::from("kms:Decrypt"),
+                            Value::from("kms:GenerateDataKey*"),
+                        ]),
+                    ),
+                    ("Resource", Value::from("*")),
+                ]),
+            ]),
+        ),
+    ])))
+}
+
 /// Declares the topic and every alarm.
 pub fn build(
     program: &mut Program,
@@ -50,10 +91,24 @@ pub fn build(
     http: &HttpApi,
 ) -> Result<(), InfraError> {
     let n = &ctx.naming;
+    // CloudWatch can only publish to an encrypted topic whose key lets it use the key; the AWS
+    // managed `alias/aws/sns` key does not, so alarms would be dropped. The topic gets a key of
+    // its own whose policy names CloudWatch.
+    let key = program.add(
+        Resource::new("alarmKey", "aws:kms/key:Key")
+            .prop(
+                "description",
+                format!("{}: alarm notifications", n.name("alarms")),
+            )
+            .prop("enableKeyRotation", true)
+            .prop("deletionWindowInDays", 30)
+            .prop("policy", alarm_key_policy(ctx))
+            .prop("tags", n.tags("alarms")),
+    )?;
     let topic = program.add(
         Resource::new("alarmTopic", "aws:sns/topic:Topic")
             .prop("name", n.name("alarms"))
-            .prop("kmsMasterKeyId", "alias/aws/sns")
+            .prop("kmsMasterKeyId", key.arn())
             .prop("tags", n.tags("alarms")),
     )?;
     if let Some(email) = &ctx.config.alarm_email {

@@ -59,12 +59,29 @@ pub fn api(program: &mut Program, ctx: &Context<'_>) -> Result<WsApi, InfraError
     })
 }
 
+/// A digest of the rendered definitions of `routes` and `integration`.
+fn definition_digest(
+    program: &Program,
+    routes: &[ResourceRef],
+    integration: &ResourceRef,
+) -> String {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    for logical in routes.iter().chain([integration]).map(ResourceRef::name) {
+        if let Some(resource) = program.resources.get(logical) {
+            hasher.update(format!("{logical}:{:?}\n", resource.properties).as_bytes());
+        }
+    }
+    hex::encode(hasher.finalize())
+}
+
 /// Declares the integration, routes, deployment and stage, targeting the `ws` function's alias.
 pub fn attach(
     program: &mut Program,
     ctx: &Context<'_>,
     ws_api: &WsApi,
     function: &Function,
+    account: &crate::components::account::Account,
 ) -> Result<WsStage, InfraError> {
     let n = &ctx.naming;
     let api = &ws_api.api;
@@ -96,13 +113,33 @@ pub fn attach(
             )?,
         );
     }
+    // A WebSocket deployment is a snapshot: it must be replaced whenever a route or the
+    // integration changes, or the stage keeps serving the old routes. The triggers hold every
+    // route's id (a replaced or added route changes it) and a digest of their definitions (an
+    // in-place change changes it).
+    let route_ids = concat(routes.iter().flat_map(|route| {
+        [
+            Value::from(format!("{}=", route.name())),
+            route.id().into(),
+            Value::from(";"),
+        ]
+    }));
     let mut deployment = Resource::new(
         "websocketDeployment",
         "aws:apigatewayv2/deployment:Deployment",
     )
     .prop("apiId", api.id())
     .prop("description", "routes of the Code Remote WebSocket API")
-    .prop("triggers", map([("routes", ROUTES.join(","))]));
+    .prop(
+        "triggers",
+        map([
+            ("routes", route_ids),
+            (
+                "definition",
+                Value::from(definition_digest(program, &routes, &integration)),
+            ),
+        ]),
+    );
     for route in &routes {
         deployment = deployment.depends_on(route);
     }
@@ -133,7 +170,10 @@ pub fn attach(
                     ("format", Value::from(access_log_format(true))),
                 ]),
             )
-            .prop("tags", n.tags("ws")),
+            .prop("tags", n.tags("ws"))
+            // API Gateway refuses a WebSocket stage with logging until the account's CloudWatch
+            // role is set.
+            .depends_on(&account.api_gateway),
     )?;
     allow_api_gateway(
         program,

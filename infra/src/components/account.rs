@@ -1,0 +1,67 @@
+//! Account-level settings a first deploy needs: the account id (for globally unique bucket names
+//! and key policies) and API Gateway's CloudWatch role, without which API Gateway refuses a
+//! WebSocket stage with logging ("CloudWatch Logs role ARN must be set in account settings").
+//!
+//! `aws:apigateway/account:Account` is one setting per account and region: a second stack in the
+//! same account and region sets it to its own role, which works as well (both roles carry the same
+//! managed policy); `deploy bootstrap` will own it once accounts are bootstrapped (issue 19).
+
+use crate::components::Context;
+use crate::error::InfraError;
+use crate::iam::assume_role;
+use crate::model::{Invoke, Program, Ref, Resource, ResourceRef, Value};
+
+/// The variable holding the account id.
+pub const ACCOUNT_VARIABLE: &str = "accountId";
+
+/// The managed policy API Gateway's logging role carries.
+pub const API_GATEWAY_LOGS_POLICY: &str =
+    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
+
+/// What the rest of the program builds on.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// `${accountId}`.
+    pub id: Value,
+    /// The API Gateway account settings; stages with logging depend on them.
+    pub api_gateway: ResourceRef,
+}
+
+/// Declares the account id variable and API Gateway's CloudWatch role.
+pub fn build(program: &mut Program, ctx: &Context<'_>) -> Result<Account, InfraError> {
+    let n = &ctx.naming;
+    program.variable(
+        ACCOUNT_VARIABLE,
+        Value::Invoke(Invoke {
+            function: "aws:index/getCallerIdentity:getCallerIdentity".into(),
+            arguments: Default::default(),
+            returns: Some("accountId".into()),
+        }),
+    );
+    let role = program.add(
+        Resource::new("apiGatewayLogsRole", "aws:iam/role:Role")
+            .prop("assumeRolePolicy", assume_role("apigateway.amazonaws.com"))
+            .prop(
+                "description",
+                "lets API Gateway write execution and access logs to CloudWatch",
+            )
+            .prop("tags", n.tags("apigateway-logs")),
+    )?;
+    let attachment = program.add(
+        Resource::new(
+            "apiGatewayLogsPolicy",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        )
+        .prop("role", role.id())
+        .prop("policyArn", API_GATEWAY_LOGS_POLICY),
+    )?;
+    let api_gateway = program.add(
+        Resource::new("apiGatewayAccount", "aws:apigateway/account:Account")
+            .prop("cloudwatchRoleArn", role.arn())
+            .depends_on(&attachment),
+    )?;
+    Ok(Account {
+        id: Value::Ref(Ref::variable(ACCOUNT_VARIABLE)),
+        api_gateway,
+    })
+}
