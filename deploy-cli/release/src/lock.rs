@@ -1,7 +1,10 @@
-//! The deploy lock: an object `locks/<stack>.json` in the artifacts bucket, created with an S3
-//! conditional write so exactly one deploy of a stack runs at a time. It names its owner and
-//! expires, so a crashed deploy blocks others only until its expiry, and a blocked deploy can say
-//! who holds the lock and for how long.
+//! The deploy lock: an object `locks/<stack>.json` in the artifacts bucket, created and taken
+//! over with S3 conditional writes (`If-None-Match: *`, `If-Match: <etag>`) so exactly one deploy
+//! of a stack runs at a time. It names its owner and expires, so a crashed deploy blocks others
+//! only until its expiry, and a blocked deploy can say who holds the lock and for how long; a
+//! running deploy keeps pushing its expiry ahead ([`DeployLock::keep_alive`]).
+
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,7 +31,15 @@ pub struct LockInfo {
 pub struct DeployLock {
     store: JsonBucket,
     key: String,
+    held: Arc<Mutex<Held>>,
+    keep_alive: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// What this process wrote last: the document and its ETag.
+#[derive(Debug, Clone)]
+struct Held {
     info: LockInfo,
+    etag: String,
 }
 
 /// The object key of a stack's lock.
@@ -38,7 +49,8 @@ pub fn lock_key(stack: &StackName) -> String {
 
 impl DeployLock {
     /// Takes the lock or fails at once with [`ReleaseError::Locked`] naming the holder and its age.
-    /// An expired lock is taken over.
+    /// An expired lock is taken over by a conditional overwrite of the very version that was read
+    /// expired, so of two deploys that find the same stale lock exactly one gets it.
     pub async fn acquire(
         store: &JsonBucket,
         stack: &StackName,
@@ -47,7 +59,7 @@ impl DeployLock {
         ttl: Duration,
     ) -> Result<Self, ReleaseError> {
         let key = lock_key(stack);
-        for _ in 0..2 {
+        for _ in 0..3 {
             let now = Utc::now();
             let info = LockInfo {
                 owner: owner.to_owned(),
@@ -55,15 +67,9 @@ impl DeployLock {
                 acquired_at: now,
                 expires_at: now + ttl,
             };
-            if let Created::Yes = store.create(&key, &info).await? {
-                return Ok(Self {
-                    store: store.clone(),
-                    key,
-                    info,
-                });
-            }
-            match store.get::<LockInfo>(&key).await? {
-                Some(held) if held.expires_at > now => {
+            let written = match store.get_tagged::<LockInfo>(&key).await? {
+                None => store.create(&key, &info).await?,
+                Some((held, _)) if held.expires_at > now => {
                     return Err(ReleaseError::Locked {
                         stack: stack.to_string(),
                         owner: format!("{} ({})", held.owner, held.purpose),
@@ -71,28 +77,83 @@ impl DeployLock {
                         expires_in: human(held.expires_at - now),
                     });
                 }
-                Some(stale) => {
+                Some((stale, etag)) => {
                     tracing::warn!(owner = %stale.owner, "taking over an expired deploy lock");
-                    store.delete(&key).await?;
+                    store.replace(&key, &info, &etag).await?
                 }
-                None => {}
+            };
+            if let Created::Yes(etag) = written {
+                return Ok(Self {
+                    store: store.clone(),
+                    key,
+                    held: Arc::new(Mutex::new(Held { info, etag })),
+                    keep_alive: None,
+                });
             }
         }
         Err(ReleaseError::Invalid(format!(
-            "could not take the deploy lock of stack {stack}: it changed hands twice; try again"
+            "could not take the deploy lock of stack {stack}: it changed hands three times; try again"
         )))
     }
 
-    /// What the lock says.
-    pub fn info(&self) -> &LockInfo {
-        &self.info
+    /// What the lock says now.
+    pub fn info(&self) -> LockInfo {
+        self.held
+            .lock()
+            .map(|held| held.info.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().info.clone())
+    }
+
+    /// Pushes the expiry `ttl` ahead every `ttl / 3` until the lock is released, so a deploy that
+    /// runs longer than its TTL keeps it. Each extension is a conditional write of the version
+    /// this process wrote last; if someone else's is there (the lock expired and was taken
+    /// over), the extension stops and says so.
+    pub fn keep_alive(&mut self, ttl: Duration) {
+        let (store, key, held) = (self.store.clone(), self.key.clone(), self.held.clone());
+        let every = (ttl / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(60));
+        self.keep_alive = Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Ok(current) = held.lock().map(|held| held.clone()) else {
+                    return;
+                };
+                let mut info = current.info.clone();
+                info.expires_at = Utc::now() + ttl;
+                match store.replace(&key, &info, &current.etag).await {
+                    Ok(Created::Yes(etag)) => {
+                        if let Ok(mut held) = held.lock() {
+                            *held = Held { info, etag };
+                        }
+                    }
+                    Ok(Created::AlreadyExists) => {
+                        tracing::error!("the deploy lock was taken over after it expired; stop this deploy and check `deploy status`");
+                        return;
+                    }
+                    Err(err) => tracing::warn!(%err, "could not extend the deploy lock"),
+                }
+            }
+        }));
     }
 
     /// Gives the lock up, unless someone took it over after it expired.
-    pub async fn release(self) -> Result<(), ReleaseError> {
+    pub async fn release(mut self) -> Result<(), ReleaseError> {
+        if let Some(task) = self.keep_alive.take() {
+            task.abort();
+        }
+        let ours = self.info();
         match self.store.get::<LockInfo>(&self.key).await? {
-            Some(current) if current == self.info => self.store.delete(&self.key).await,
+            Some(current) if current == ours => self.store.delete(&self.key).await,
             _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for DeployLock {
+    fn drop(&mut self) {
+        if let Some(task) = self.keep_alive.take() {
+            task.abort();
         }
     }
 }

@@ -36,7 +36,8 @@ pub async fn rollback(
     observe: Observer<'_>,
 ) -> Result<RollbackReport, ReleaseError> {
     let outputs = ctx.outputs()?;
-    let lock = ctx.lock(&outputs, "rollback").await?;
+    let mut lock = ctx.lock(&outputs, "rollback").await?;
+    lock.keep_alive(ctx.lock_ttl);
     let result = async {
         let started_at = Utc::now();
         let store = ctx.records(&outputs);

@@ -15,9 +15,9 @@ pub struct JsonBucket {
 
 /// The result of a conditional create.
 pub enum Created {
-    /// The document was written.
-    Yes,
-    /// A document already existed under that key.
+    /// The document was written; its ETag, for conditional writes after it.
+    Yes(String),
+    /// A document already existed under that key (or, for a replacement, it changed).
     AlreadyExists,
 }
 
@@ -73,21 +73,36 @@ impl JsonBucket {
             .body(Self::body(value)?)
             .send()
             .await;
-        match sent {
-            Ok(_) => Ok(Created::Yes),
-            Err(err)
-                if err
-                    .raw_response()
-                    .is_some_and(|raw| raw.status().as_u16() == 412) =>
-            {
-                Ok(Created::AlreadyExists)
-            }
-            Err(err) => Err(ReleaseError::aws("s3:PutObject", err)),
-        }
+        conditional(sent)
     }
 
-    /// Reads a document; `None` when there is none.
-    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ReleaseError> {
+    /// Overwrites the document under `key` only if it is still the version whose ETag is
+    /// `etag` (S3 conditional write, `If-Match`): of two writers that read the same version,
+    /// exactly one succeeds.
+    pub async fn replace<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        etag: &str,
+    ) -> Result<Created, ReleaseError> {
+        let sent = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .if_match(etag)
+            .body(Self::body(value)?)
+            .send()
+            .await;
+        conditional(sent)
+    }
+
+    /// Reads a document and its ETag; `None` when there is none.
+    pub async fn get_tagged<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<(T, String)>, ReleaseError> {
         let got = self
             .s3
             .get_object()
@@ -102,6 +117,7 @@ impl JsonBucket {
             }
             Err(err) => return Err(ReleaseError::aws("s3:GetObject", err)),
         };
+        let etag = object.e_tag.clone().unwrap_or_default();
         let bytes = object
             .body
             .collect()
@@ -109,11 +125,16 @@ impl JsonBucket {
             .map_err(|err| ReleaseError::aws("s3:GetObject", err))?
             .into_bytes();
         serde_json::from_slice(&bytes)
-            .map(Some)
+            .map(|value| Some((value, etag)))
             .map_err(|source| ReleaseError::Unreadable {
                 what: format!("s3://{}/{key}", self.bucket),
                 source,
             })
+    }
+
+    /// Reads a document; `None` when there is none.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ReleaseError> {
+        Ok(self.get_tagged(key).await?.map(|(value, _)| value))
     }
 
     /// Deletes a document (no error when it is already gone).
@@ -157,4 +178,27 @@ pub async fn list_keys(
     }
     keys.sort();
     Ok(keys)
+}
+
+/// A conditional PutObject's answer: written (with the new ETag) or refused by its condition.
+fn conditional<E>(
+    sent: Result<
+        aws_sdk_s3::operation::put_object::PutObjectOutput,
+        aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    >,
+) -> Result<Created, ReleaseError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match sent {
+        Ok(output) => Ok(Created::Yes(output.e_tag.unwrap_or_default())),
+        Err(err)
+            if err
+                .raw_response()
+                .is_some_and(|raw| matches!(raw.status().as_u16(), 409 | 412)) =>
+        {
+            Ok(Created::AlreadyExists)
+        }
+        Err(err) => Err(ReleaseError::aws("s3:PutObject", err)),
+    }
 }

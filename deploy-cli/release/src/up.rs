@@ -19,6 +19,7 @@ use crate::context::{Confirm, Event, Observer, StackContext};
 use crate::error::ReleaseError;
 use crate::frontend::{self, SiteFile, SyncReport};
 use crate::functions;
+use crate::lock::DeployLock;
 use crate::manifest::Manifest;
 use crate::migrate::{self, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus};
 use crate::names::{ReleaseVersion, StackName};
@@ -100,17 +101,34 @@ pub async fn up(
         observe,
     };
     journal.step("lock");
-    // A stack that was never deployed has no artifacts bucket yet: Pulumi's own stack lock is the
-    // only lock of its first update.
-    let before = ctx.outputs().ok();
-    let lock = match &before {
-        Some(outputs) => Some(
-            ctx.lock(outputs, &format!("up {}", request.release))
-                .await?,
-        ),
-        None => None,
+    let purpose = format!("up {}", request.release);
+    let mut lock = match ctx.outputs() {
+        Ok(outputs) => Some(ctx.lock(&outputs, &purpose).await?),
+        // A stack that was never deployed has no outputs, so no artifacts bucket to hold the
+        // lock: Pulumi's own stack lock guards its first `pulumi up`, and the deploy lock is
+        // taken as soon as that update has created the bucket, before anything else runs.
+        Err(ReleaseError::Pulumi(code_remote_pulumi::PulumiError::Unreadable { .. })) => {
+            journal.done(
+                "lock",
+                "first deploy: Pulumi's stack lock guards `pulumi up`; the deploy lock follows once the artifacts bucket exists".to_owned(),
+            );
+            None
+        }
+        Err(err) => return Err(err),
     };
-    let result = deploy(ctx, request, &manifest, confirm, &mut journal).await;
+    if let Some(lock) = &mut lock {
+        lock.keep_alive(ctx.lock_ttl);
+    }
+    let result = deploy(
+        ctx,
+        request,
+        &manifest,
+        confirm,
+        &mut journal,
+        &purpose,
+        &mut lock,
+    )
+    .await;
     if let Some(lock) = lock {
         if let Err(err) = lock.release().await {
             tracing::warn!(%err, "could not release the deploy lock; it expires on its own");
@@ -125,6 +143,8 @@ async fn deploy(
     manifest: &Manifest,
     confirm: Confirm<'_>,
     journal: &mut Journal<'_>,
+    purpose: &str,
+    lock: &mut Option<DeployLock>,
 ) -> Result<UpReport, ReleaseError> {
     let started_at = Utc::now();
     journal.step("preview");
@@ -142,6 +162,12 @@ async fn deploy(
     let observe = journal.observe;
     ctx.pulumi.up(|line| observe(Event::Pulumi(line)))?;
     let outputs = ctx.pulumi.outputs()?;
+    if lock.is_none() {
+        journal.step("lock");
+        let mut taken = ctx.lock(&outputs, purpose).await?;
+        taken.keep_alive(ctx.lock_ttl);
+        *lock = Some(taken);
+    }
 
     journal.step("artifacts");
     let uploaded = artifacts::upload(

@@ -539,6 +539,95 @@ async fn a_second_deploy_fails_fast_naming_the_lock_owner_and_age() {
 }
 
 #[tokio::test]
+async fn of_two_deploys_one_proceeds_a_stale_lock_is_taken_over_once_and_a_long_deploy_keeps_its_lock(
+) {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let ctx = world.context("dev", &distribution, "up-events.jsonl");
+    let bucket = JsonBucket::new(world.aws.s3.clone(), "t-dev-artifacts");
+    let stack = StackName::parse("dev").unwrap();
+
+    // Two whole deploys of one stack at once: exactly one proceeds.
+    world.queue_lambda_results(&[migrated()]).await;
+    let (first, second) = (request(&world, &v1), request(&world, &v1));
+    let (a, b) = tokio::join!(
+        up(&ctx, &first, &yes, &quiet),
+        up(&ctx, &second, &yes, &quiet)
+    );
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
+    let refused = a.err().or(b.err()).unwrap();
+    assert!(matches!(refused, ReleaseError::Locked { .. }), "{refused}");
+
+    // A crashed deploy's expired lock, found by two deploys at once: taken over exactly once.
+    let crashed = DeployLock::acquire(
+        &bucket,
+        &stack,
+        "crashed@ci",
+        "up v0.9.0",
+        chrono::Duration::seconds(-1),
+    )
+    .await
+    .unwrap();
+    std::mem::forget(crashed);
+    let ttl = chrono::Duration::seconds(3);
+    let (a, b) = tokio::join!(
+        DeployLock::acquire(&bucket, &stack, "alice@laptop", "up v1.0.0", ttl),
+        DeployLock::acquire(&bucket, &stack, "bob@desk", "up v1.0.0", ttl)
+    );
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1);
+    let mut held = a.or(b).unwrap();
+
+    // Kept alive, it outlives its TTL: another deploy is still refused after it.
+    held.keep_alive(ttl);
+    tokio::time::sleep(std::time::Duration::from_millis(4_500)).await;
+    let error = DeployLock::acquire(&bucket, &stack, "carol@ci", "up v1.0.1", ttl)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ReleaseError::Locked { .. }), "{error}");
+    assert!(held.info().expires_at > chrono::Utc::now());
+    held.release().await.unwrap();
+    assert!(world.keys("t-dev-artifacts", "locks/").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_first_deploy_takes_the_lock_as_soon_as_pulumi_made_the_bucket() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let marker = world.root().join("deployed-once");
+    let ctx = world.context_with(
+        "dev",
+        &distribution,
+        "up-events.jsonl",
+        &[("FAKE_PULUMI_NEW_STACK", marker.to_str().unwrap())],
+    );
+    let steps = std::sync::Mutex::new(Vec::new());
+    let observe = |event: Event<'_>| {
+        if let Event::Done(name, detail) = event {
+            steps.lock().unwrap().push(format!("{name}: {detail}"));
+        }
+    };
+    world.queue_lambda_results(&[migrated()]).await;
+    let report = up(&ctx, &request(&world, &v1), &yes, &observe)
+        .await
+        .unwrap();
+    let said = steps.lock().unwrap().join("\n");
+    assert!(said.contains("lock: first deploy"), "{said}");
+    let position = |step: &str| report.steps.iter().position(|s| s == step).unwrap();
+    let locks: Vec<usize> = report
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| *s == "lock")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(locks.len(), 2, "{:?}", report.steps);
+    assert!(position("pulumi up") < locks[1] && locks[1] < position("artifacts"));
+    assert!(world.keys("t-dev-artifacts", "locks/").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_failed_pulumi_update_reports_the_resource_and_releases_the_lock() {
     let world = World::new().await;
     let v1 = world.build_release("v1.0.0");
