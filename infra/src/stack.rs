@@ -38,6 +38,7 @@ pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError>
             messaging: &messaging,
             auth: &auth,
             ws_api: &ws_api,
+            artifacts: &artifacts,
         },
     )?;
     let ws_stage = websocket::attach(&mut program, &ctx, &ws_api, &fns.ws, &account)?;

@@ -113,9 +113,16 @@ fn lambda_code_is_the_release_zip_in_both_stacks() {
         let config = common::config(stack);
         let program = stack::build(&config, "v1.2.3").unwrap();
         for id in ["api", "ws", "worker", "syncWorker", "migrate"] {
-            let code = program.resources[id].get("code").unwrap();
-            let path = match code {
-                code_remote_infra::model::Value::FileArchive(p) => p.clone(),
+            // Uploaded through the artifacts bucket (no 50 MB direct-upload limit).
+            let function = &program.resources[id];
+            assert!(function.get("code").is_none(), "{stack}/{id}");
+            let key = format!("{:?}", function.get("s3Key").unwrap());
+            assert!(key.contains(&format!("{id}Code")), "{key}");
+            let object = &program.resources[&format!("{id}Code")];
+            assert!(format!("{:?}", object.get("bucket").unwrap()).contains("artifactsBucket"));
+            let source = object.get("source").unwrap();
+            let path = match source {
+                code_remote_infra::model::Value::FileAsset(p) => p.clone(),
                 other => panic!("{stack}/{id}: {other:?}"),
             };
             assert!(

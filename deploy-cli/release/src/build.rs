@@ -1,6 +1,6 @@
 //! `deploy build`: every Lambda the workspace defines, built once by cargo-lambda for arm64 and
 //! packed as a reproducible zip (see `zip.rs`), the frontend bundle, and the manifest, under `target/release-artifacts/<version>/` (the
-//! path the infra program's `fn::fileArchive` reads).
+//! path the infra program uploads to the artifacts bucket with `fn::fileAsset`).
 
 use std::path::{Path, PathBuf};
 

@@ -26,7 +26,7 @@ pub const WORKER_TIMEOUT: u32 = 60;
 pub const SYNC_WORKER_TIMEOUT: u32 = 120;
 
 /// Where `deploy build` writes a release's Lambda zips, relative to `infra/` (Pulumi's working
-/// directory when it runs the program).
+/// directory when it runs the program); Pulumi uploads them to the artifacts bucket.
 pub fn artifact_path(release: &str, function: &str) -> String {
     format!("../target/release-artifacts/{release}/{function}.zip")
 }
@@ -89,6 +89,8 @@ pub struct Dependencies<'a> {
     pub auth: &'a crate::components::auth::Auth,
     /// The WebSocket API (for the management endpoint).
     pub ws_api: &'a WsApi,
+    /// The artifacts bucket the code is uploaded through.
+    pub artifacts: &'a crate::components::artifacts::Artifacts,
 }
 
 struct Spec {
@@ -301,9 +303,10 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
 fn build_one(
     program: &mut Program,
     ctx: &Context<'_>,
-    network: &Network,
+    deps: &Dependencies<'_>,
     spec: Spec,
 ) -> Result<Function, InfraError> {
+    let network = deps.network;
     let n = &ctx.naming;
     let id = spec.kind.id();
     let name = n.name(id);
@@ -344,6 +347,16 @@ fn build_one(
             )?,
         );
     }
+    // The code goes up through the artifacts bucket: a zip uploaded with the function itself
+    // may not exceed 50 MB, one in S3 may be 250 MB unzipped, and a debug-sized binary or a
+    // grown dependency tree must not make a deploy fail.
+    let code = program.add(
+        Resource::new(&format!("{l}Code"), "aws:s3/bucketObjectv2:BucketObjectv2")
+            .prop("bucket", deps.artifacts.bucket.id())
+            .prop("key", format!("lambda/{}/{id}.zip", ctx.release))
+            .prop("source", Value::FileAsset(artifact_path(&ctx.release, id)))
+            .prop("tags", n.tags(id)),
+    )?;
     let env = map(spec.env);
     let runtime = if spec.kind.runs_python() {
         lambda_python::RUNTIME
@@ -356,7 +369,9 @@ fn build_one(
         .prop("runtime", runtime)
         .prop("handler", "bootstrap")
         .prop("architectures", list(["arm64"]))
-        .prop("code", Value::FileArchive(artifact_path(&ctx.release, id)))
+        .prop("s3Bucket", code.out("bucket"))
+        .prop("s3Key", code.out("key"))
+        .prop("s3ObjectVersion", code.out("versionId"))
         .prop("memorySize", spec.memory_mb)
         .prop("timeout", spec.timeout)
         .prop("publish", true)
@@ -388,7 +403,8 @@ fn build_one(
         .prop_opt("reservedConcurrentExecutions", spec.reserved_concurrency)
         .prop("tags", n.tags(id))
         .depends_on(&log_group)
-        .depends_on(&policy);
+        .depends_on(&policy)
+        .depends_on(&code);
     for attachment in &attachments {
         function = function.depends_on(attachment);
     }
@@ -440,11 +456,11 @@ pub fn build(
 ) -> Result<Functions, InfraError> {
     let [api, ws, worker, sync_worker, migrate] = specs(ctx, &deps);
     let functions = Functions {
-        api: build_one(program, ctx, deps.network, api)?,
-        ws: build_one(program, ctx, deps.network, ws)?,
-        worker: build_one(program, ctx, deps.network, worker)?,
-        sync_worker: build_one(program, ctx, deps.network, sync_worker)?,
-        migrate: build_one(program, ctx, deps.network, migrate)?,
+        api: build_one(program, ctx, &deps, api)?,
+        ws: build_one(program, ctx, &deps, ws)?,
+        worker: build_one(program, ctx, &deps, worker)?,
+        sync_worker: build_one(program, ctx, &deps, sync_worker)?,
+        migrate: build_one(program, ctx, &deps, migrate)?,
     };
     subscribe(
         program,
