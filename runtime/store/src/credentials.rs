@@ -1,5 +1,7 @@
-//! Database address and credentials: a URL locally, a Secrets Manager secret in AWS (fetched once,
-//! at start-up, so a request never waits on it).
+//! Database address and credentials: a URL locally, a Secrets Manager secret in AWS (fetched at
+//! start-up, so a request never waits on it, then re-read in the background: RDS rotates the
+//! managed master password, and a warm process must pick up the new one for its new
+//! connections; see [`keep_fresh`]).
 
 use code_remote_config::DatabaseSource;
 use secrecy::ExposeSecret;
@@ -73,4 +75,45 @@ async fn read_secret(arn: &str, aws: &aws_config::SdkConfig) -> Result<Value, St
         .secret_string()
         .ok_or_else(|| failed("it has no string value".into()))?;
     serde_json::from_str(text).map_err(|_| failed("its value is not a JSON object".into()))
+}
+
+/// How often a process re-reads its database secret.
+pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Re-reads the database secret of `source` every `every` ([`REFRESH_EVERY`] in the runtime) and
+/// gives `pool` the new options when the secret changed (rotation), so new connections use the
+/// new password while existing ones keep working. Nothing to do for a URL. Ends when `pool` is
+/// closed.
+pub fn keep_fresh(
+    pool: sqlx::PgPool,
+    source: DatabaseSource,
+    aws: aws_config::SdkConfig,
+    every: std::time::Duration,
+) {
+    if !matches!(source, DatabaseSource::Secret { .. }) {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut last = fingerprint(&pool.connect_options());
+        while !pool.is_closed() {
+            tokio::time::sleep(every).await;
+            match connect_options(&source, &aws).await {
+                Ok(options) => {
+                    let now = fingerprint(&options);
+                    if now != last {
+                        tracing::info!("the database secret changed: new connections use it");
+                        pool.set_connect_options(options);
+                        last = now;
+                    }
+                }
+                Err(err) => tracing::warn!(%err, "could not re-read the database secret"),
+            }
+        }
+    });
+}
+
+/// What identifies a set of credentials, without keeping the password itself around.
+fn fingerprint(options: &PgConnectOptions) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(format!("{options:?}").as_bytes()))
 }

@@ -17,7 +17,7 @@ use code_remote_config::DatabaseConfig;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
-pub use credentials::connect_options;
+pub use credentials::{connect_options, keep_fresh, REFRESH_EVERY};
 pub use executions::{code_sha256, StartOutcome, StoredExecution};
 pub use sync::{StoredAnalysis, SyncRow};
 
@@ -61,6 +61,12 @@ impl Store {
             .max_connections(config.max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with(options);
+        credentials::keep_fresh(
+            pool.clone(),
+            config.source.clone(),
+            aws.clone(),
+            REFRESH_EVERY,
+        );
         Ok(Self { pool })
     }
 

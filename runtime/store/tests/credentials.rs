@@ -2,7 +2,7 @@
 
 use code_remote_config::DatabaseSource;
 use code_remote_moto::MotoServer;
-use code_remote_store::connect_options;
+use code_remote_store::{connect_options, keep_fresh};
 
 #[tokio::test]
 async fn a_secret_and_the_host_settings_make_the_connection_options() {
@@ -51,4 +51,56 @@ async fn an_unknown_secret_names_the_variable() {
     };
     let err = connect_options(&source, &aws).await.unwrap_err();
     assert!(err.to_string().contains("DATABASE_SECRET_ARN"), "{err}");
+}
+
+#[tokio::test]
+async fn a_rotated_secret_reaches_the_pool_s_new_connections() {
+    let moto = MotoServer::shared().await.expect("moto");
+    let aws = moto.sdk_config().await;
+    let client = aws_sdk_secretsmanager::Client::new(&aws);
+    let arn = client
+        .create_secret()
+        .name(format!("db-{}", uuid::Uuid::new_v4().simple()))
+        .secret_string(r#"{"username": "app", "password": "before"}"#)
+        .send()
+        .await
+        .expect("secret")
+        .arn
+        .expect("arn");
+    let source = DatabaseSource::Secret {
+        arn: arn.clone(),
+        host: Some("cluster.example".into()),
+        name: Some("coderemote".into()),
+        port: None,
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy_with(connect_options(&source, &aws).await.expect("options"));
+    keep_fresh(
+        pool.clone(),
+        source,
+        aws.clone(),
+        std::time::Duration::from_millis(100),
+    );
+    assert_eq!(pool.connect_options().get_username(), "app");
+    // RDS rotates the managed secret (here: a new user as well, which options expose).
+    client
+        .put_secret_value()
+        .secret_id(&arn)
+        .secret_string(r#"{"username": "app2", "password": "after"}"#)
+        .send()
+        .await
+        .expect("rotation");
+    let mut seen = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seen = pool.connect_options().get_username().to_owned();
+        if seen == "app2" {
+            break;
+        }
+    }
+    assert_eq!(
+        seen, "app2",
+        "the pool still connects with the old credentials"
+    );
+    pool.close().await;
 }
