@@ -204,6 +204,17 @@ impl FunctionProcess {
         self.first_invocation
     }
 
+    /// The `init_ms` the function logged when it became ready for invocations.
+    pub fn init_ms(&self) -> Option<u64> {
+        self.log().lines().find_map(|line| {
+            let entry: Value = serde_json::from_str(line).ok()?;
+            let fields = &entry["fields"];
+            (fields["message"] == code_remote_config::READY_MESSAGE)
+                .then(|| fields["init_ms"].as_u64())
+                .flatten()
+        })
+    }
+
     /// The process's output so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

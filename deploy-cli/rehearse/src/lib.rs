@@ -89,6 +89,9 @@ pub struct Report {
     pub steps: Vec<Step>,
     /// Per function: milliseconds from process start to the end of its first invocation.
     pub first_invocation_ms: BTreeMap<String, u64>,
+    /// Per function: milliseconds its `main` took before it was ready for invocations (its own
+    /// log line), the function's share of a cold start.
+    pub init_ms: BTreeMap<String, u64>,
     /// Milliseconds from start to end.
     pub wall_ms: u64,
 }
@@ -138,6 +141,11 @@ impl std::fmt::Display for Report {
         }
         write!(f, "  first invocation (process start to answer):")?;
         for (function, ms) in &self.first_invocation_ms {
+            write!(f, " {function} {ms} ms;")?;
+        }
+        writeln!(f)?;
+        write!(f, "  init (main to ready for invocations):")?;
+        for (function, ms) in &self.init_ms {
             write!(f, " {function} {ms} ms;")?;
         }
         writeln!(f)?;

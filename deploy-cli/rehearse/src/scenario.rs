@@ -61,6 +61,7 @@ pub async fn rehearse(options: &Options) -> Result<Report, RehearsalError> {
         secrets: options.secrets,
         steps: Vec::new(),
         first_invocation_ms: BTreeMap::new(),
+        init_ms: BTreeMap::new(),
         wall_ms: 0,
     };
     let rendered = resolve_all(&program, |reference| world.output(reference))
@@ -73,13 +74,20 @@ pub async fn rehearse(options: &Options) -> Result<Report, RehearsalError> {
         emulators: &emulators,
         scratch: scratch.path(),
         report: &mut report,
+        pending: BTreeMap::new(),
         processes: BTreeMap::new(),
     };
     for (function, rendered) in rendered {
-        run.start(function, rendered).await?;
+        run.prepare(function, rendered);
     }
     run.script().await;
+    let init: Vec<(String, u64)> = run
+        .processes
+        .iter()
+        .filter_map(|(function, process)| Some((function.id().to_owned(), process.init_ms()?)))
+        .collect();
     drop(run);
+    report.init_ms.extend(init);
     report.wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)
 }
@@ -92,6 +100,9 @@ struct Run<'a> {
     emulators: &'a BTreeMap<Function, Emulator>,
     scratch: &'a Path,
     report: &'a mut Report,
+    /// Checked environments of functions not started yet: each starts right before its first
+    /// invocation, so that its first invocation measures a cold start and nothing else.
+    pending: BTreeMap<Function, BTreeMap<String, String>>,
     processes: BTreeMap<Function, FunctionProcess>,
 }
 
@@ -154,12 +165,12 @@ impl Run<'_> {
         }
     }
 
-    /// Checks `function`'s environment against the contract and starts its process.
-    async fn start(
+    /// Checks `function`'s environment against the contract and keeps it for its start.
+    fn prepare(
         &mut self,
         function: Function,
         mut stack_env: BTreeMap<String, String>,
-    ) -> Result<(), RehearsalError> {
+    ) {
         let task_root = self.scratch.join(function.id());
         self.local_endpoints(&mut stack_env);
         map_lambda_paths(&mut stack_env, &host_python(), &task_root);
@@ -181,19 +192,26 @@ impl Run<'_> {
         );
         let mut env = lambda_env;
         env.extend(stack_env);
-        let process = FunctionProcess::start(
-            function,
-            &self.options.bin_dir.join(function.binary()),
-            &task_root,
-            &env,
-            self.scratch,
-        )
-        .await?;
-        self.processes.insert(function, process);
-        Ok(())
+        self.pending.insert(function, env);
     }
 
     async fn invoke(&mut self, function: Function, event: &Value) -> Invocation {
+        if let Some(env) = self.pending.remove(&function) {
+            let started = FunctionProcess::start(
+                function,
+                &self.options.bin_dir.join(function.binary()),
+                &self.scratch.join(function.id()),
+                &env,
+                self.scratch,
+            )
+            .await;
+            match started {
+                Ok(process) => {
+                    self.processes.insert(function, process);
+                }
+                Err(err) => return Invocation::Failed(err.to_string()),
+            }
+        }
         let Some(process) = self.processes.get_mut(&function) else {
             return Invocation::Failed("not started".to_owned());
         };

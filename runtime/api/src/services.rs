@@ -74,16 +74,16 @@ pub async fn load_services(
         .as_ref()
         .map(|push| push.management_url.clone())
         .or(local_management_url);
-    let configured = code_remote_sync::services::providers(&settings.analysis, aws).await?;
+    // The providers (a Gemini secret to read) and the backend (a first query) are independent:
+    // a cold start waits for the slower of the two, not their sum.
+    let (configured, backend) = tokio::join!(
+        code_remote_sync::services::providers(&settings.analysis, aws),
+        code_remote_sync::services::backend(&settings.search, store.pool().clone(), aws)
+    );
+    let configured = configured?;
     // A stack whose Neo4j secret is still empty keeps running code; only search answers 503
     // (`deploy up` refuses to move traffic to such a stack, so this is a secret emptied later).
-    let backend = match code_remote_sync::services::backend(
-        &settings.search,
-        store.pool().clone(),
-        aws,
-    )
-    .await
-    {
+    let backend = match backend {
         Ok(backend) => Some(backend),
         Err(err @ code_remote_sync::services::ServicesError::Neo4jUnset(_)) => {
             tracing::error!(error = %err, "search is unavailable");

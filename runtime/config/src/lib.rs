@@ -13,7 +13,7 @@ pub mod vars;
 pub use contract::{
     ApiSettings, Function, MigrateSettings, SyncWorkerSettings, WorkerSettings, WsSettings,
 };
-pub use logging::init_json_logs;
+pub use logging::{init_json_logs, log_ready, READY_MESSAGE};
 pub use search::{
     AnalysisSettings, GeminiKeySource, Neo4jSettings, Neo4jSource, SearchBackendName,
     SearchSettings, SyncQueueConfig,

@@ -13,3 +13,14 @@ pub fn init_json_logs() {
         )
         .init();
 }
+
+/// The message [`log_ready`] logs, which `deploy rehearse` looks for.
+pub const READY_MESSAGE: &str = "ready for invocations";
+
+/// Logs [`READY_MESSAGE`] with `init_ms`, the milliseconds since `started` (the start of
+/// `main`): the function's own share of a cold start, which `deploy rehearse` reports and
+/// CloudWatch Logs Insights can chart.
+pub fn log_ready(started: std::time::Instant) {
+    let init_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(init_ms, "{READY_MESSAGE}");
+}

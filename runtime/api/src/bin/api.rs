@@ -28,6 +28,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let started = std::time::Instant::now();
     code_remote_config::init_json_logs();
     let settings = ApiSettings::load(&Env::process())?;
     let lambda = settings.lambda;
@@ -66,6 +67,7 @@ async fn main() -> anyhow::Result<()> {
     };
 
     if lambda {
+        code_remote_config::log_ready(started);
         return lambda_http::run(app)
             .await
             .map_err(|err| anyhow::anyhow!("lambda runtime stopped: {err}"));

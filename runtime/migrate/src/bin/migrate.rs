@@ -11,12 +11,14 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     code_remote_config::init_json_logs();
     let settings =
         Settings::load(&code_remote_config::Env::process()).context("the migrate configuration")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let function = MigrateFunction::new(settings, aws);
     let function = &function;
+    code_remote_config::log_ready(started);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<MigrateRequest>| async move {
             handle(function, event.payload)

@@ -27,25 +27,32 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let started = std::time::Instant::now();
     code_remote_config::init_json_logs();
     let settings = SyncWorkerSettings::load(&Env::process())?;
     let search = settings.search;
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = Store::connect(&settings.database, &aws)
-        .await
-        .context("configuring the database pool")?;
-    let providers = services::providers(&settings.analysis, &aws)
-        .await?
-        .providers;
-    let backend = services::backend(&search, store.pool().clone(), &aws)
-        .await
-        .context("connecting the search backend")?;
+    // The Gemini secret, the database secret and the backend's first query: the first is
+    // independent of the others, so a cold start waits for the slower path only.
+    let storage = async {
+        let store = Store::connect(&settings.database, &aws)
+            .await
+            .context("configuring the database pool")?;
+        let backend = services::backend(&search, store.pool().clone(), &aws)
+            .await
+            .context("connecting the search backend")?;
+        Ok::<_, anyhow::Error>((store, backend))
+    };
+    let (providers, storage) = tokio::join!(services::providers(&settings.analysis, &aws), storage);
+    let providers = providers?.providers;
+    let (store, backend) = storage?;
     let worker = SyncWorker::new(store, providers.analyzer, providers.embedder, backend);
 
     match settings.queue {
         None => {
             let worker = Arc::new(worker);
+            code_remote_config::log_ready(started);
             lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
                 let worker = worker.clone();
                 async move {

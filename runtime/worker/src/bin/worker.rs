@@ -17,20 +17,23 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     code_remote_config::init_json_logs();
     let settings = WorkerSettings::load(&Env::process())?;
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = Store::connect(&settings.database, &aws)
-        .await
-        .context("configuring the database pool")?;
     let mut sandbox_config = SandboxConfig::default();
     if let Some(python) = settings.sandbox.python {
         sandbox_config.python = python;
     }
-    let sandbox = Sandbox::start(sandbox_config)
-        .await
-        .context("starting the sandbox")?;
+    // The database secret and the interpreter's start are independent: a cold start waits for
+    // the slower of the two.
+    let (store, sandbox) = tokio::join!(
+        Store::connect(&settings.database, &aws),
+        Sandbox::start(sandbox_config)
+    );
+    let store = store.context("configuring the database pool")?;
+    let sandbox = sandbox.context("starting the sandbox")?;
     let worker = Worker::new(
         store,
         Arc::new(sandbox),
@@ -40,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     match settings.queue {
         None => {
             let worker = Arc::new(worker);
+            code_remote_config::log_ready(started);
             lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
                 let worker = worker.clone();
                 async move {

@@ -86,6 +86,7 @@ impl Handler {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     code_remote_config::init_json_logs();
     let settings = WsSettings::load(&Env::process())?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -102,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
         aws,
         pusher,
     });
+    code_remote_config::log_ready(started);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
             let handler = handler.clone();
