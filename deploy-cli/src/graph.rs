@@ -49,7 +49,7 @@ pub struct ResyncArgs {
     #[arg(long, default_value = StackName::DEFAULT)]
     pub name: StackName,
     /// PostgreSQL URL of the source of truth.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = code_remote_config::vars::DATABASE_URL, hide_env_values = true)]
     pub database_url: Option<String>,
     /// The backend to rebuild (default: SEARCH_BACKEND, else postgres).
     #[arg(long, value_enum)]

@@ -166,11 +166,7 @@ impl Run<'_> {
     }
 
     /// Checks `function`'s environment against the contract and keeps it for its start.
-    fn prepare(
-        &mut self,
-        function: Function,
-        mut stack_env: BTreeMap<String, String>,
-    ) {
+    fn prepare(&mut self, function: Function, mut stack_env: BTreeMap<String, String>) {
         let task_root = self.scratch.join(function.id());
         self.local_endpoints(&mut stack_env);
         map_lambda_paths(&mut stack_env, &host_python(), &task_root);

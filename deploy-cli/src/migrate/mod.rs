@@ -37,25 +37,25 @@ pub struct MigrateArgs {
     #[arg(long, value_enum, default_value = "postgres", global = true)]
     pub db: Database,
     /// PostgreSQL URL.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(long, env = code_remote_config::vars::DATABASE_URL, global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Neo4j URI (e.g. neo4j://localhost:7687).
-    #[arg(long, env = "NEO4J_URI", global = true)]
+    #[arg(long, env = code_remote_config::vars::NEO4J_URI, global = true)]
     pub neo4j_uri: Option<String>,
     /// Neo4j user.
-    #[arg(long, env = "NEO4J_USER", default_value = "neo4j", global = true)]
+    #[arg(long, env = code_remote_config::vars::NEO4J_USER, default_value = "neo4j", global = true)]
     pub neo4j_user: String,
     /// Neo4j password.
     #[arg(
         long,
-        env = "NEO4J_PASSWORD",
+        env = code_remote_config::vars::NEO4J_PASSWORD,
         default_value = "",
         global = true,
         hide_env_values = true
     )]
     pub neo4j_password: String,
-    /// Embedding dimension of the Neo4j vector index.
-    #[arg(long, env = "EMBEDDING_DIMENSION", default_value_t = DEFAULT_EMBEDDING_DIMENSION, global = true)]
+    /// Embedding dimension of the Neo4j vector index (the stack contract's EMBEDDING_DIMENSIONS).
+    #[arg(long, env = code_remote_config::vars::EMBEDDING_DIMENSIONS, default_value_t = DEFAULT_EMBEDDING_DIMENSION, global = true)]
     pub embedding_dimension: u32,
     /// Seconds to wait for another run's migration lock.
     #[arg(long, default_value_t = 60, global = true)]
