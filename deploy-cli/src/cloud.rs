@@ -174,6 +174,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         | ReleaseError::NotAMigrationResult(_)
         | ReleaseError::SmokeFailed(_)
         | ReleaseError::TrafficBack { .. }
+        | ReleaseError::LockLost(_)
         | ReleaseError::TrafficStuck { .. }
         | ReleaseError::CodeMismatch { .. } => 4,
         _ => 1,

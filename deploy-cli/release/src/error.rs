@@ -29,6 +29,9 @@ pub enum ReleaseError {
         /// The stack.
         stack: String,
     },
+    /// The deploy lock expired and another deploy took it over while this one ran.
+    #[error("the deploy lock of stack {0} was taken over by another deploy while this one ran; this deploy stopped; check `deploy status --stack {0}` before going on")]
+    LockLost(String),
     /// A secret the stack needs before traffic may move is empty.
     #[error("stack {stack} searches with Neo4j but its {secret} secret is empty: run `deploy secrets set --stack {stack} {secret}` (docs/runbook.md); traffic was not moved")]
     SecretUnset {

@@ -31,15 +31,23 @@ pub struct LockInfo {
 pub struct DeployLock {
     store: JsonBucket,
     key: String,
+    stack: String,
     held: Arc<Mutex<Held>>,
-    keep_alive: Option<tokio::task::JoinHandle<()>>,
+    keep_alive: Option<KeepAlive>,
 }
 
-/// What this process wrote last: the document and its ETag.
+/// What this process wrote last: the document and its ETag, and whether it still holds it.
 #[derive(Debug, Clone)]
 struct Held {
     info: LockInfo,
     etag: String,
+    lost: bool,
+}
+
+#[derive(Debug)]
+struct KeepAlive {
+    stop: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 /// The object key of a stack's lock.
@@ -86,7 +94,12 @@ impl DeployLock {
                 return Ok(Self {
                     store: store.clone(),
                     key,
-                    held: Arc::new(Mutex::new(Held { info, etag })),
+                    stack: stack.to_string(),
+                    held: Arc::new(Mutex::new(Held {
+                        info,
+                        etag,
+                        lost: false,
+                    })),
                     keep_alive: None,
                 });
             }
@@ -96,64 +109,100 @@ impl DeployLock {
         )))
     }
 
+    fn held(&self) -> Held {
+        match self.held.lock() {
+            Ok(held) => held.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     /// What the lock says now.
     pub fn info(&self) -> LockInfo {
-        self.held
-            .lock()
-            .map(|held| held.info.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().info.clone())
+        self.held().info
+    }
+
+    /// Fails with [`ReleaseError::LockLost`] once the lock is known to be someone else's (it
+    /// expired and was taken over): a deploy checks this before each step that changes the stack.
+    pub fn ensure_held(&self) -> Result<(), ReleaseError> {
+        if self.held().lost {
+            Err(ReleaseError::LockLost(self.stack.clone()))
+        } else {
+            Ok(())
+        }
     }
 
     /// Pushes the expiry `ttl` ahead every `ttl / 3` until the lock is released, so a deploy that
     /// runs longer than its TTL keeps it. Each extension is a conditional write of the version
-    /// this process wrote last; if someone else's is there (the lock expired and was taken
-    /// over), the extension stops and says so.
+    /// this process wrote last. A write whose answer was lost is recognised by reading the lock
+    /// back; a version that is not ours means the lock was taken over, which marks it lost.
     pub fn keep_alive(&mut self, ttl: Duration) {
         let (store, key, held) = (self.store.clone(), self.key.clone(), self.held.clone());
         let every = (ttl / 3)
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(60));
-        self.keep_alive = Some(tokio::spawn(async move {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
             loop {
-                tokio::time::sleep(every).await;
+                tokio::select! {
+                    () = stopped.notified() => return,
+                    () = tokio::time::sleep(every) => {}
+                }
                 let Ok(current) = held.lock().map(|held| held.clone()) else {
                     return;
                 };
                 let mut info = current.info.clone();
                 info.expires_at = Utc::now() + ttl;
-                match store.replace(&key, &info, &current.etag).await {
-                    Ok(Created::Yes(etag)) => {
-                        if let Ok(mut held) = held.lock() {
-                            *held = Held { info, etag };
+                let written = match store.replace(&key, &info, &current.etag).await {
+                    Ok(written) => written,
+                    Err(err) => {
+                        tracing::warn!(%err, "extending the deploy lock failed; reading it back");
+                        match store.get_tagged::<LockInfo>(&key).await {
+                            Ok(Some((found, etag))) if found == info => Created::Yes(etag),
+                            Ok(Some((found, _))) if found == current.info => continue,
+                            Ok(_) => Created::AlreadyExists,
+                            Err(_) => continue,
                         }
                     }
-                    Ok(Created::AlreadyExists) => {
-                        tracing::error!("the deploy lock was taken over after it expired; stop this deploy and check `deploy status`");
+                };
+                let Ok(mut held) = held.lock() else {
+                    return;
+                };
+                match written {
+                    Created::Yes(etag) => {
+                        held.info = info;
+                        held.etag = etag;
+                    }
+                    Created::AlreadyExists => {
+                        tracing::error!("the deploy lock was taken over after it expired; this deploy stops at its next step");
+                        held.lost = true;
                         return;
                     }
-                    Err(err) => tracing::warn!(%err, "could not extend the deploy lock"),
                 }
             }
-        }));
+        });
+        self.keep_alive = Some(KeepAlive { stop, task });
     }
 
-    /// Gives the lock up, unless someone took it over after it expired.
+    /// Stops extending and gives the lock up: deletes exactly the version this process wrote
+    /// last, so a lock taken over meanwhile is never removed.
     pub async fn release(mut self) -> Result<(), ReleaseError> {
-        if let Some(task) = self.keep_alive.take() {
-            task.abort();
+        if let Some(keep_alive) = self.keep_alive.take() {
+            keep_alive.stop.notify_one();
+            let _ = keep_alive.task.await;
         }
-        let ours = self.info();
-        match self.store.get::<LockInfo>(&self.key).await? {
-            Some(current) if current == ours => self.store.delete(&self.key).await,
-            _ => Ok(()),
+        let held = self.held();
+        if held.lost {
+            return Ok(());
         }
+        self.store.delete_if(&self.key, &held.etag).await.map(drop)
     }
 }
 
 impl Drop for DeployLock {
     fn drop(&mut self) {
-        if let Some(task) = self.keep_alive.take() {
-            task.abort();
+        if let Some(keep_alive) = self.keep_alive.take() {
+            keep_alive.task.abort();
         }
     }
 }

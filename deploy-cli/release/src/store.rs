@@ -137,6 +137,30 @@ impl JsonBucket {
         Ok(self.get_tagged(key).await?.map(|(value, _)| value))
     }
 
+    /// Deletes the document under `key` only if it is still the version whose ETag is `etag`
+    /// (`If-Match`); `false` when it changed or is gone.
+    pub async fn delete_if(&self, key: &str, etag: &str) -> Result<bool, ReleaseError> {
+        let sent = self
+            .s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .if_match(etag)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|raw| matches!(raw.status().as_u16(), 404 | 409 | 412)) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(ReleaseError::aws("s3:DeleteObject", err)),
+        }
+    }
+
     /// Deletes a document (no error when it is already gone).
     pub async fn delete(&self, key: &str) -> Result<(), ReleaseError> {
         self.s3
@@ -195,7 +219,9 @@ where
         Err(err)
             if err
                 .raw_response()
-                .is_some_and(|raw| matches!(raw.status().as_u16(), 409 | 412)) =>
+                // 412: the condition failed; 409: a concurrent conditional write won; 404: an
+                // `If-Match` on a key that was deleted meanwhile.
+                .is_some_and(|raw| matches!(raw.status().as_u16(), 404 | 409 | 412)) =>
         {
             Ok(Created::AlreadyExists)
         }

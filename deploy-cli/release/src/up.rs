@@ -158,6 +158,7 @@ async fn deploy(
     if !confirm(&preview) {
         return Err(ReleaseError::Cancelled);
     }
+    held(lock)?;
     journal.step("pulumi up");
     let observe = journal.observe;
     ctx.pulumi.up(|line| observe(Event::Pulumi(line)))?;
@@ -207,7 +208,7 @@ async fn deploy(
         save_best_effort(ctx, &outputs, &mut record).await;
         return Err(err);
     }
-    let moved = shift_traffic(ctx, &outputs, manifest, &mut record, journal).await;
+    let moved = shift_traffic(ctx, &outputs, manifest, &mut record, journal, lock).await;
     let previous = match moved {
         Ok(previous) => previous,
         Err(err) => {
@@ -361,7 +362,9 @@ async fn shift_traffic(
     manifest: &Manifest,
     record: &mut ReleaseRecord,
     journal: &mut Journal<'_>,
+    lock: &Option<DeployLock>,
 ) -> Result<BTreeMap<String, String>, ReleaseError> {
+    held(lock)?;
     journal.step("publish");
     let mut previous = BTreeMap::new();
     for (function, artifact) in manifest.lambdas() {
@@ -390,6 +393,7 @@ async fn shift_traffic(
             .join(" "),
     );
 
+    held(lock)?;
     journal.step("migrate");
     let migrate_fn = record
         .functions
@@ -412,6 +416,7 @@ async fn shift_traffic(
     journal.done("migrate", result.summary());
     record.migrations = Some(result);
 
+    held(lock)?;
     journal.step("aliases");
     let mut moved: Vec<(&str, &str)> = Vec::new();
     for (function, version) in &record.functions {
@@ -432,6 +437,11 @@ async fn shift_traffic(
         journal.done("aliases", format!("{function} live → {}", version.version));
     }
     Ok(previous)
+}
+
+/// Fails once the deploy lock is known to have been taken over (see [`DeployLock::ensure_held`]).
+fn held(lock: &Option<DeployLock>) -> Result<(), ReleaseError> {
+    lock.as_ref().map_or(Ok(()), DeployLock::ensure_held)
 }
 
 async fn save_best_effort(ctx: &StackContext, outputs: &StackOutputs, record: &mut ReleaseRecord) {

@@ -588,6 +588,29 @@ async fn of_two_deploys_one_proceeds_a_stale_lock_is_taken_over_once_and_a_long_
     assert!(held.info().expires_at > chrono::Utc::now());
     held.release().await.unwrap();
     assert!(world.keys("t-dev-artifacts", "locks/").await.is_empty());
+
+    // A lock taken over behind a deploy's back is noticed, stops that deploy's next step, and
+    // its release leaves the new holder's lock alone.
+    let mut held = DeployLock::acquire(&bucket, &stack, "alice@laptop", "up v1.0.2", ttl)
+        .await
+        .unwrap();
+    held.keep_alive(chrono::Duration::milliseconds(600));
+    let mut other = held.info();
+    other.owner = "mallory@ci".to_owned();
+    bucket
+        .put(&code_remote_release::lock_key(&stack), &other)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let error = held.ensure_held().unwrap_err();
+    assert!(matches!(error, ReleaseError::LockLost(_)), "{error}");
+    held.release().await.unwrap();
+    let still: code_remote_release::LockInfo = bucket
+        .get(&code_remote_release::lock_key(&stack))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.owner, "mallory@ci");
 }
 
 #[tokio::test]
