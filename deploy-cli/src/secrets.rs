@@ -80,7 +80,7 @@ pub async fn run(args: SecretsArgs) -> anyhow::Result<()> {
         SecretsCommand::Set { target, name } => {
             let secret = AppSecret::parse(&name)?;
             let stack = cloud::stack(&target.stack)?;
-            let value = read_value(secret)?;
+            let value = read_value(secret).await?;
             let ctx = cloud::context(&stack, "current").await?;
             let outputs = ctx.outputs()?;
             let state = secrets::set(&ctx.aws.secrets, &outputs, secret, &value).await?;
@@ -89,53 +89,79 @@ pub async fn run(args: SecretsArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The value from standard input; on a terminal, asked for with the echo off.
-fn read_value(secret: AppSecret) -> anyhow::Result<String> {
-    let stdin = std::io::stdin();
-    let mut value = String::new();
-    if stdin.is_terminal() {
-        eprint!("{} value (not echoed, end with Enter): ", secret.name());
-        let _echo = EchoOff::new();
-        stdin.read_line(&mut value).context("reading the value")?;
-        eprintln!();
+/// The largest value accepted (Secrets Manager stores up to 64 KiB).
+const MAX_VALUE: u64 = 64 * 1024;
+
+/// The value from standard input, to its end; on a terminal, with the echo off (refused when
+/// it cannot be turned off) and ended with Ctrl-D, so a pasted multi-line value is read whole
+/// and none of it is left for the shell.
+async fn read_value(secret: AppSecret) -> anyhow::Result<String> {
+    let echo = if std::io::stdin().is_terminal() {
+        eprintln!(
+            "{} value (not echoed; paste it, then Enter and Ctrl-D):",
+            secret.name()
+        );
+        Some(EchoOff::new().context(
+            "could not turn the terminal's echo off; pipe the value instead (deploy secrets set ... < file)",
+        )?)
     } else {
-        stdin
+        None
+    };
+    let reader = tokio::task::spawn_blocking(|| {
+        let mut value = String::new();
+        std::io::stdin()
             .lock()
-            .take(64 * 1024)
+            .take(MAX_VALUE + 1)
             .read_to_string(&mut value)
-            .context("reading the value from standard input")?;
+            .map(|_| value)
+    });
+    // Ctrl-C must not leave the terminal without echo: the signal is taken here, the echo
+    // restored by dropping `echo`, and the command stops.
+    let value = tokio::select! {
+        read = reader => read
+            .context("reading the value from standard input")?
+            .context("reading the value from standard input")?,
+        _ = tokio::signal::ctrl_c() => {
+            drop(echo);
+            anyhow::bail!("interrupted: nothing was stored");
+        }
+    };
+    drop(echo);
+    if value.len() as u64 > MAX_VALUE {
+        anyhow::bail!("the value is over {MAX_VALUE} bytes, more than Secrets Manager stores");
     }
     Ok(value)
 }
 
-/// The terminal's echo turned off until dropped.
-struct EchoOff(Option<libc::termios>);
+/// The terminal's echo turned off until dropped (pending input discarded both ways, so nothing
+/// typed before or left after reaches the shell).
+struct EchoOff(libc::termios);
 
 impl EchoOff {
-    fn new() -> Self {
-        // SAFETY: tcgetattr/tcsetattr on fd 0 with a termios we own; failure leaves echo on.
+    fn new() -> std::io::Result<Self> {
+        // SAFETY: tcgetattr/tcsetattr/tcflush on fd 0 with a termios we own.
         unsafe {
             let mut termios = std::mem::zeroed::<libc::termios>();
             if libc::tcgetattr(0, &mut termios) != 0 {
-                return Self(None);
+                return Err(std::io::Error::last_os_error());
             }
             let saved = termios;
             termios.c_lflag &= !libc::ECHO;
-            if libc::tcsetattr(0, libc::TCSANOW, &termios) != 0 {
-                return Self(None);
+            if libc::tcsetattr(0, libc::TCSAFLUSH, &termios) != 0 {
+                return Err(std::io::Error::last_os_error());
             }
-            Self(Some(saved))
+            Ok(Self(saved))
         }
     }
 }
 
 impl Drop for EchoOff {
     fn drop(&mut self) {
-        if let Some(saved) = &self.0 {
-            // SAFETY: restores the settings read in `new`.
-            unsafe {
-                libc::tcsetattr(0, libc::TCSANOW, saved);
-            }
+        // SAFETY: discards unread input, then restores the settings read in `new`.
+        unsafe {
+            libc::tcflush(0, libc::TCIFLUSH);
+            libc::tcsetattr(0, libc::TCSAFLUSH, &self.0);
         }
+        eprintln!();
     }
 }

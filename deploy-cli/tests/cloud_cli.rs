@@ -181,13 +181,15 @@ async fn secrets_are_listed_without_values_and_set_from_stdin_after_a_shape_chec
             .stderr(std::process::Stdio::piped());
         env(&mut command);
         let mut child = command.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let mut input = child.stdin.take().unwrap();
+        let bytes = stdin.as_bytes().to_vec();
+        // A value refused for its size is not read to its end: the write may break off.
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(&bytes);
+        });
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        output
     };
     let listed = run(&["secrets", "list", "--stack", "dev", "--json"], "");
     assert!(
@@ -234,6 +236,11 @@ async fn secrets_are_listed_without_values_and_set_from_stdin_after_a_shape_chec
         .await
         .unwrap();
     assert!(stored.secret_string.unwrap().contains("hunter2"));
+
+    let huge = "k".repeat(70 * 1024);
+    let refused = run(&["secrets", "set", "--stack", "dev", "gemini"], &huge);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("over 65536 bytes"));
 
     let unknown = run(&["secrets", "set", "--stack", "dev", "openai"], "k");
     assert_eq!(unknown.status.code(), Some(3));

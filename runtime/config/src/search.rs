@@ -141,7 +141,8 @@ impl Neo4jSettings {
         {
             return Err(ConfigError::Invalid {
                 variable: vars::NEO4J_URI,
-                reason: format!("expected a bolt:// or neo4j:// URI, got {uri:?}"),
+                // The value is not echoed: a URI can carry credentials.
+                reason: "expected a bolt://, neo4j:// (or +s, +ssc) URI".to_owned(),
             });
         }
         Ok(Self {
