@@ -67,7 +67,7 @@ impl SmokeReport {
 }
 
 /// One smoke probe: a URL that must answer 2xx and, when `json_field` is set, a JSON object
-/// whose field has the given value.
+/// whose field (a dotted path, `checks.database`) has the given value.
 #[derive(Debug, Clone)]
 pub struct Probe {
     /// What is checked.
@@ -78,15 +78,17 @@ pub struct Probe {
     pub json_field: Option<(String, String)>,
 }
 
-/// The checks of a stack: `GET {api}/health`, `GET {frontend}/`, and `GET
-/// {frontend}/config.json`, which must be JSON naming the stack's API.
+/// The checks of a stack: `GET {api}/health?deep=1`, whose database check must be `ok` (a
+/// release that cannot reach its database, e.g. a wrong secret or security group, must not keep
+/// traffic), `GET {frontend}/`, and `GET {frontend}/config.json`, which must be JSON naming the
+/// stack's API.
 pub fn checks(outputs: &code_remote_pulumi::StackOutputs) -> Vec<Probe> {
     let frontend = outputs.frontend_url.trim_end_matches('/');
     vec![
         Probe {
             name: "api health".to_owned(),
-            url: format!("{}/health", outputs.api_url.trim_end_matches('/')),
-            json_field: None,
+            url: format!("{}/health?deep=1", outputs.api_url.trim_end_matches('/')),
+            json_field: Some(("checks.database".to_owned(), "ok".to_owned())),
         },
         Probe {
             name: "frontend".to_owned(),
@@ -133,7 +135,7 @@ pub async fn run(checks: &[Probe], settings: SmokeSettings) -> SmokeReport {
                         let value = serde_json::from_str::<serde_json::Value>(&body).ok();
                         let found = value
                             .as_ref()
-                            .and_then(|v| v.get(field))
+                            .and_then(|v| field.split('.').try_fold(v, |v, key| v.get(key)))
                             .and_then(serde_json::Value::as_str);
                         if found != Some(expected.as_str()) {
                             check.ok = false;

@@ -364,7 +364,7 @@ async fn a_failing_smoke_test_moves_aliases_back_and_rollback_restores_the_previ
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, ReleaseError::SmokeFailed(text) if text.contains("answered 500")),
+        matches!(&error, ReleaseError::SmokeFailed(text) if text.contains("health?deep=1 answered 503")),
         "{error}"
     );
     assert_eq!(world.live_version("dev", "api").await, v1_api);

@@ -28,6 +28,16 @@ async fn health_answers_and_checks_the_database_when_deep() {
     );
     let deep = app.call("GET", "/health?deep=1", None, None).await;
     assert_eq!(deep.body["checks"]["database"], "ok");
+    // A database that does not answer fails deep health (the smoke test's probe), not liveness.
+    app.store.pool().close().await;
+    let deep = app.call("GET", "/health?deep=1", None, None).await;
+    assert_eq!(deep.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(deep.body["status"], "unhealthy");
+    assert_eq!(deep.body["checks"]["database"], "error");
+    assert_eq!(
+        app.call("GET", "/health", None, None).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -372,8 +372,8 @@ pub fn migrated() -> serde_json::Value {
 }
 
 /// A tiny HTTP server answering every request 200 (or 500 once `healthy` is false).
-/// API Gateway and CloudFront for the smoke tests: `/{stack}/health` answers 200 (or 500 when
-/// `healthy` is off); any other `/{stack}/{key}` is the object `key` of `t-{stack}-frontend` in moto
+/// API Gateway and CloudFront for the smoke tests: `/{stack}/health` answers 200 with a healthy
+/// database (or 503 when `healthy` is off); any other `/{stack}/{key}` is the object `key` of `t-{stack}-frontend` in moto
 /// (`index.html` for `/{stack}/`), as CloudFront would serve it.
 async fn serve_stack(healthy: Arc<AtomicBool>, s3: aws_sdk_s3::Client) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -390,11 +390,17 @@ async fn serve_stack(healthy: Arc<AtomicBool>, s3: aws_sdk_s3::Client) -> String
                 let mut parts = path.trim_start_matches('/').splitn(2, '/');
                 let stack = parts.next().unwrap_or_default().to_owned();
                 let key = parts.next().unwrap_or_default().to_owned();
-                let (status, body) = if key == "health" {
+                let (status, body) = if key == "health" || key.starts_with("health?") {
                     if healthy.load(Ordering::SeqCst) {
-                        ("200 OK", b"ok".to_vec())
+                        (
+                            "200 OK",
+                            br#"{"status":"healthy","checks":{"database":"ok"}}"#.to_vec(),
+                        )
                     } else {
-                        ("500 Internal Server Error", b"down".to_vec())
+                        (
+                            "503 Service Unavailable",
+                            br#"{"status":"unhealthy","checks":{"database":"error"}}"#.to_vec(),
+                        )
                     }
                 } else {
                     let key = if key.is_empty() {

@@ -2,6 +2,7 @@
 //! providers answer (`offline` until the stack's Gemini secret is set).
 
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -17,16 +18,23 @@ pub(crate) struct HealthQuery {
 /// Liveness of the API (and of the database, analysis and search with `?deep=1`).
 #[utoipa::path(get, path = "/health", tag = "health",
     params(("deep" = Option<String>, Query, description = "`1` or `true`: also check the database and report the analysis providers")),
-    responses((status = 200, description = "`{\"status\":\"healthy\",\"version\"}` plus `checks` (`database`, `analysis`, `search`) when deep")))]
+    responses(
+        (status = 200, description = "`{\"status\":\"healthy\",\"version\"}` plus `checks` (`database`, `analysis`, `search`) when deep"),
+        (status = 503, description = "deep only: the database does not answer (`status` is `unhealthy`)")))]
 pub(crate) async fn health(
     State(state): State<AppState>,
     Query(query): Query<HealthQuery>,
-) -> Json<Value> {
+) -> (StatusCode, Json<Value>) {
     let mut body = json!({"status": "healthy", "version": env!("CARGO_PKG_VERSION")});
+    let mut status = StatusCode::OK;
     if matches!(query.deep.as_deref(), Some("1" | "true")) {
         let database = if state.store().ping().await {
             "ok"
         } else {
+            // A release whose functions cannot reach their database must fail the smoke test
+            // that decides whether traffic stays on it.
+            status = StatusCode::SERVICE_UNAVAILABLE;
+            body["status"] = json!("unhealthy");
             "error"
         };
         let services = state.services();
@@ -41,5 +49,5 @@ pub(crate) async fn health(
             "search": search,
         });
     }
-    Json(body)
+    (status, Json(body))
 }
