@@ -291,3 +291,12 @@ fn a_stack_file_as_pulumi_resaves_it_renders_the_same_program() {
         "{err}"
     );
 }
+
+#[test]
+fn a_stack_whose_bucket_names_would_exceed_63_characters_is_refused() {
+    let mut config = common::config("dev");
+    config.stack = "a-very-long-name".to_owned();
+    config.region = "ap-southeast-3".to_owned();
+    let err = code_remote_infra::stack::build(&config, common::RELEASE).unwrap_err();
+    assert!(err.to_string().contains("S3 allows 63"), "{err}");
+}

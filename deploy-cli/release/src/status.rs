@@ -87,26 +87,16 @@ pub async fn status(ctx: &StackContext) -> Result<StatusReport, ReleaseError> {
     };
     let health = smoke::run(&smoke::checks(&outputs), once).await;
     let mut secrets = BTreeMap::new();
-    for (name, key) in [("gemini", "geminiSecretArn"), ("neo4j", "neo4jSecretArn")] {
-        let Some(arn) = outputs.get(key) else {
+    // The same judgement as `deploy secrets list`: set means a value the functions can use.
+    for secret in crate::secrets::AppSecret::ALL {
+        if secret.arn(&outputs).is_err() {
             continue;
-        };
-        let state = ctx
-            .aws
-            .secrets
-            .describe_secret()
-            .secret_id(arn)
-            .send()
+        }
+        let state = crate::secrets::state(&ctx.aws.secrets, &outputs, secret)
             .await
-            .map(|secret| {
-                secret.version_ids_to_stages().is_some_and(|versions| {
-                    versions
-                        .values()
-                        .any(|stages| stages.iter().any(|s| s == "AWSCURRENT"))
-                })
-            })
-            .map_err(|err| ReleaseError::aws("secretsmanager:DescribeSecret", err).to_string());
-        secrets.insert(name.to_owned(), state);
+            .map(|state| state.set)
+            .map_err(|err| err.to_string());
+        secrets.insert(secret.name().to_owned(), state);
     }
     Ok(StatusReport {
         functions: functions_status,

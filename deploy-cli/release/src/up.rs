@@ -103,7 +103,21 @@ pub async fn up(
     journal.step("lock");
     let purpose = format!("up {}", request.release);
     let mut lock = match ctx.outputs() {
-        Ok(outputs) => Some(ctx.lock(&outputs, &purpose).await?),
+        Ok(outputs) => {
+            let lock = ctx.lock(&outputs, &purpose).await?;
+            // A stack that exists is checked before Pulumi changes anything; a first deploy
+            // after its `pulumi up`, once the secrets exist.
+            journal.step("secrets");
+            if let Err(err) =
+                crate::secrets::preflight(&ctx.aws.secrets, ctx.stack.as_str(), &outputs).await
+            {
+                if let Err(release) = lock.release().await {
+                    tracing::warn!(%release, "could not release the deploy lock; it expires on its own");
+                }
+                return Err(err);
+            }
+            Some(lock)
+        }
         // A stack that was never deployed has no outputs, so no artifacts bucket to hold the
         // lock: Pulumi's own stack lock guards its first `pulumi up`, and the deploy lock is
         // taken as soon as that update has created the bucket, before anything else runs.

@@ -315,8 +315,15 @@ async fn a_neo4j_stack_with_an_empty_neo4j_secret_is_refused_before_traffic_move
         "{error}"
     );
     assert_eq!(world.live_version("dev", "api").await, live_before);
+    // Refused before Pulumi changed anything: one `pulumi up` (v1's), v1 still the live record.
+    let log = std::fs::read_to_string(&world.pulumi_log).unwrap();
+    assert_eq!(log.matches("up --yes").count(), 1, "{log}");
     let last = records(&world, "dev").await.pop().unwrap();
-    assert_eq!(last.outcome, Outcome::Failed);
+    assert_eq!(
+        (last.release.as_str(), last.outcome),
+        ("v1.0.0", Outcome::Live)
+    );
+    assert!(world.keys("t-dev-artifacts", "locks/").await.is_empty());
 
     // A value without credentials is refused; real credentials let the deploy through.
     let outputs = ctx.outputs().unwrap();

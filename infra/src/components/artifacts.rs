@@ -11,11 +11,12 @@ use crate::model::{Program, ResourceRef};
 pub struct Artifacts {
     /// The bucket.
     pub bucket: ResourceRef,
+    /// Its versioning: the Lambda code objects wait for it, so that their version id exists.
+    pub versioning: Option<ResourceRef>,
 }
 
 /// Declares the artifacts bucket (always versioned: records and promoted bytes must not vanish).
 pub fn build(program: &mut Program, ctx: &Context<'_>) -> Result<Artifacts, InfraError> {
-    Ok(Artifacts {
-        bucket: private_bucket(program, ctx, "artifactsBucket", "artifacts", true)?,
-    })
+    let (bucket, versioning) = private_bucket(program, ctx, "artifactsBucket", "artifacts", true)?;
+    Ok(Artifacts { bucket, versioning })
 }

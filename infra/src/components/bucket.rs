@@ -5,7 +5,8 @@ use crate::components::Context;
 use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
 
-/// Declares a private bucket named `code-remote-<stack>-<suffix>-<account id>-<region>` (bucket
+/// Declares a private bucket (and its versioning, when asked, which objects whose version is
+/// read must wait for) named `code-remote-<stack>-<suffix>-<account id>-<region>` (bucket
 /// names are global across every AWS account: one derived from the account and region cannot be
 /// taken by anybody else) and its guard rails.
 pub fn private_bucket(
@@ -14,8 +15,18 @@ pub fn private_bucket(
     logical: &str,
     suffix: &str,
     versioned: bool,
-) -> Result<ResourceRef, InfraError> {
+) -> Result<(ResourceRef, Option<ResourceRef>), InfraError> {
     let n = &ctx.naming;
+    // `<name>-<12-digit account>-<region>` must fit S3's 63 characters.
+    let length = n.name(suffix).len() + 1 + 12 + 1 + ctx.config.region.len();
+    if length > 63 {
+        return Err(InfraError::InvalidSetting {
+            key: "aws:region",
+            message: format!(
+                "the {suffix} bucket's name would be {length} characters, S3 allows 63: use a shorter stack name"
+            ),
+        });
+    }
     let bucket = program.add(
         Resource::new(logical, "aws:s3/bucket:Bucket")
             .prop(
@@ -54,15 +65,19 @@ pub fn private_bucket(
             )])]),
         ),
     )?;
-    if versioned {
-        program.add(
-            Resource::new(
-                &format!("{logical}Versioning"),
-                "aws:s3/bucketVersioning:BucketVersioning",
-            )
-            .prop("bucket", bucket.id())
-            .prop("versioningConfiguration", map([("status", "Enabled")])),
-        )?;
-    }
-    Ok(bucket)
+    let versioning = if versioned {
+        Some(
+            program.add(
+                Resource::new(
+                    &format!("{logical}Versioning"),
+                    "aws:s3/bucketVersioning:BucketVersioning",
+                )
+                .prop("bucket", bucket.id())
+                .prop("versioningConfiguration", map([("status", "Enabled")])),
+            )?,
+        )
+    } else {
+        None
+    };
+    Ok((bucket, versioning))
 }

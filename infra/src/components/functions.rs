@@ -350,13 +350,15 @@ fn build_one(
     // The code goes up through the artifacts bucket: a zip uploaded with the function itself
     // may not exceed 50 MB, one in S3 may be 250 MB unzipped, and a debug-sized binary or a
     // grown dependency tree must not make a deploy fail.
-    let code = program.add(
-        Resource::new(&format!("{l}Code"), "aws:s3/bucketObjectv2:BucketObjectv2")
-            .prop("bucket", deps.artifacts.bucket.id())
-            .prop("key", format!("lambda/{}/{id}.zip", ctx.release))
-            .prop("source", Value::FileAsset(artifact_path(&ctx.release, id)))
-            .prop("tags", n.tags(id)),
-    )?;
+    let mut code = Resource::new(&format!("{l}Code"), "aws:s3/bucketObjectv2:BucketObjectv2")
+        .prop("bucket", deps.artifacts.bucket.id())
+        .prop("key", format!("lambda/{}/{id}.zip", ctx.release))
+        .prop("source", Value::FileAsset(artifact_path(&ctx.release, id)))
+        .prop("tags", n.tags(id));
+    if let Some(versioning) = &deps.artifacts.versioning {
+        code = code.depends_on(versioning);
+    }
+    let code = program.add(code)?;
     let env = map(spec.env);
     let runtime = if spec.kind.runs_python() {
         lambda_python::RUNTIME
