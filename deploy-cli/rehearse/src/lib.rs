@@ -92,6 +92,8 @@ pub struct Report {
     /// Per function: milliseconds its `main` took before it was ready for invocations (its own
     /// log line), the function's share of a cold start.
     pub init_ms: BTreeMap<String, u64>,
+    /// What this rehearsal could not exercise on this machine, said rather than skipped.
+    pub not_rehearsed: Vec<String>,
     /// Milliseconds from start to end.
     pub wall_ms: u64,
 }
@@ -149,6 +151,9 @@ impl std::fmt::Display for Report {
             write!(f, " {function} {ms} ms;")?;
         }
         writeln!(f)?;
+        for note in &self.not_rehearsed {
+            writeln!(f, "  not rehearsed: {note}")?;
+        }
         let verdict = if self.passed() { "passed" } else { "FAILED" };
         write!(f, "rehearsal {verdict} in {} ms", self.wall_ms)
     }

@@ -62,6 +62,13 @@ pub async fn rehearse(options: &Options) -> Result<Report, RehearsalError> {
         steps: Vec::new(),
         first_invocation_ms: BTreeMap::new(),
         init_ms: BTreeMap::new(),
+        not_rehearsed: vec![
+            "IAM, KMS and resource policies (moto does not enforce them)".to_owned(),
+            "API Gateway's routing and JWT authorizer, and SQS event source mappings (the \
+             rehearsal sends the events they would)"
+                .to_owned(),
+            "the arm64 zips (the functions run this machine's build of the same source)".to_owned(),
+        ],
         wall_ms: 0,
     };
     let rendered = resolve_all(&program, |reference| world.output(reference))
@@ -171,8 +178,13 @@ impl Run<'_> {
         self.local_endpoints(&mut stack_env);
         map_lambda_paths(&mut stack_env, &host_python(), &task_root);
         for (broken, variable) in &self.options.unset {
-            if *broken == function {
-                stack_env.remove(variable);
+            if *broken == function && stack_env.remove(variable).is_none() {
+                self.report.record(
+                    Some(function),
+                    "--unset names a rendered variable",
+                    false,
+                    format!("{function} has no {variable} to take out"),
+                );
             }
         }
         let lambda_env = self.lambda_env(function, &task_root);
@@ -300,13 +312,14 @@ impl Run<'_> {
             Some("not-a-token"),
             None,
         );
-        if let Invocation::Answer(a) = self.invoke(f, &refused).await {
-            self.report.record(
+        match self.invoke(f, &refused).await {
+            Invocation::Answer(a) => self.report.record(
                 Some(f),
                 "$connect with a forged token",
                 a["statusCode"] == 401,
                 format!("status {}", a["statusCode"]),
-            );
+            ),
+            other => self.unexpected(f, "$connect with a forged token", other),
         }
         let ping = events::websocket(
             "websocketApi-rehearsal",
@@ -570,6 +583,10 @@ impl Run<'_> {
                 Invocation::Answer(a) => format!("answered {a} although Neo4j has no credentials"),
                 Invocation::Failed(message) => message,
             };
+            self.report.not_rehearsed.push(
+                "the Neo4j search path with credentials (no Bolt server runs here; issue 20)"
+                    .to_owned(),
+            );
             return self.report.record(
                 Some(f),
                 "refuses to start without Neo4j credentials",
@@ -580,6 +597,13 @@ impl Run<'_> {
         let Invocation::Answer(answer) = answer else {
             return self.unexpected(f, "SQS batch", answer);
         };
+        if self.options.secrets == Secrets::Filled {
+            self.report.not_rehearsed.push(
+                "analysis and embeddings through Gemini, and search after such a sync (Gemini \
+                 is not reachable from here; the event is retried, as in AWS when Gemini fails)"
+                    .to_owned(),
+            );
+        }
         let failed = events::batch_failures(&answer);
         // With the Gemini key filled, analysis would call Gemini, which this machine cannot
         // reach: the snippet's event then fails like the malformed one and is retried.

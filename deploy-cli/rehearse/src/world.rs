@@ -151,9 +151,11 @@ async fn database(
     let mut admin = PgConnection::connect(&postgres.admin_url())
         .await
         .map_err(|err| failed("connecting to the rehearsal cluster", err))?;
-    // Aurora's master user holds rds_superuser; the migrations need what it allows.
+    // Aurora's master user is no superuser: it holds rds_superuser (roles, databases, trusted
+    // extensions) and owns the database. The rehearsal's user gets no more than that, so a
+    // migration that needs a true superuser fails here as it would on Aurora.
     for statement in [
-        format!("CREATE ROLE \"{user}\" LOGIN SUPERUSER PASSWORD '{password}'"),
+        format!("CREATE ROLE \"{user}\" LOGIN CREATEDB CREATEROLE PASSWORD '{password}'"),
         format!("CREATE DATABASE \"{name}\" OWNER \"{user}\""),
     ] {
         sqlx::raw_sql(&statement)
