@@ -74,3 +74,47 @@ pub async fn move_live(
         .map_err(|err| ReleaseError::aws("lambda:UpdateAlias", err))?;
     Ok(())
 }
+
+/// Enables every SQS trigger of the `live` alias of `function_name` (the infra program creates
+/// them disabled, so that nothing consumes before the first migration and alias move); returns
+/// how many were switched on.
+pub async fn enable_triggers(
+    lambda: &aws_sdk_lambda::Client,
+    function_name: &str,
+) -> Result<usize, ReleaseError> {
+    // A mapping made for the alias reports the alias's ARN in AWS (moto reports the version
+    // the alias pointed at): the function's mappings are those of its name, any qualifier.
+    let ours = |arn: &str| {
+        arn.split_once(":function:")
+            .map(|(_, rest)| rest.split(':').next() == Some(function_name))
+            .unwrap_or(false)
+    };
+    let mut enabled = 0;
+    let mut marker: Option<String> = None;
+    loop {
+        let page = lambda
+            .list_event_source_mappings()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|err| ReleaseError::aws("lambda:ListEventSourceMappings", err))?;
+        for mapping in page.event_source_mappings() {
+            let ours = mapping.function_arn().is_some_and(ours);
+            let off = mapping.state() == Some("Disabled");
+            if let (true, true, Some(uuid)) = (ours, off, mapping.uuid()) {
+                lambda
+                    .update_event_source_mapping()
+                    .uuid(uuid)
+                    .enabled(true)
+                    .send()
+                    .await
+                    .map_err(|err| ReleaseError::aws("lambda:UpdateEventSourceMapping", err))?;
+                enabled += 1;
+            }
+        }
+        marker = page.next_marker().map(str::to_owned);
+        if marker.is_none() {
+            return Ok(enabled);
+        }
+    }
+}

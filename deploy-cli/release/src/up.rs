@@ -2,7 +2,8 @@
 //!
 //! lock → preview → confirm → `pulumi up` → upload artifacts → publish versions (checked against
 //! the manifest's digests) → check the secrets the stack needs → run migrations on the migrate function's *new* version (expand,
-//! before traffic moves) → move the `live` aliases → frontend (assets, then `index.html`, then
+//! before traffic moves) → move the `live` aliases → enable the queue triggers (created disabled)
+//! → frontend (assets, then `index.html`, then
 //! stale deletions) → CloudFront invalidation → smoke tests → record → unlock. A failed smoke
 //! test moves the aliases (and the frontend) back and the deploy fails; a failure before the
 //! alias move leaves traffic where it was.
@@ -323,6 +324,14 @@ async fn ship_and_check(
         );
         Some(report)
     };
+    journal.step("triggers");
+    let mut enabled = 0;
+    for (function, _) in manifest.lambdas() {
+        enabled +=
+            functions::enable_triggers(&ctx.aws.lambda, ctx.function_name(outputs, &function)?)
+                .await?;
+    }
+    journal.done("triggers", format!("{enabled} queue trigger(s) enabled"));
     journal.step("invalidate");
     let invalidation =
         Some(frontend::invalidate(&ctx.aws.cloudfront, &outputs.distribution_id, reference).await?);

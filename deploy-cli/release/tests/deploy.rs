@@ -41,8 +41,11 @@ async fn up_publishes_migrates_then_moves_aliases_and_ships_the_frontend() {
     let distribution = world.provision("dev", &v1).await;
     let ctx = world.context("dev", &distribution, "up-events.jsonl");
 
+    assert_eq!(world.trigger_states("dev").await, ["Disabled"]);
     world.queue_lambda_results(&[migrated()]).await;
     up(&ctx, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    // The worker's queue trigger goes on only once migrations ran and the aliases moved.
+    assert_eq!(world.trigger_states("dev").await, ["Enabled"]);
     world.pulumi_deploys_code("dev", &v2).await;
     world.queue_lambda_results(&[migrated()]).await;
     let report = up(&ctx, &request(&world, &v2), &yes, &quiet).await.unwrap();
@@ -59,6 +62,7 @@ async fn up_publishes_migrates_then_moves_aliases_and_ships_the_frontend() {
     assert!(position("pulumi up") < position("artifacts"));
     assert!(position("publish") < position("migrate"));
     assert!(position("migrate") < position("aliases"));
+    assert!(position("aliases") < position("triggers"));
     assert!(position("aliases") < position("frontend"));
     assert!(position("frontend") < position("invalidate"));
     assert!(position("invalidate") < position("smoke"));

@@ -443,7 +443,12 @@ fn subscribe(
             .prop("eventSourceArn", queue.queue.arn())
             .prop("functionName", function.alias.arn())
             .prop("batchSize", 10)
-            .prop("enabled", true)
+            // Created disabled and enabled by `deploy up` once migrations ran and the aliases
+            // moved: on a first deploy the alias starts at Pulumi's version, and a worker must
+            // not consume jobs against a database that is not migrated yet. From then on
+            // `enabled` belongs to `deploy`, not to Pulumi.
+            .prop("enabled", false)
+            .ignore_changes("enabled")
             .prop("functionResponseTypes", list(["ReportBatchItemFailures"]))
             .prop("tags", ctx.naming.tags(&format!("{}-trigger", function.id))),
     )?;

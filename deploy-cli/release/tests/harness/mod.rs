@@ -108,6 +108,37 @@ impl World {
                 .unwrap();
         }
         assert_eq!(manifest.lambdas().len(), function_ids().len());
+        // The worker's queue trigger, created disabled as the infra program creates it.
+        let sqs = aws_sdk_sqs::Client::new(&self.moto.sdk_config().await);
+        let queue = sqs
+            .create_queue()
+            .queue_name(format!("t-{stack}-execution"))
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        self.aws
+            .lambda
+            .create_event_source_mapping()
+            .event_source_arn(arn)
+            .function_name(format!(
+                "arn:aws:lambda:us-east-1:123456789012:function:t-{stack}-worker:live"
+            ))
+            .enabled(false)
+            .send()
+            .await
+            .unwrap();
         std::fs::write(
             self.root().join(format!("stacks/{stack}.yaml")),
             "config:\n  aws:region: us-east-1\n",
@@ -437,4 +468,26 @@ async fn serve_stack(healthy: Arc<AtomicBool>, s3: aws_sdk_s3::Client) -> String
         }
     });
     url
+}
+
+impl World {
+    /// The states of the event source mappings of `stack`'s functions.
+    pub async fn trigger_states(&self, stack: &str) -> Vec<String> {
+        let listed = self
+            .aws
+            .lambda
+            .list_event_source_mappings()
+            .send()
+            .await
+            .unwrap();
+        listed
+            .event_source_mappings()
+            .iter()
+            .filter(|m| {
+                m.function_arn()
+                    .is_some_and(|arn| arn.contains(&format!(":t-{stack}-")))
+            })
+            .map(|m| m.state().unwrap_or_default().to_owned())
+            .collect()
+    }
 }
