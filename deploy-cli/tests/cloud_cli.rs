@@ -36,6 +36,23 @@ fn one_line(output: &Output) -> String {
     stderr
 }
 
+/// A workspace with release v9.9.9 built (one zip and its manifest) and empty `stacks/` and
+/// `infra/`, for commands that preview with recorded Pulumi output.
+fn preview_workspace() -> tempfile::TempDir {
+    let work = tempfile::tempdir().unwrap();
+    let release = work.path().join("target/release-artifacts/v9.9.9");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::write(release.join("api.zip"), b"api").unwrap();
+    std::fs::write(
+        release.join("manifest.json"),
+        r#"{"version":"v9.9.9","commit":"abc","artifacts":[{"name":"api.zip","sha256":"a7b1e44c2b85d7f7e2d8fa2b7c9f8fba7d9f1ce4b0b1e0b93d3a4d3b8b2ac4c4","size":3}]}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(work.path().join("stacks")).unwrap();
+    std::fs::create_dir_all(work.path().join("infra")).unwrap();
+    work
+}
+
 fn fake_pulumi() -> String {
     repo()
         .join("deploy-cli/tests/data/fake-pulumi")
@@ -101,17 +118,7 @@ async fn preview_prints_the_plan_from_recorded_output_and_writes_the_step_summar
     let moto = code_remote_moto::MotoServer::start()
         .await
         .expect("moto_server (run scripts/setup-venv)");
-    let work = tempfile::tempdir().unwrap();
-    let release = work.path().join("target/release-artifacts/v9.9.9");
-    std::fs::create_dir_all(&release).unwrap();
-    std::fs::write(release.join("api.zip"), b"api").unwrap();
-    std::fs::write(
-        release.join("manifest.json"),
-        r#"{"version":"v9.9.9","commit":"abc","artifacts":[{"name":"api.zip","sha256":"a7b1e44c2b85d7f7e2d8fa2b7c9f8fba7d9f1ce4b0b1e0b93d3a4d3b8b2ac4c4","size":3}]}"#,
-    )
-    .unwrap();
-    std::fs::create_dir_all(work.path().join("stacks")).unwrap();
-    std::fs::create_dir_all(work.path().join("infra")).unwrap();
+    let work = preview_workspace();
     std::fs::write(work.path().join("stacks/dev.yaml"), "config: {}\n").unwrap();
     let summary = work.path().join("summary.md");
     let started = std::time::Instant::now();
@@ -252,17 +259,7 @@ async fn pulumi_rewriting_its_config_file_leaves_the_committed_stack_file_alone(
     let moto = code_remote_moto::MotoServer::start()
         .await
         .expect("moto_server (run scripts/setup-venv)");
-    let work = tempfile::tempdir().unwrap();
-    let release = work.path().join("target/release-artifacts/v9.9.9");
-    std::fs::create_dir_all(&release).unwrap();
-    std::fs::write(release.join("api.zip"), b"api").unwrap();
-    std::fs::write(
-        release.join("manifest.json"),
-        r#"{"version":"v9.9.9","commit":"abc","artifacts":[{"name":"api.zip","sha256":"a7b1e44c2b85d7f7e2d8fa2b7c9f8fba7d9f1ce4b0b1e0b93d3a4d3b8b2ac4c4","size":3}]}"#,
-    )
-    .unwrap();
-    std::fs::create_dir_all(work.path().join("stacks")).unwrap();
-    std::fs::create_dir_all(work.path().join("infra")).unwrap();
+    let work = preview_workspace();
     let committed = work.path().join("stacks/dev.yaml");
     std::fs::copy(repo().join("stacks/dev.yaml"), &committed).unwrap();
     let original = std::fs::read_to_string(&committed).unwrap();

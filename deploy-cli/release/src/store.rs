@@ -63,17 +63,7 @@ impl JsonBucket {
         key: &str,
         value: &T,
     ) -> Result<Created, ReleaseError> {
-        let sent = self
-            .s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type("application/json")
-            .if_none_match("*")
-            .body(Self::body(value)?)
-            .send()
-            .await;
-        conditional(sent)
+        self.put_if(key, value, |put| put.if_none_match("*")).await
     }
 
     /// Overwrites the document under `key` only if it is still the version whose ETag is
@@ -85,17 +75,26 @@ impl JsonBucket {
         value: &T,
         etag: &str,
     ) -> Result<Created, ReleaseError> {
-        let sent = self
+        self.put_if(key, value, |put| put.if_match(etag)).await
+    }
+
+    async fn put_if<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        condition: impl FnOnce(
+            aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder,
+        )
+            -> aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder,
+    ) -> Result<Created, ReleaseError> {
+        let put = self
             .s3
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type("application/json")
-            .if_match(etag)
-            .body(Self::body(value)?)
-            .send()
-            .await;
-        conditional(sent)
+            .body(Self::body(value)?);
+        conditional(condition(put).send().await)
     }
 
     /// Reads a document and its ETag; `None` when there is none.
