@@ -115,6 +115,9 @@ fn to_resource(resource: &Resource) -> Result<RenderedResource, InfraError> {
     if opts.protect {
         options.insert("protect".to_owned(), Json::Bool(true));
     }
+    if opts.delete_before_replace {
+        options.insert("deleteBeforeReplace".to_owned(), Json::Bool(true));
+    }
     if !opts.ignore_changes.is_empty() {
         let names = opts
             .ignore_changes

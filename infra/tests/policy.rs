@@ -444,3 +444,21 @@ fn bucket_names_are_derived_from_the_account_and_region() {
         );
     }
 }
+
+#[test]
+fn a_fixed_name_replaced_create_first_is_rejected() {
+    let (config, mut program) = common::program("dev");
+    program
+        .resources
+        .get_mut("api")
+        .unwrap()
+        .options
+        .delete_before_replace = false;
+    let findings = failing(policy::fixed_names_delete_before_replace, &program, &config);
+    assert_eq!(
+        findings[0].path,
+        "resources.api.options.deleteBeforeReplace"
+    );
+    // Data stores keep create-first: their replacement fails on the name instead.
+    assert!(!program.resources["database"].options.delete_before_replace);
+}

@@ -12,7 +12,7 @@ use crate::schema::SchemaIndex;
 pub type Check = fn(&Program, &StackConfig) -> Vec<Finding>;
 
 /// Every policy check with its name, in report order.
-pub const ALL: [(&str, Check); 17] = [
+pub const ALL: [(&str, Check); 18] = [
     ("no-world-open-ingress", no_world_open_ingress),
     ("buckets-block-public-access", buckets_block_public_access),
     ("queues-encrypted", queues_encrypted),
@@ -44,6 +44,10 @@ pub const ALL: [(&str, Check); 17] = [
     (
         "websocket-redeploys-on-route-change",
         websocket_redeploys_on_route_change,
+    ),
+    (
+        "fixed-names-delete-before-replace",
+        fixed_names_delete_before_replace,
     ),
 ];
 
@@ -713,4 +717,22 @@ pub fn websocket_redeploys_on_route_change(program: &Program, _: &StackConfig) -
         }
     }
     out
+}
+
+/// A resource with a fixed, unique name is deleted before it is replaced, or its replacement
+/// collides with it (`crate::model::resource::UNIQUE_NAMES`).
+pub fn fixed_names_delete_before_replace(program: &Program, _: &StackConfig) -> Vec<Finding> {
+    program
+        .resources
+        .values()
+        .filter(|r| crate::model::resource::has_unique_name(r) && !r.options.delete_before_replace)
+        .map(|r| {
+            finding(
+                "fixed-names-delete-before-replace",
+                r,
+                ".options.deleteBeforeReplace",
+                "a resource with a fixed unique name must set deleteBeforeReplace, or its replacement collides with it",
+            )
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@
 //! the renderer alone decides how they are spelled.
 
 mod program;
-mod resource;
+pub mod resource;
 mod value;
 
 pub use program::{ConfigDecl, ConfigType, Program};

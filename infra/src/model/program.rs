@@ -51,8 +51,11 @@ impl Program {
     }
 
     /// Declares a resource and returns a handle for references to it.
-    pub fn add(&mut self, resource: Resource) -> Result<ResourceRef, InfraError> {
+    pub fn add(&mut self, mut resource: Resource) -> Result<ResourceRef, InfraError> {
         let handle = resource.handle();
+        if crate::model::resource::has_unique_name(&resource) {
+            resource.options.delete_before_replace = true;
+        }
         if self.resources.contains_key(&resource.name) {
             return Err(InfraError::DuplicateResource(resource.name));
         }

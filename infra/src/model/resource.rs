@@ -28,6 +28,47 @@ pub struct Options {
     pub ignore_changes: Vec<String>,
     /// Logical name of an explicit provider resource.
     pub provider: Option<String>,
+    /// Delete the old resource before creating its replacement (see [`UNIQUE_NAMES`]).
+    pub delete_before_replace: bool,
+}
+
+/// Types whose explicit name must be unique (per account, region, API or VPC), with the property
+/// that names them. Pulumi replaces by creating the new resource first, which a fixed name makes
+/// collide (or, for SNS topics and alarms, silently reuse and then delete), so these are deleted
+/// before they are replaced. Data stores (the database cluster and instances, buckets, secrets)
+/// are left out on purpose: their replacement fails on the name instead of deleting data.
+pub const UNIQUE_NAMES: &[(&str, &str)] = &[
+    ("aws:lambda/function:Function", "name"),
+    ("aws:lambda/alias:Alias", "name"),
+    ("aws:iam/role:Role", "name"),
+    ("aws:iam/rolePolicy:RolePolicy", "name"),
+    ("aws:kms/alias:Alias", "name"),
+    ("aws:cloudwatch/logGroup:LogGroup", "name"),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "name"),
+    ("aws:sns/topic:Topic", "name"),
+    ("aws:sqs/queue:Queue", "name"),
+    ("aws:ec2/securityGroup:SecurityGroup", "name"),
+    ("aws:apigatewayv2/stage:Stage", "name"),
+    (
+        "aws:cloudfront/originAccessControl:OriginAccessControl",
+        "name",
+    ),
+    (
+        "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+        "name",
+    ),
+    (
+        "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+        "name",
+    ),
+    ("aws:rds/subnetGroup:SubnetGroup", "name"),
+];
+
+/// Whether `resource` carries a fixed name that a create-first replacement would collide with.
+pub fn has_unique_name(resource: &Resource) -> bool {
+    UNIQUE_NAMES.iter().any(|(token, property)| {
+        *token == resource.type_token && resource.properties.contains_key(*property)
+    })
 }
 
 /// A handle to a declared resource, from which typed references to its outputs are made.
