@@ -48,7 +48,12 @@ async fn up_publishes_migrates_then_moves_aliases_and_ships_the_frontend() {
     assert_eq!(world.trigger_states("dev").await, ["Enabled"]);
     world.pulumi_deploys_code("dev", &v2).await;
     world.queue_lambda_results(&[migrated()]).await;
+    let started = std::time::Instant::now();
     let report = up(&ctx, &request(&world, &v2), &yes, &quiet).await.unwrap();
+    println!(
+        "deploy up wall time (recorded Pulumi output, moto, every step): {} ms",
+        started.elapsed().as_millis()
+    );
 
     // Order: versions published, then migrations on the new migrate version, then aliases.
     let position = |step: &str| {
