@@ -272,6 +272,36 @@ async fn invalid_input_is_422_naming_the_fields() {
         missing_code.body,
         json!({"detail": [{"loc": ["body", "code"], "msg": "Field required", "type": "missing"}]})
     );
+    // A NUL in a text field (which PostgreSQL cannot store) is a 422 naming it, not a 500.
+    let nul = app
+        .call(
+            "POST",
+            "/snippets",
+            Some(&token),
+            Some(json!({"title": "a\u{0}b", "code": "print(1)"})),
+        )
+        .await;
+    assert_eq!(nul.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(nul.body["detail"][0]["loc"], json!(["body", "title"]));
+    assert_eq!(nul.body["detail"][0]["type"], "string_nul");
+    let nul_query = app
+        .call(
+            "GET",
+            "/search/complexity?complexity=%00",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        nul_query.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        nul_query.body
+    );
+    assert_eq!(
+        nul_query.body["detail"][0]["loc"],
+        json!(["query", "complexity"])
+    );
     let too_long = app
         .call(
             "POST",

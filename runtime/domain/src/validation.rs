@@ -121,6 +121,16 @@ impl<'a> FieldReader<'a> {
             self.issue(name, "Input should be a valid string", "string_type");
             return None;
         };
+        // PostgreSQL text cannot hold NUL, and no field of ours has a use for it: refused here
+        // with the field's name rather than failing in the database.
+        if text.contains('\0') {
+            self.issue(
+                name,
+                "String should not contain NUL characters",
+                "string_nul",
+            );
+            return None;
+        }
         let chars = text.chars().count();
         if chars < length.min {
             let plural = if length.min == 1 { "" } else { "s" };
@@ -264,6 +274,19 @@ mod tests {
                 {"loc": ["body", "connection_id"], "msg": "Field required", "type": "missing"}
             ])
         );
+    }
+
+    #[test]
+    fn a_nul_in_any_text_field_is_refused_naming_it() {
+        let body = json!({"code": "print(1)\0", "title": "a\0b"});
+        let mut reader = FieldReader::body(&body).unwrap();
+        reader.required_string("code", Length { min: 1, max: 100 });
+        reader.optional_string("title", Length { min: 0, max: 100 });
+        let errors = reader.finish().unwrap_err();
+        let value = serde_json::to_value(&errors.0).unwrap();
+        assert_eq!(value[0]["loc"], json!(["body", "code"]));
+        assert_eq!(value[1]["loc"], json!(["body", "title"]));
+        assert_eq!(value[1]["type"], "string_nul");
     }
 
     #[test]
