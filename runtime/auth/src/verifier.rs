@@ -67,7 +67,30 @@ impl Verifier {
         if data.claims.token_use.as_deref() != Some("id") {
             return Err(AuthError::Invalid("not an ID token".to_owned()));
         }
-        Ok(data.claims)
+        data.claims.storable()
+    }
+}
+
+/// The longest claim a user row keeps (`varchar(255)`).
+pub const MAX_CLAIM_CHARS: usize = 255;
+
+fn storable(value: &str) -> bool {
+    !value.is_empty() && value.chars().count() <= MAX_CLAIM_CHARS && !value.contains('\0')
+}
+
+impl Claims {
+    /// The claims as a user row can keep them: a subject that cannot be stored (empty, over
+    /// [`MAX_CLAIM_CHARS`], or holding NUL) makes the token unusable (401); an email or user name
+    /// that cannot is dropped, since neither identifies the user.
+    fn storable(mut self) -> Result<Self, AuthError> {
+        if !storable(&self.sub) {
+            return Err(AuthError::Invalid(format!(
+                "the token's subject is empty, longer than {MAX_CLAIM_CHARS} characters or holds NUL"
+            )));
+        }
+        self.email = self.email.filter(|email| storable(email));
+        self.username = self.username.filter(|name| storable(name));
+        Ok(self)
     }
 }
 

@@ -237,3 +237,33 @@ async fn garbage_is_refused() {
     let err = fixture.verifier.verify("not.a.token").await.unwrap_err();
     assert!(matches!(err, AuthError::Invalid(_)));
 }
+
+#[tokio::test]
+async fn claims_a_user_row_cannot_hold_are_refused_or_dropped() {
+    let fixture = fixture().await;
+    // A subject that cannot be stored makes the token unusable (401, not a database error).
+    for sub in ["x".repeat(256), "a\u{0}b".to_owned(), String::new()] {
+        let mut claims = claims_of(&fixture.token);
+        claims["sub"] = json!(sub);
+        let err = fixture
+            .verifier
+            .verify(&sign(&claims, "dummy"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AuthError::Invalid(reason) if reason.contains("subject")),
+            "{err}"
+        );
+    }
+    // An email or user name that cannot be stored is dropped; the user still signs in.
+    let mut claims = claims_of(&fixture.token);
+    claims["email"] = json!(format!("{}@example.com", "e".repeat(300)));
+    claims["cognito:username"] = json!("bad\u{0}name");
+    let verified = fixture
+        .verifier
+        .verify(&sign(&claims, "dummy"))
+        .await
+        .unwrap();
+    assert_eq!(verified.email, None);
+    assert_eq!(verified.username, None);
+}

@@ -37,6 +37,12 @@ async fn users_are_created_once_per_sub() {
             .await
             .unwrap();
     assert_eq!(email.as_deref(), Some("a@example.com"));
+    // The email is not an identity: a second subject with the same email is a second user.
+    let same_email = store
+        .sync_user("sub-d", Some("a@example.com"), Some("d"))
+        .await
+        .unwrap();
+    assert_ne!(same_email, first);
 }
 
 #[tokio::test]
