@@ -22,7 +22,7 @@ use crate::routes::{
 pub struct ExecuteBody {
     /// Python source, 1..=10240 characters.
     pub code: String,
-    /// Wall-clock limit, 0 < t <= 30 (default 30).
+    /// Wall-clock limit, 0.1 <= t <= 30 (default 30).
     pub timeout_seconds: Option<f64>,
 }
 
@@ -33,7 +33,7 @@ pub struct AsyncExecuteBody {
     pub code: String,
     /// The caller's WebSocket connection, 1..=256 characters.
     pub connection_id: String,
-    /// Wall-clock limit, 0 < t <= 30 (default 30).
+    /// Wall-clock limit, 0.1 <= t <= 30 (default 30).
     pub timeout_seconds: Option<f64>,
 }
 

@@ -381,6 +381,47 @@ async fn bodies_over_64_kib_are_413() {
 async fn execute_async_queues_a_job_in_the_users_group() {
     let app = test_app().await;
     let token = app.token().await;
+    // The connection is the caller's own (its `$connect` recorded it); another's is refused.
+    let sub = {
+        use base64::Engine;
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        claims["sub"].as_str().unwrap().to_owned()
+    };
+    let user = app.store.sync_user(&sub, None, None).await.unwrap();
+    let stranger = app
+        .store
+        .sync_user("someone-else", None, None)
+        .await
+        .unwrap();
+    let ours = code_remote_domain::ConnectionId::parse("conn-1=".to_owned()).unwrap();
+    let theirs = code_remote_domain::ConnectionId::parse("conn-2=".to_owned()).unwrap();
+    app.store.open_connection(&ours, user).await.unwrap();
+    app.store.open_connection(&theirs, stranger).await.unwrap();
+    for foreign in ["conn-2=", "never-opened="] {
+        let refused = app
+            .call(
+                "POST",
+                "/execute/async",
+                Some(&token),
+                Some(json!({"code": "print(2)", "connection_id": foreign})),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{foreign}"
+        );
+        assert_eq!(
+            refused.body["detail"][0]["loc"],
+            json!(["body", "connection_id"])
+        );
+    }
     let answer = app
         .call(
             "POST",

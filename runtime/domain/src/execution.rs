@@ -16,7 +16,11 @@ pub const EXECUTION_CODE_LENGTH: Length = Length {
 /// The longest run a user may ask for, in seconds.
 pub const MAX_TIMEOUT_SECONDS: f64 = 30.0;
 
-/// A run's wall-clock limit: more than 0 and at most 30 seconds.
+/// The shortest run a user may ask for, in seconds: below it the limit is smaller than the
+/// interpreter's own start, so every run would time out (and `1e-300` is no limit anyone means).
+pub const MIN_TIMEOUT_SECONDS: f64 = 0.1;
+
+/// A run's wall-clock limit: at least 0.1 and at most 30 seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "f64", into = "f64")]
 pub struct TimeoutSeconds(f64);
@@ -43,11 +47,11 @@ impl TryFrom<f64> for TimeoutSeconds {
     type Error = String;
 
     fn try_from(value: f64) -> Result<Self, Self::Error> {
-        if value > 0.0 && value <= MAX_TIMEOUT_SECONDS {
+        if (MIN_TIMEOUT_SECONDS..=MAX_TIMEOUT_SECONDS).contains(&value) {
             Ok(Self(value))
         } else {
             Err(format!(
-                "timeout_seconds must be in (0, {MAX_TIMEOUT_SECONDS}], got {value}"
+                "timeout_seconds must be in [{MIN_TIMEOUT_SECONDS}, {MAX_TIMEOUT_SECONDS}], got {value}"
             ))
         }
     }
@@ -89,7 +93,11 @@ impl ExecuteRequest {
         } else {
             None
         };
-        let timeout = reader.optional_positive_number("timeout_seconds", MAX_TIMEOUT_SECONDS);
+        let timeout = reader.optional_positive_number(
+            "timeout_seconds",
+            MIN_TIMEOUT_SECONDS,
+            MAX_TIMEOUT_SECONDS,
+        );
         reader.finish()?;
         let connection_id = match connection {
             Some(raw) => Some(ConnectionId::parse(raw).map_err(|err| {
@@ -209,6 +217,16 @@ mod tests {
                 .unwrap_err();
         let locs: Vec<_> = errors.0.iter().map(|i| i.loc.join(".")).collect();
         assert_eq!(locs, ["body.connection_id", "body.timeout_seconds"]);
+    }
+
+    #[test]
+    fn a_vanishing_timeout_is_refused_and_jobs_cannot_carry_one() {
+        let errors =
+            ExecuteRequest::parse_sync(&json!({"code": "print(1)", "timeout_seconds": 1e-300}))
+                .unwrap_err();
+        assert_eq!(errors.0[0].kind, "greater_than_equal");
+        assert!(ExecuteRequest::parse_sync(&json!({"code": "1", "timeout_seconds": 0.1})).is_ok());
+        assert!(TimeoutSeconds::try_from(0.01).is_err());
     }
 
     #[test]

@@ -171,8 +171,9 @@ impl<'a> FieldReader<'a> {
         }
     }
 
-    /// A number that may be absent or null; when present it must satisfy `0 < n <= max`.
-    pub fn optional_positive_number(&mut self, name: &str, max: f64) -> Option<f64> {
+    /// A number that may be absent or null; when present it must satisfy `min <= n <= max`
+    /// (0 or less is refused as `greater_than`, below `min` as `greater_than_equal`).
+    pub fn optional_positive_number(&mut self, name: &str, min: f64, max: f64) -> Option<f64> {
         let value = self.present(name)?;
         let Some(number) = value.as_f64() else {
             self.issue(name, "Input should be a valid number", "float_type");
@@ -180,6 +181,14 @@ impl<'a> FieldReader<'a> {
         };
         if number <= 0.0 {
             self.issue(name, "Input should be greater than 0", "greater_than");
+            return None;
+        }
+        if number < min {
+            self.issue(
+                name,
+                format!("Input should be greater than or equal to {min}"),
+                "greater_than_equal",
+            );
             return None;
         }
         if number > max {

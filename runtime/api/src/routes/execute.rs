@@ -45,6 +45,15 @@ pub(crate) async fn execute_async(
             "missing",
         ))
     })?;
+    // The result goes to this connection: it must be one the caller opened and still holds.
+    if state.store().connection_owner(&connection_id).await? != Some(user.id) {
+        return Err(ValidationErrors::single(ValidationIssue::new(
+            &["body", "connection_id"],
+            "Value error, not an open WebSocket connection of yours",
+            "value_error",
+        ))
+        .into());
+    }
     let job = ExecutionJob {
         job_id: JobId::generate(),
         user_id: user.id,
