@@ -190,19 +190,28 @@ impl Stack {
         }
     }
 
-    /// `POST /execute/async`; returns the job id.
-    pub async fn execute_async(&self, token: &str, connection_id: &str, code: &str) -> JobId {
-        let answer: Value = self
+    /// `POST /execute/async` as it is answered: the status and the JSON body.
+    pub async fn post_execute_async(
+        &self,
+        token: &str,
+        connection_id: &str,
+        code: &str,
+    ) -> (u16, Value) {
+        let response = self
             .http
             .post(format!("{}/execute/async", self.api_url))
             .bearer_auth(token)
             .json(&json!({"code": code, "connection_id": connection_id, "timeout_seconds": 20}))
             .send()
             .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json");
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json"))
+    }
+
+    /// `POST /execute/async`, which must queue; returns the job id.
+    pub async fn execute_async(&self, token: &str, connection_id: &str, code: &str) -> JobId {
+        let (_, answer) = self.post_execute_async(token, connection_id, code).await;
         assert_eq!(answer["status"], "queued", "{answer}");
         let id = answer["job_id"].as_str().expect("job id");
         JobId::from_uuid(id.parse().expect("uuid"))

@@ -3,6 +3,7 @@
 
 use code_remote_domain::ExecutionStatus;
 use code_remote_e2e::Stack;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn result_reaches_only_the_owner_and_is_stored() {
@@ -26,12 +27,15 @@ async fn result_reaches_only_the_owner_and_is_stored() {
     assert_eq!(stored.status, ExecutionStatus::Succeeded);
     assert_eq!(stored.result.as_ref().unwrap()["stdout"], "42\n");
 
-    // Alice names Bob's connection: the job runs and is stored, but Bob never receives it.
-    let hijack = stack
-        .execute_async(&alice, &bob_ws.connection_id, "print('secret')")
+    // Alice names Bob's connection: refused, nothing queued, and Bob receives nothing.
+    let (status, refused) = stack
+        .post_execute_async(&alice, &bob_ws.connection_id, "print('secret')")
         .await;
-    let stored = stack.wait_for_status(hijack, |s| s.is_finished()).await;
-    assert_eq!(stored.result.as_ref().unwrap()["stdout"], "secret\n");
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["detail"][0]["loc"],
+        json!(["body", "connection_id"])
+    );
     bob_ws.ping().await;
     alice_ws.ping().await;
 }
