@@ -27,6 +27,18 @@ async fn result_reaches_only_the_owner_and_is_stored() {
     assert_eq!(stored.status, ExecutionStatus::Succeeded);
     assert_eq!(stored.result.as_ref().unwrap()["stdout"], "42\n");
 
+    // Output holding a NUL byte is stored and delivered as it was written (jsonb refused it,
+    // and the job was retried until dead-lettered).
+    let nul = stack
+        .execute_async(&alice, &alice_ws.connection_id, "print('a\\x00b')")
+        .await;
+    let frame = alice_ws.next().await;
+    assert_eq!(frame["job_id"], nul.to_string());
+    assert_eq!(frame["stdout"], "a\u{0}b\n", "{frame}");
+    let stored = stack.wait_for_status(nul, |s| s.is_finished()).await;
+    assert_eq!(stored.status, ExecutionStatus::Succeeded);
+    assert_eq!(stored.result.as_ref().unwrap()["stdout"], "a\u{0}b\n");
+
     // Alice names Bob's connection: refused, nothing queued, and Bob receives nothing.
     let (status, refused) = stack
         .post_execute_async(&alice, &bob_ws.connection_id, "print('secret')")

@@ -94,7 +94,9 @@ impl Store {
         )
         .bind(job.as_uuid())
         .bind(status.as_str())
-        .bind(result)
+        // JSON text, not jsonb: a run's output may hold any byte, NUL included, which jsonb
+        // refuses; serde escapes it as `\u0000` and reads it back.
+        .bind(result.to_string())
         .execute(&self.pool)
         .await?;
         Ok(finished.rows_affected() == 1)
@@ -112,9 +114,12 @@ impl Store {
         let status: String = row.try_get("status")?;
         let status = ExecutionStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("execution status {status:?}")))?;
-        Ok(Some(StoredExecution {
-            status,
-            result: row.try_get("result")?,
-        }))
+        let result = match row.try_get::<Option<String>, _>("result")? {
+            None => None,
+            Some(text) => Some(serde_json::from_str(&text).map_err(|err| {
+                StoreError::Corrupt(format!("the stored result of execution {job}: {err}"))
+            })?),
+        };
+        Ok(Some(StoredExecution { status, result }))
     }
 }

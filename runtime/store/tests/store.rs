@@ -227,3 +227,27 @@ async fn connections_remember_their_owner() {
     assert_eq!(store.connection_owner(&connection).await.unwrap(), None);
     assert!(store.ping().await);
 }
+
+#[tokio::test]
+async fn a_result_holding_a_nul_byte_is_stored_and_read_back_faithfully() {
+    let (_db, pool) = migrated_database().await;
+    let store = Store::from_pool(pool);
+    let user = store.sync_user("nul-writer", None, None).await.unwrap();
+    let job = JobId::generate();
+    store
+        .record_queued(job, user, "print('a\\0b')")
+        .await
+        .unwrap();
+    store
+        .start_execution(job, user, "print('a\\0b')")
+        .await
+        .unwrap();
+    let result = json!({"success": true, "stdout": "a\u{0}b\n"});
+    assert!(store
+        .finish_execution(job, ExecutionStatus::Succeeded, &result)
+        .await
+        .unwrap());
+    let stored = store.execution(job).await.unwrap().unwrap();
+    assert_eq!(stored.status, ExecutionStatus::Succeeded);
+    assert_eq!(stored.result, Some(result));
+}
