@@ -75,19 +75,19 @@ pub async fn move_live(
     Ok(())
 }
 
-/// Enables every SQS trigger of the `live` alias of `function_name` (the infra program creates
-/// them disabled, so that nothing consumes before the first migration and alias move); returns
-/// how many were switched on.
+/// Enables every disabled SQS trigger of the functions named `function_names` (the infra
+/// program creates them disabled, so that nothing consumes before the first migration and alias
+/// move), listing the account's mappings once; returns how many were switched on.
 pub async fn enable_triggers(
     lambda: &aws_sdk_lambda::Client,
-    function_name: &str,
+    function_names: &[String],
 ) -> Result<usize, ReleaseError> {
     // A mapping made for the alias reports the alias's ARN in AWS (moto reports the version
     // the alias pointed at): the function's mappings are those of its name, any qualifier.
     let ours = |arn: &str| {
         arn.split_once(":function:")
-            .map(|(_, rest)| rest.split(':').next() == Some(function_name))
-            .unwrap_or(false)
+            .and_then(|(_, rest)| rest.split(':').next())
+            .is_some_and(|name| function_names.iter().any(|ours| ours == name))
     };
     let mut enabled = 0;
     let mut marker: Option<String> = None;

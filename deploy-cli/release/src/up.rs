@@ -178,7 +178,9 @@ async fn deploy(
     let observe = journal.observe;
     ctx.pulumi.up(|line| observe(Event::Pulumi(line)))?;
     let outputs = ctx.pulumi.outputs()?;
-    if lock.is_none() {
+    // A stack that existed had its lock taken and its secrets checked before `pulumi up`.
+    let first_deploy = lock.is_none();
+    if first_deploy {
         journal.step("lock");
         let mut taken = ctx.lock(&outputs, purpose).await?;
         taken.keep_alive(ctx.lock_ttl);
@@ -216,12 +218,14 @@ async fn deploy(
         started_at,
         finished_at: started_at,
     };
-    journal.step("secrets");
-    if let Err(err) =
-        crate::secrets::preflight(&ctx.aws.secrets, ctx.stack.as_str(), &outputs).await
-    {
-        save_best_effort(ctx, &outputs, &mut record).await;
-        return Err(err);
+    if first_deploy {
+        journal.step("secrets");
+        if let Err(err) =
+            crate::secrets::preflight(&ctx.aws.secrets, ctx.stack.as_str(), &outputs).await
+        {
+            save_best_effort(ctx, &outputs, &mut record).await;
+            return Err(err);
+        }
     }
     let moved = shift_traffic(ctx, &outputs, manifest, &mut record, journal, lock).await;
     let previous = match moved {
@@ -325,12 +329,12 @@ async fn ship_and_check(
         Some(report)
     };
     journal.step("triggers");
-    let mut enabled = 0;
-    for (function, _) in manifest.lambdas() {
-        enabled +=
-            functions::enable_triggers(&ctx.aws.lambda, ctx.function_name(outputs, &function)?)
-                .await?;
-    }
+    let names = manifest
+        .lambdas()
+        .into_keys()
+        .map(|function| ctx.function_name(outputs, &function).map(str::to_owned))
+        .collect::<Result<Vec<_>, _>>()?;
+    let enabled = functions::enable_triggers(&ctx.aws.lambda, &names).await?;
     journal.done("triggers", format!("{enabled} queue trigger(s) enabled"));
     journal.step("invalidate");
     let invalidation =

@@ -4,19 +4,29 @@ use code_remote_config::DatabaseSource;
 use code_remote_moto::MotoServer;
 use code_remote_store::{connect_options, keep_fresh};
 
-#[tokio::test]
-async fn a_secret_and_the_host_settings_make_the_connection_options() {
-    let moto = MotoServer::shared().await.expect("moto");
-    let aws = moto.sdk_config().await;
-    let arn = aws_sdk_secretsmanager::Client::new(&aws)
+/// A new database secret holding `value`; its ARN.
+async fn database_secret(client: &aws_sdk_secretsmanager::Client, value: &str) -> String {
+    client
         .create_secret()
         .name(format!("db-{}", uuid::Uuid::new_v4().simple()))
-        .secret_string(r#"{"username": "app", "password": "p@ss:/word", "port": 6543}"#)
+        .secret_string(value)
         .send()
         .await
         .expect("secret")
         .arn
-        .expect("arn");
+        .expect("arn")
+}
+
+#[tokio::test]
+async fn a_secret_and_the_host_settings_make_the_connection_options() {
+    let moto = MotoServer::shared().await.expect("moto");
+    let aws = moto.sdk_config().await;
+    let client = aws_sdk_secretsmanager::Client::new(&aws);
+    let arn = database_secret(
+        &client,
+        r#"{"username": "app", "password": "p@ss:/word", "port": 6543}"#,
+    )
+    .await;
     let source = DatabaseSource::Secret {
         arn: arn.clone(),
         host: Some("cluster.example".into()),
@@ -58,15 +68,7 @@ async fn a_rotated_secret_reaches_the_pool_s_new_connections() {
     let moto = MotoServer::shared().await.expect("moto");
     let aws = moto.sdk_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&aws);
-    let arn = client
-        .create_secret()
-        .name(format!("db-{}", uuid::Uuid::new_v4().simple()))
-        .secret_string(r#"{"username": "app", "password": "before"}"#)
-        .send()
-        .await
-        .expect("secret")
-        .arn
-        .expect("arn");
+    let arn = database_secret(&client, r#"{"username": "app", "password": "before"}"#).await;
     let source = DatabaseSource::Secret {
         arn: arn.clone(),
         host: Some("cluster.example".into()),

@@ -109,11 +109,13 @@ pub async fn backend(
 ) -> Result<Arc<dyn SearchBackend>, ServicesError> {
     match (&settings.backend, &settings.neo4j) {
         (SearchBackendName::Neo4j, Some(source)) => {
+            // Only a secret can be empty: credentials given directly always resolve.
             let neo4j = secrets::resolve_neo4j(aws, source).await?.ok_or_else(|| {
-                ServicesError::Neo4jUnset(match source {
-                    code_remote_config::Neo4jSource::Secret(arn) => arn.clone(),
-                    code_remote_config::Neo4jSource::Credentials(_) => String::new(),
-                })
+                let arn = match source {
+                    code_remote_config::Neo4jSource::Secret(arn) => arn.as_str(),
+                    code_remote_config::Neo4jSource::Credentials(_) => "",
+                };
+                ServicesError::Neo4jUnset(arn.to_owned())
             })?;
             let config = Neo4jConfig {
                 uri: neo4j.uri,
