@@ -193,7 +193,13 @@ fn string_at(value: &Value, path: &[&str], action: &str) -> Result<String, MotoE
 /// moto's Cognito signing key as a private JWK, read from the installed moto package, so tests can
 /// forge tokens that moto's JWKS verifies (expired, wrong audience, ...).
 pub fn signing_jwk() -> Result<Value, MotoError> {
-    let pattern = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/lib");
+    // The virtualenv that holds the moto_server in use (`.venv/bin/moto_server` → `.venv/lib`).
+    let binary = crate::server::binary();
+    let pattern = binary
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(|venv| venv.join("lib"))
+        .ok_or_else(|| MotoError::NotInstalled(binary.clone()))?;
     let not_found = || MotoError::NotInstalled(pattern.clone());
     let lib = std::fs::read_dir(&pattern).map_err(|_| not_found())?;
     for entry in lib.flatten() {

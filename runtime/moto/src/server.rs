@@ -122,7 +122,10 @@ impl MotoServer {
     }
 }
 
-fn binary() -> PathBuf {
+/// `MOTO_SERVER`, else the `moto_server` of the checkout this crate was built from (a target
+/// directory shared between checkouts may hold another one's build: `scripts/test` sets
+/// `MOTO_SERVER` to its own checkout's).
+pub(crate) fn binary() -> PathBuf {
     match std::env::var_os("MOTO_SERVER") {
         Some(path) => PathBuf::from(path),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server"),
