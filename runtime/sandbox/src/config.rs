@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::files::FileConfinement;
+
 /// The import allowlist of sandbox.md (top-level module names).
 pub const DEFAULT_ALLOWED_MODULES: &[&str] = &[
     "math",
@@ -56,8 +58,8 @@ pub struct SandboxConfig {
     pub bwrap: PathBuf,
     /// Whether to try namespaces at all (a host without them falls back and reports it).
     pub namespaces: bool,
-    /// Whether to apply Landlock where the kernel has it.
-    pub landlock: bool,
+    /// Which layer confines a child's files (docs/sandbox.md, "File confinement").
+    pub files: FileConfinement,
     /// Executions running at once; further calls wait in a FIFO queue.
     pub max_concurrency: usize,
     /// Upper bound for a requested timeout (api.md allows up to 30 s).
@@ -80,7 +82,7 @@ pub struct SandboxConfig {
     pub gid: u32,
     /// Top-level modules user code may import.
     pub allowed_modules: Vec<String>,
-    /// Paths a child may read under Landlock (the standard library is always added).
+    /// Paths a child may read (Landlock or the supervisor; the standard library is always added).
     pub read_paths: Vec<PathBuf>,
     /// Where private working directories are created (inside the namespace when there is one).
     pub tmp_base: PathBuf,
@@ -97,7 +99,7 @@ impl Default for SandboxConfig {
             python: PathBuf::from("/usr/bin/python3"),
             bwrap: PathBuf::from("/usr/bin/bwrap"),
             namespaces: true,
-            landlock: true,
+            files: FileConfinement::Auto,
             max_concurrency: 8,
             max_timeout: Duration::from_secs(30),
             memory_bytes: 256 << 20,
@@ -121,6 +123,23 @@ impl Default for SandboxConfig {
 }
 
 impl SandboxConfig {
+    /// The defaults with a deployment's overrides: the interpreter (`SANDBOX_PYTHON`) and
+    /// the file-confinement layer by name (`SANDBOX_FILE_CONFINEMENT`: auto, landlock,
+    /// supervisor or none).
+    pub fn with_overrides(
+        python: Option<PathBuf>,
+        files: Option<&str>,
+    ) -> Result<Self, crate::SandboxError> {
+        let mut config = Self::default();
+        if let Some(python) = python {
+            config.python = python;
+        }
+        if let Some(files) = files {
+            config.files = files.parse().map_err(crate::SandboxError::Config)?;
+        }
+        Ok(config)
+    }
+
     /// Refuses values that cannot work, naming the offending key.
     pub(crate) fn check(&self) -> Result<(), crate::SandboxError> {
         let bad = |key: &str| {

@@ -31,6 +31,9 @@ pub enum SandboxError {
     /// The configuration cannot work.
     #[error("invalid sandbox configuration: {0}")]
     Config(String),
+    /// No file-confinement layer works on this host and the configuration did not accept that.
+    #[error("no file-confinement layer works here: {0}; only where Unix permissions are enough, choose `files: none` (SANDBOX_FILE_CONFINEMENT=none)")]
+    NoFileConfinement(String),
     /// The zygote went away; the next execution restarts it.
     #[error("the zygote exited; it is restarted on the next execution")]
     ZygoteGone,

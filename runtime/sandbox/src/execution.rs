@@ -34,6 +34,9 @@ pub(crate) struct Applied {
     pub landlock: bool,
     /// Whether the seccomp filter was installed.
     pub seccomp: bool,
+    /// The file-confinement layer in force: `landlock`, `supervisor` or `none`.
+    #[serde(default)]
+    pub files: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::files::FileLayer;
+
 /// How the child's identity is made unprivileged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "uid")]
@@ -30,8 +32,10 @@ pub struct Layers {
     pub identity: Identity,
     /// Network, IPC, PID and mount namespaces from bubblewrap.
     pub namespaces: bool,
-    /// The Landlock ABI applied, or `None` where the kernel has no Landlock.
+    /// The Landlock ABI applied, or `None` where it is not.
     pub landlock: Option<u32>,
+    /// What keeps a child to its own directory and the interpreter's files.
+    pub files: FileLayer,
     /// The Python-level validator and import hook.
     pub python_layer: bool,
     /// The interpreter's version.
@@ -50,6 +54,9 @@ impl Layers {
         }
         if self.landlock.is_none() {
             missing.push("landlock");
+        }
+        if self.files == FileLayer::None {
+            missing.push("files");
         }
         if !self.python_layer {
             missing.push("python_layer");
@@ -70,9 +77,10 @@ impl fmt::Display for Layers {
             .map_or_else(|| "off".to_owned(), |abi| format!("ABI {abi}"));
         write!(
             f,
-            "process=on environment=on seccomp={} rlimits=on identity={identity} namespaces={} landlock={landlock} python_layer={} python={}",
+            "process=on environment=on seccomp={} rlimits=on identity={identity} namespaces={} landlock={landlock} files={} python_layer={} python={}",
             on(self.seccomp),
             if self.namespaces { "bubblewrap" } else { "off" },
+            self.files,
             on(self.python_layer),
             self.python,
         )
@@ -93,6 +101,7 @@ mod tests {
             identity: Identity::Inherited(65534),
             namespaces: false,
             landlock: None,
+            files: FileLayer::Supervisor,
             python_layer: true,
             python: "3.11.2".into(),
         }
@@ -104,7 +113,7 @@ mod tests {
         assert_eq!(layers.missing(), ["namespaces", "landlock"]);
         assert!(
             layers.to_string().contains(
-                "identity=uid 65534 (inherited, unprivileged) namespaces=off landlock=off"
+                "identity=uid 65534 (inherited, unprivileged) namespaces=off landlock=off files=supervisor"
             ),
             "{layers}"
         );
@@ -119,9 +128,16 @@ mod tests {
         );
         assert_eq!(json["namespaces"], false);
         assert!(json["landlock"].is_null());
+        assert_eq!(json["files"], "supervisor");
+        let unconfined = Layers {
+            files: FileLayer::None,
+            ..lambda_like()
+        };
+        assert_eq!(unconfined.missing(), ["namespaces", "landlock", "files"]);
         let dropped = Layers {
             identity: Identity::Dropped(65534),
             landlock: Some(7),
+            files: FileLayer::Landlock,
             ..lambda_like()
         };
         let json = serde_json::to_value(dropped).expect("serializable");

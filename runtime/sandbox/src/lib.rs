@@ -67,6 +67,7 @@ pub mod bench;
 mod config;
 mod error;
 mod execution;
+mod files;
 mod layers;
 mod result;
 mod sandbox;
@@ -76,6 +77,7 @@ mod zygote;
 
 pub use config::{SandboxConfig, DEFAULT_ALLOWED_MODULES, DEFAULT_READ_PATHS};
 pub use error::SandboxError;
+pub use files::{FileConfinement, FileLayer};
 pub use layers::{Identity, Layers};
 pub use result::{ExecutionResult, SecurityViolation};
 pub use sandbox::Sandbox;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use code_remote_sandbox::{bench, Sandbox, SandboxConfig};
+use code_remote_sandbox::{bench, FileConfinement, Sandbox, SandboxConfig};
 
 /// Runs untrusted Python behind OS-level isolation.
 #[derive(Debug, Parser)]
@@ -19,6 +19,9 @@ struct Cli {
     /// Executions allowed at once.
     #[arg(long, global = true, default_value_t = 8)]
     max_concurrency: usize,
+    /// What confines a child's files: auto, landlock, supervisor or none.
+    #[arg(long, global = true, default_value = "auto")]
+    files: FileConfinement,
     #[command(subcommand)]
     command: Commands,
 }
@@ -50,6 +53,7 @@ async fn main() -> Result<()> {
     let config = SandboxConfig {
         python: cli.python.clone(),
         max_concurrency: cli.max_concurrency,
+        files: cli.files,
         ..SandboxConfig::default()
     };
     match cli.command {

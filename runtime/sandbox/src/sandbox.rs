@@ -8,10 +8,11 @@ use tokio::sync::{Mutex, Semaphore};
 
 use crate::config::SandboxConfig;
 use crate::execution::{self, Applied};
+use crate::files::{self, FileConfinement, FileLayer};
 use crate::layers::{Identity, Layers};
 use crate::result::ExecutionResult;
 use crate::seccomp::SeccompProgram;
-use crate::zygote::Zygote;
+use crate::zygote::{Files, Zygote};
 use crate::{sys, SandboxError};
 
 /// Runs untrusted Python; cheap to clone and safe to share between tasks.
@@ -23,6 +24,7 @@ pub struct Sandbox {
 struct Inner {
     config: SandboxConfig,
     program: SeccompProgram,
+    files: Files,
     permits: Semaphore,
     zygote: Mutex<Arc<Zygote>>,
     layers: Layers,
@@ -42,21 +44,33 @@ impl Sandbox {
     /// When this process is not root (as in Lambda) its children run under its own uid, so it
     /// first makes itself non-dumpable: a child could otherwise read its memory and
     /// environment, or its descriptors, through /proc. That lasts for the process's lifetime.
+    ///
+    /// Refuses to start when no file-confinement layer works, unless the configuration says
+    /// [`FileConfinement::None`].
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
         config.check()?;
         if sys::effective_uid() != 0 {
             sys::set_non_dumpable().map_err(|e| SandboxError::io("prctl(PR_SET_DUMPABLE)", e))?;
         }
-        let program = SeccompProgram::build();
-        let zygote = Zygote::spawn(&config, &program).await?;
+        let files = plan_files(config.files)?;
+        let program = match files {
+            Files::Supervised => SeccompProgram::supervised(&files::supervised_syscalls()),
+            Files::Landlock | Files::Unconfined => SeccompProgram::build(),
+        };
+        let zygote = Zygote::spawn(&config, &program, files).await?;
         let (probe, applied) =
             execution::execute(&zygote, "pass", Duration::from_secs(10), 1024).await?;
         let applied = match (probe.success, applied) {
             (true, Some(applied)) => applied,
             _ => {
-                return Err(SandboxError::Probe(
-                    probe.error.unwrap_or_else(|| "no status".into()),
-                ))
+                let error = probe.error.unwrap_or_else(|| "no status".into());
+                return Err(if files == Files::Supervised {
+                    SandboxError::NoFileConfinement(format!(
+                        "the seccomp file supervisor does not work here: {error}"
+                    ))
+                } else {
+                    SandboxError::Probe(error)
+                });
             }
         };
         let layers = measured_layers(&config, &zygote, &applied);
@@ -66,6 +80,7 @@ impl Sandbox {
                 permits: Semaphore::new(config.max_concurrency),
                 config,
                 program,
+                files,
                 zygote: Mutex::new(zygote),
                 layers,
             }),
@@ -133,9 +148,30 @@ impl Sandbox {
         let mut current = self.inner.zygote.lock().await;
         if !current.is_alive() {
             tracing::warn!("the zygote exited; starting a new one");
-            *current = Zygote::spawn(&self.inner.config, &self.inner.program).await?;
+            *current =
+                Zygote::spawn(&self.inner.config, &self.inner.program, self.inner.files).await?;
         }
         Ok(Arc::clone(&current))
+    }
+}
+
+/// The file-confinement layer to use, from the configuration and what the kernel offers.
+fn plan_files(wanted: FileConfinement) -> Result<Files, SandboxError> {
+    let landlock = sys::landlock_abi() > 0;
+    match wanted {
+        FileConfinement::Auto if landlock => Ok(Files::Landlock),
+        FileConfinement::Auto | FileConfinement::Supervisor => Ok(Files::Supervised),
+        FileConfinement::Landlock if landlock => Ok(Files::Landlock),
+        FileConfinement::Landlock => Err(SandboxError::NoFileConfinement(
+            "Landlock was asked for and this kernel does not offer it".into(),
+        )),
+        FileConfinement::None => {
+            tracing::warn!(
+                "file confinement is off by configuration: children read and write whatever \
+                 their uid may"
+            );
+            Ok(Files::Unconfined)
+        }
     }
 }
 
@@ -153,6 +189,11 @@ fn measured_layers(config: &SandboxConfig, zygote: &Zygote, applied: &Applied) -
         identity,
         namespaces: zygote.namespaces,
         landlock: applied.landlock.then_some(zygote.hello.landlock_abi),
+        files: match applied.files.as_str() {
+            "landlock" => FileLayer::Landlock,
+            "supervisor" => FileLayer::Supervisor,
+            _ => FileLayer::None,
+        },
         python_layer: config.python_layer,
         python: zygote.hello.python.clone(),
     }

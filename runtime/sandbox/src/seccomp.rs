@@ -6,11 +6,19 @@
 //! where each child writes its own pid, so `kill`/`tgkill` are allowed on itself only
 //! (glibc's `abort` and `raise` need that) while one program is built once at start-up.
 //!
-//! Policy: wrong architecture or x32 → kill the process; the deny list of sandbox.md (and
-//! the other syscalls that reach outside a process) → `EPERM`, so Python raises a readable
-//! `PermissionError`; `clone3` → `ENOSYS` so glibc falls back to `clone`, whose flags a
-//! filter can inspect; `clone` without `CLONE_THREAD` → `EPERM` (threads stay possible,
+//! Policy: wrong architecture or x32 → kill the process; system calls newer than this
+//! filter (numbered from [`FIRST_UNKNOWN_SYSCALL`]) → `ENOSYS`, so a kernel update cannot add
+//! a path-taking call the filter has never seen; the deny list of sandbox.md (and the other
+//! syscalls that reach outside a process) → `EPERM`, so Python raises a readable
+//! `PermissionError`; `seccomp()` and `prctl(PR_SET_SECCOMP)` → `EPERM`, so user code cannot
+//! stack a filter of its own; `clone3` → `ENOSYS` so glibc falls back to `clone`, whose flags
+//! a filter can inspect; `clone` without `CLONE_THREAD` → `EPERM` (threads stay possible,
 //! new processes do not); everything else is allowed.
+//!
+//! The supervised variant ([`SeccompProgram::supervised`], where Landlock is missing) also
+//! hands every path-taking call the supervisor emulates to it (`SECCOMP_RET_USER_NOTIF`),
+//! and refuses the path-taking calls it does not emulate (links, device nodes, ownership,
+//! timestamps, extended attributes, `statfs`, watches), so no call reaches a path unchecked.
 
 /// A compiled filter plus the instruction indices whose constant is the child's pid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +52,17 @@ pub const RET_KILL_PROCESS: u32 = 0x8000_0000;
 /// `SECCOMP_RET_ALLOW`.
 pub const RET_ALLOW: u32 = 0x7fff_0000;
 const RET_ERRNO: u32 = 0x0005_0000;
+/// `SECCOMP_RET_USER_NOTIF`.
+pub const RET_USER_NOTIF: u32 = 0x7fc0_0000;
+
+/// The first system call number this filter does not know (`mseal`, 462, is the last it
+/// does; numbers from 424 on are shared by every architecture).
+pub const FIRST_UNKNOWN_SYSCALL: u32 = 463;
+/// `fchmodat2` (Linux 6.6), `statmount` and `listmount` (6.8): newer than the libc constants.
+const SYS_FCHMODAT2: libc::c_long = 452;
+const SYS_STATMOUNT: libc::c_long = 457;
+const SYS_LISTMOUNT: libc::c_long = 458;
+const PR_SET_SECCOMP: u32 = 22;
 
 const OFFSET_NR: u32 = 0;
 const OFFSET_ARCH: u32 = 4;
@@ -147,6 +166,7 @@ fn denied_syscalls() -> Vec<libc::c_long> {
         libc::SYS_semctl,
         libc::SYS_semtimedop,
         libc::SYS_mq_open,
+        libc::SYS_seccomp,
     ];
     #[cfg(target_arch = "x86_64")]
     denied.extend([
@@ -160,6 +180,46 @@ fn denied_syscalls() -> Vec<libc::c_long> {
     denied
 }
 
+/// Path-taking calls the supervisor does not emulate, with the errno they get instead.
+fn unsupervised_path_syscalls() -> Vec<(libc::c_long, libc::c_int)> {
+    let mut denied = vec![
+        (libc::SYS_linkat, libc::EPERM),
+        (libc::SYS_symlinkat, libc::EPERM),
+        (libc::SYS_mknodat, libc::EPERM),
+        (libc::SYS_fchownat, libc::EPERM),
+        (libc::SYS_utimensat, libc::EPERM),
+        (libc::SYS_truncate, libc::EPERM),
+        (libc::SYS_statfs, libc::EPERM),
+        (libc::SYS_inotify_add_watch, libc::EPERM),
+        (libc::SYS_fanotify_init, libc::EPERM),
+        (libc::SYS_fanotify_mark, libc::EPERM),
+        (SYS_STATMOUNT, libc::EPERM),
+        (SYS_LISTMOUNT, libc::EPERM),
+        (libc::SYS_getxattr, libc::EOPNOTSUPP),
+        (libc::SYS_lgetxattr, libc::EOPNOTSUPP),
+        (libc::SYS_setxattr, libc::EOPNOTSUPP),
+        (libc::SYS_lsetxattr, libc::EOPNOTSUPP),
+        (libc::SYS_listxattr, libc::EOPNOTSUPP),
+        (libc::SYS_llistxattr, libc::EOPNOTSUPP),
+        (libc::SYS_removexattr, libc::EOPNOTSUPP),
+        (libc::SYS_lremovexattr, libc::EOPNOTSUPP),
+        (libc::SYS_openat2, libc::ENOSYS),
+        (SYS_FCHMODAT2, libc::ENOSYS),
+    ];
+    #[cfg(target_arch = "x86_64")]
+    denied.extend([
+        (libc::SYS_link, libc::EPERM),
+        (libc::SYS_symlink, libc::EPERM),
+        (libc::SYS_mknod, libc::EPERM),
+        (libc::SYS_chown, libc::EPERM),
+        (libc::SYS_lchown, libc::EPERM),
+        (libc::SYS_utime, libc::EPERM),
+        (libc::SYS_utimes, libc::EPERM),
+        (libc::SYS_futimesat, libc::EPERM),
+    ]);
+    denied
+}
+
 fn nr(syscall: libc::c_long) -> u32 {
     u32::try_from(syscall).unwrap_or(u32::MAX)
 }
@@ -169,8 +229,29 @@ fn errno(code: libc::c_int) -> u32 {
 }
 
 impl SeccompProgram {
-    /// Builds the sandbox's filter for the architecture this crate is compiled for.
+    /// Builds the sandbox's filter for the architecture this crate is compiled for, for a
+    /// child whose files Landlock confines.
     pub fn build() -> Self {
+        let mut program = Self::assemble_head();
+        program.assemble_tail();
+        program
+    }
+
+    /// The filter for a child whose files the host's supervisor confines: every call in
+    /// `supervised` goes to the supervisor, the other path-taking calls are refused.
+    pub fn supervised(supervised: &[libc::c_long]) -> Self {
+        let mut program = Self::assemble_head();
+        for (syscall, code) in unsupervised_path_syscalls() {
+            program.deny(nr(syscall), errno(code));
+        }
+        for &syscall in supervised {
+            program.deny(nr(syscall), RET_USER_NOTIF);
+        }
+        program.assemble_tail();
+        program
+    }
+
+    fn assemble_head() -> Self {
         let mut program = Self {
             instructions: Vec::new(),
             pid_slots: Vec::new(),
@@ -181,15 +262,30 @@ impl SeccompProgram {
         program.push(LD_W_ABS, 0, 0, OFFSET_NR);
         program.push(JGE_K, 0, 1, X32_SYSCALL_BIT);
         program.push(RET_K, 0, 0, RET_KILL_PROCESS);
+        program.push(JGE_K, 0, 1, FIRST_UNKNOWN_SYSCALL);
+        program.push(RET_K, 0, 0, errno(libc::ENOSYS));
         for syscall in denied_syscalls() {
             program.deny(nr(syscall), errno(libc::EPERM));
         }
         program.deny(nr(libc::SYS_clone3), errno(libc::ENOSYS));
-        program.threads_only();
-        program.self_only(nr(libc::SYS_kill));
-        program.self_only(nr(libc::SYS_tgkill));
-        program.push(RET_K, 0, 0, RET_ALLOW);
         program
+    }
+
+    fn assemble_tail(&mut self) {
+        self.no_seccomp_by_prctl();
+        self.threads_only();
+        self.self_only(nr(libc::SYS_kill));
+        self.self_only(nr(libc::SYS_tgkill));
+        self.push(RET_K, 0, 0, RET_ALLOW);
+    }
+
+    /// `prctl(PR_SET_SECCOMP, ...)` is refused like `seccomp()`; other options are allowed.
+    fn no_seccomp_by_prctl(&mut self) {
+        self.push(JEQ_K, 0, 4, nr(libc::SYS_prctl));
+        self.push(LD_W_ABS, 0, 0, OFFSET_ARG0_LOW);
+        self.push(JEQ_K, 0, 1, PR_SET_SECCOMP);
+        self.push(RET_K, 0, 0, errno(libc::EPERM));
+        self.push(RET_K, 0, 0, RET_ALLOW);
     }
 
     fn push(&mut self, code: u16, jt: u8, jf: u8, k: u32) {
@@ -318,6 +414,35 @@ mod tests {
         ] {
             assert_eq!(run(syscall, 0), RET_ALLOW, "syscall {syscall}");
         }
+    }
+
+    #[test]
+    fn unknown_newer_syscalls_and_own_filters_are_refused() {
+        assert_eq!(run(463, 0), errno(libc::ENOSYS));
+        assert_eq!(run(1000, 0), errno(libc::ENOSYS));
+        assert_eq!(run(libc::SYS_seccomp, 0), errno(libc::EPERM));
+        assert_eq!(run(libc::SYS_prctl, u64::from(PR_SET_SECCOMP)), errno(libc::EPERM));
+        assert_eq!(run(libc::SYS_prctl, libc::PR_SET_NAME as u64), RET_ALLOW);
+    }
+
+    #[test]
+    fn supervised_filter_hands_path_calls_over_and_refuses_the_rest() {
+        let supervised = [libc::SYS_openat, libc::SYS_newfstatat];
+        let program = SeccompProgram::supervised(&supervised);
+        let run = |syscall: libc::c_long, arg0: u64| {
+            evaluate(&program, 42, AUDIT_ARCH, nr(syscall), arg0)
+        };
+        assert_eq!(run(libc::SYS_openat, 0), RET_USER_NOTIF);
+        assert_eq!(run(libc::SYS_newfstatat, 0), RET_USER_NOTIF);
+        assert_eq!(run(libc::SYS_linkat, 0), errno(libc::EPERM));
+        assert_eq!(run(libc::SYS_symlinkat, 0), errno(libc::EPERM));
+        assert_eq!(run(libc::SYS_openat2, 0), errno(libc::ENOSYS));
+        assert_eq!(run(libc::SYS_getxattr, 0), errno(libc::EOPNOTSUPP));
+        assert_eq!(run(libc::SYS_execve, 0), errno(libc::EPERM));
+        assert_eq!(run(libc::SYS_read, 0), RET_ALLOW);
+        assert_eq!(run(libc::SYS_chdir, 0), RET_ALLOW);
+        assert_eq!(run(libc::SYS_kill, 41), errno(libc::EPERM));
+        assert_eq!(program.pid_slots().len(), 2);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The few raw system calls the host needs that std and tokio do not offer: a
-//! SOCK_SEQPACKET pair, descriptor passing (SCM_RIGHTS), pidfd signalling and dumpability.
+//! SOCK_SEQPACKET pair, descriptor passing (SCM_RIGHTS), pidfd signalling, dumpability,
+//! waiting on a descriptor and asking the kernel for Landlock.
 //! Every `unsafe` block here is a single libc call on memory this module owns.
 
 use std::io;
@@ -7,7 +8,7 @@ use std::mem;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 /// At most this many descriptors travel with one message.
-const MAX_FDS: usize = 4;
+const MAX_FDS: usize = 5;
 
 fn check(result: libc::c_int) -> io::Result<libc::c_int> {
     if result < 0 {
@@ -227,4 +228,48 @@ pub(crate) fn set_non_dumpable() -> io::Result<()> {
 pub(crate) fn effective_uid() -> u32 {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() }
+}
+
+/// Waits until `fd` is readable (true) or hung up without data, or `timeout` passes (false).
+/// `Duration::MAX` waits without limit.
+pub(crate) fn wait_readable(fd: BorrowedFd<'_>, timeout: std::time::Duration) -> io::Result<bool> {
+    let millis = if timeout == std::time::Duration::MAX {
+        -1
+    } else {
+        libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX)
+    };
+    let mut pollfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: one pollfd we own.
+        let ready = unsafe { libc::poll(&mut pollfd, 1, millis) };
+        if ready < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(error);
+        }
+        return Ok(ready > 0 && pollfd.revents & libc::POLLIN != 0);
+    }
+}
+
+/// The Landlock ABI this kernel offers to this process, 0 where it has none (or a seccomp
+/// filter answers for it, as in Lambda).
+pub(crate) fn landlock_abi() -> u32 {
+    const LANDLOCK_CREATE_RULESET: libc::c_long = 444;
+    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
+    // SAFETY: with a null attribute and size 0 the call only reports the ABI version.
+    let abi = unsafe {
+        libc::syscall(
+            LANDLOCK_CREATE_RULESET,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    u32::try_from(abi).unwrap_or(0)
 }

@@ -11,6 +11,7 @@
 //! a parent-death signal on the zygote.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +26,8 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
 use crate::config::SandboxConfig;
+use crate::files::supervisor::{self, Identity};
+use crate::files::{self, ReadRoots};
 use crate::seccomp::SeccompProgram;
 use crate::{sys, SandboxError};
 
@@ -51,6 +54,21 @@ pub(crate) struct Hello {
     pub landlock_abi: u32,
     /// The interpreter's version.
     pub python: String,
+    /// Its effective uid (0: children drop to the configured uid).
+    pub euid: u32,
+    /// Everything a child may read: the configured paths and the interpreter's own.
+    pub read_paths: Vec<PathBuf>,
+}
+
+/// How the zygote's children confine their files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Files {
+    /// Each child applies Landlock.
+    Landlock,
+    /// Each child hands its path-taking calls to a supervisor in the host.
+    Supervised,
+    /// Nothing (explicitly accepted).
+    Unconfined,
 }
 
 /// A zygote event about one execution.
@@ -90,6 +108,12 @@ pub(crate) struct Zygote {
     pub hello: Hello,
     /// True when it runs inside bubblewrap's namespaces.
     pub namespaces: bool,
+    /// How its children confine their files.
+    pub files: Files,
+    /// What the supervisor lets every child read (resolved from the handshake).
+    pub read_roots: Arc<ReadRoots>,
+    /// The uid and gid children drop to when the zygote is root.
+    child_ids: (u32, u32),
 }
 
 /// One submitted execution: its events, and its waiter removed on drop.
@@ -108,25 +132,28 @@ impl Drop for Submission {
 }
 
 impl Zygote {
-    /// Starts a zygote, under bubblewrap when configured and working, else directly.
+    /// Starts a zygote, under bubblewrap when configured and working (and not supervised:
+    /// the supervisor resolves paths in the host's mount namespace), else directly.
     pub(crate) async fn spawn(
         config: &SandboxConfig,
         program: &SeccompProgram,
+        files: Files,
     ) -> Result<Arc<Self>, SandboxError> {
-        if config.namespaces && config.bwrap.exists() {
-            match Self::spawn_with(config, program, true).await {
+        if config.namespaces && config.bwrap.exists() && files != Files::Supervised {
+            match Self::spawn_with(config, program, files, true).await {
                 Ok(zygote) => return Ok(zygote),
                 Err(error) => {
                     tracing::warn!(%error, "bubblewrap unusable here; running without namespaces")
                 }
             }
         }
-        Self::spawn_with(config, program, false).await
+        Self::spawn_with(config, program, files, false).await
     }
 
     async fn spawn_with(
         config: &SandboxConfig,
         program: &SeccompProgram,
+        files: Files,
         namespaces: bool,
     ) -> Result<Arc<Self>, SandboxError> {
         let (host_end, zygote_end) =
@@ -194,8 +221,12 @@ impl Zygote {
             "processes": config.processes,
             "seccomp": to_hex(&program.to_bytes()),
             "pid_slots": program.pid_slots(),
-            "landlock": config.landlock,
+            "landlock": files == Files::Landlock,
+            "supervised": files == Files::Supervised,
+            "seccomp_nr": libc::SYS_seccomp,
             "read_paths": config.read_paths,
+            "read_devices": files::READ_DEVICES,
+            "write_devices": files::WRITE_DEVICES,
             "tmp_base": config.tmp_base,
         })
         .to_string();
@@ -214,12 +245,16 @@ impl Zygote {
             }
         };
         tokio::spawn(read_events(Arc::clone(&shared)));
+        let read_roots = Arc::new(ReadRoots::resolve(&hello.read_paths));
         Ok(Arc::new(Self {
             shared,
             next_id: AtomicU64::new(1),
             process: Mutex::new(Some(child)),
             hello,
             namespaces,
+            files,
+            read_roots,
+            child_ids: (config.uid, config.gid),
         }))
     }
 
@@ -236,11 +271,26 @@ impl Zygote {
     }
 
     /// Asks for one execution; `pipes` are the child's stdout, stderr, status and code ends.
+    /// A supervised child also gets one end of a socket pair, the other end going to the
+    /// run's file supervisor.
     pub(crate) async fn submit(
         self: &Arc<Self>,
         timeout: Duration,
         pipes: [OwnedFd; 4],
     ) -> Result<Submission, SandboxError> {
+        let handover = if self.files == Files::Supervised {
+            let (host, child) =
+                sys::seqpacket_pair().map_err(|e| SandboxError::io("socketpair", e))?;
+            let identity = (self.hello.euid == 0).then_some(Identity {
+                uid: self.child_ids.0,
+                gid: self.child_ids.1,
+            });
+            supervisor::spawn(host, Arc::clone(&self.read_roots), identity)
+                .map_err(|e| SandboxError::io("spawn the file supervisor", e))?;
+            Some(child)
+        } else {
+            None
+        };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (sender, events) = mpsc::unbounded_channel();
         self.waiters().insert(id, sender);
@@ -251,7 +301,11 @@ impl Zygote {
         };
         let request =
             json!({"op": "run", "id": id, "timeout": timeout.as_secs_f64().ceil()}).to_string();
-        let fds: Vec<_> = pipes.iter().map(|fd| fd.as_fd()).collect();
+        let fds: Vec<_> = pipes
+            .iter()
+            .chain(handover.as_ref())
+            .map(|fd| fd.as_fd())
+            .collect();
         self.shared.send(request.as_bytes(), &fds).await?;
         Ok(submission)
     }

@@ -5,8 +5,8 @@
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
-_PR_SET_SECCOMP = 22
-_SECCOMP_MODE_FILTER = 2
+_SECCOMP_SET_MODE_FILTER = 1
+_SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
 _SYS_LANDLOCK_CREATE_RULESET = 444
 _SYS_LANDLOCK_ADD_RULE = 445
 _SYS_LANDLOCK_RESTRICT_SELF = 446
@@ -117,8 +117,9 @@ def no_new_privs():
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
 
 
-def apply_landlock(abi, workdir, read_paths):
-    """Confines writes to `workdir` and reads to `read_paths`; denies TCP and outside signals."""
+def apply_landlock(abi, workdir, read_paths, devices):
+    """Confines writes to `workdir` (and the writable devices) and reads to `read_paths` and
+    the readable devices; denies TCP and outside signals."""
     if abi < 1:
         return False
     fs = _FS_ALL_V1
@@ -137,7 +138,9 @@ def apply_landlock(abi, workdir, read_paths):
     try:
         rules = [(path, _FS_READ) for path in read_paths]
         rules.append((workdir, fs))
-        rules.append(("/dev/null", (1 << 1) | (1 << 2)))
+        for device in devices["read"]:
+            writable = (1 << 1) if device in devices["write"] else 0
+            rules.append((device, writable | (1 << 2)))
         for path, access in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -163,12 +166,41 @@ def apply_landlock(abi, workdir, read_paths):
     return True
 
 
-def install_seccomp(program, pid_slots):
-    """Installs the host-built BPF filter, with this child's pid patched into its slots."""
+def install_seccomp(program, pid_slots, seccomp_nr, flags=0):
+    """Installs the host-built BPF filter, with this child's pid patched into its slots;
+    returns what seccomp() returns (the listener descriptor when asked for one)."""
     patched = bytearray(program)
     pid = os.getpid()
     for slot in pid_slots:
         struct.pack_into("=I", patched, slot * 8 + 4, pid)
     buffer = ctypes.create_string_buffer(bytes(patched), len(patched))
     fprog = _SockFprog(len(patched) // 8, ctypes.addressof(buffer))
-    _prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog))
+    return _check(
+        _libc.syscall(ctypes.c_long(seccomp_nr), ctypes.c_uint(_SECCOMP_SET_MODE_FILTER), ctypes.c_uint(flags), ctypes.byref(fprog)),
+        "seccomp",
+    )
+
+
+def hand_over_files(program, pid_slots, seccomp_nr, handover_fd, workdir):
+    """Installs the supervised filter and gives its listener to the host's file supervisor,
+    keeping no copy: from here on the host performs every path-taking call of this process.
+    Made dumpable first, so the supervisor (same uid, no capabilities in Lambda) may read
+    the paths in this process's memory; other children cannot use that, since ptrace,
+    process_vm_* and /proc are closed to them. Then proves the supervisor answers, by
+    opening and examining the working directory through it."""
+    _prctl(_PR_SET_DUMPABLE, 1)
+    handover = socket.socket(fileno=handover_fd)
+    try:
+        listener = install_seccomp(program, pid_slots, seccomp_nr, _SECCOMP_FILTER_FLAG_NEW_LISTENER)
+        try:
+            socket.send_fds(handover, [os.fsencode(workdir)], [listener])
+        finally:
+            os.close(listener)
+    finally:
+        handover.close()
+    probe = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if not stat.S_ISDIR(os.fstat(probe).st_mode):
+            raise OSError("the file supervisor answered wrongly")
+    finally:
+        os.close(probe)

@@ -1,10 +1,12 @@
 # Trusted: the fork server. Started once by the host (under bubblewrap where available),
 # it receives one configuration message, pre-imports the allowlisted modules, then forks one
 # fresh child per request on the control socket (fd 3). A request carries four pipes (stdout,
-# stderr, status, code); the zygote never reads the code: only the child, after confining
-# itself, parses and executes it.
+# stderr, status, code) and, where the host supervises files, a fifth descriptor: the socket
+# the child hands its seccomp listener over on. The zygote never reads the code: only the
+# child, after confining itself, parses and executes it.
 
 _CONTROL_FD = 3
+_HANDOVER_FD = 4
 _MAX_MESSAGE = 4 << 20
 
 
@@ -19,7 +21,7 @@ def _send(control, event, fds=()):
 def _child(cfg, request, fds, workdir, zygote_pid):
     try:
         os.setsid()
-        stdout_fd, stderr_fd, status_fd, code_fd = fds
+        stdout_fd, stderr_fd, status_fd, code_fd = fds[:4]
         chunks = []
         while chunk := os.read(code_fd, 1 << 16):
             chunks.append(chunk)
@@ -29,7 +31,11 @@ def _child(cfg, request, fds, workdir, zygote_pid):
         os.dup2(stderr_fd, 2)
         devnull = os.open("/dev/null", os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.closerange(4, 1 << 16)
+        if cfg["supervised"]:
+            os.dup2(fds[4], _HANDOVER_FD)
+            os.closerange(_HANDOVER_FD + 1, 1 << 16)
+        else:
+            os.closerange(4, 1 << 16)
     except BaseException:
         os._exit(70)
     try:
@@ -38,8 +44,13 @@ def _child(cfg, request, fds, workdir, zygote_pid):
         set_rlimits(cfg, request["timeout"])
         applied = {"identity": drop_identity(cfg, zygote_pid), "uid": os.getuid()}
         no_new_privs()
-        applied["landlock"] = apply_landlock(cfg["landlock_abi"], workdir, cfg["read_paths"])
-        install_seccomp(cfg["seccomp"], cfg["pid_slots"])
+        applied["landlock"] = apply_landlock(cfg["landlock_abi"], workdir, cfg["read_paths"], {"read": cfg["read_devices"], "write": cfg["write_devices"]})
+        if cfg["supervised"]:
+            hand_over_files(cfg["seccomp"], cfg["pid_slots"], cfg["seccomp_nr"], _HANDOVER_FD, workdir)
+            applied["files"] = "supervisor"
+        else:
+            install_seccomp(cfg["seccomp"], cfg["pid_slots"], cfg["seccomp_nr"])
+            applied["files"] = "landlock" if applied["landlock"] else "none"
         applied["seccomp"] = True
         for name in [m for m in sys.modules if m == "ctypes" or m.startswith("ctypes.") or m == "_ctypes"]:
             del sys.modules[name]
@@ -62,8 +73,8 @@ def _preload(allowed):
 def _spawn(cfg, control, request, fds, zygote_pid, children, poller):
     workdir = None
     try:
-        if len(fds) != 4:
-            raise OSError("a run request carries exactly four descriptors")
+        if len(fds) != (5 if cfg["supervised"] else 4):
+            raise OSError("a run request carries the wrong number of descriptors")
         workdir = tempfile.mkdtemp(prefix="run-", dir=cfg["tmp_base"])
         if os.geteuid() == 0:
             os.chown(workdir, cfg["uid"], cfg["gid"])
@@ -123,6 +134,7 @@ def main():
         "euid": os.geteuid(),
         "pid": zygote_pid,
         "python": sys.version.split()[0],
+        "read_paths": cfg["read_paths"],
     })
     children = {}
     poller = select.poll()
@@ -132,7 +144,7 @@ def main():
             if fd in children:
                 _reap(control, fd, children, poller)
                 continue
-            data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 4)
+            data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 5)
             if not data:
                 for _, pid, _ in children.values():
                     _kill_group(pid)

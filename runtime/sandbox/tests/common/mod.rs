@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use code_remote_sandbox::{ExecutionResult, Sandbox, SandboxConfig};
+use code_remote_sandbox::{ExecutionResult, FileConfinement, Sandbox, SandboxConfig};
 
 /// Planted in the host's environment before the sandbox starts; must never come back.
 pub const SECRET: &str = "AKIAIOSFODNN7-code-remote-planted-secret";
@@ -29,10 +29,16 @@ def sc(nr, *args):
 
 /// Starts a sandbox with the secret planted in this (host) process's environment.
 pub async fn sandbox(python_layer: bool) -> Sandbox {
+    sandbox_with(python_layer, FileConfinement::Auto).await
+}
+
+/// Like [`sandbox`], with the file-confinement layer chosen.
+pub async fn sandbox_with(python_layer: bool, files: FileConfinement) -> Sandbox {
     std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
     std::env::set_var("CODE_REMOTE_DB_PASSWORD", SECRET);
     let config = SandboxConfig {
         python_layer,
+        files,
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config).await.expect("the sandbox starts");

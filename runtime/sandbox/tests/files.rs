@@ -1,0 +1,261 @@
+//! File confinement, run against every layer this host can provide: the seccomp supervisor
+//! always (it is what Lambda has), Landlock where the kernel offers it. A run reads only its
+//! own directory and the interpreter's files, writes only its own directory, and sees nothing
+//! another run wrote, one after the other or at the same time.
+
+mod common;
+
+use std::time::Duration;
+
+use code_remote_sandbox::{FileConfinement, FileLayer, Sandbox};
+use common::{run, sandbox_with, BYPASSED, GUARDED};
+
+/// The sandboxes to test: the supervisor, and Landlock when this host has it.
+async fn confined() -> Vec<Sandbox> {
+    let mut sandboxes = vec![sandbox_with(BYPASSED, FileConfinement::Supervisor).await];
+    let auto = sandbox_with(BYPASSED, FileConfinement::Auto).await;
+    if auto.layers().files == FileLayer::Landlock {
+        sandboxes.push(auto);
+    } else {
+        println!("Landlock is not available here: only the supervisor is tested");
+    }
+    sandboxes
+}
+
+fn layer(sandbox: &Sandbox) -> FileLayer {
+    sandbox.layers().files
+}
+
+/// What the code prints for each host path it tries: `READ`/`WROTE` or the error's name.
+const PROBE: &str = r#"
+import os
+def attempt(label, action):
+    try:
+        action()
+        print(label, "OK")
+    except OSError as e:
+        print(label, type(e).__name__)
+"#;
+
+#[tokio::test]
+async fn the_supervisor_is_named_and_bubblewrap_is_not_used_with_it() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    let layers = sandbox.layers();
+    assert_eq!(layers.files, FileLayer::Supervisor);
+    assert_eq!(layers.landlock, None);
+    assert!(!layers.namespaces, "the supervisor resolves paths in the host's namespace");
+    assert!(layers.to_string().contains("files=supervisor"), "{layers}");
+    assert!(!layers.missing().contains(&"files"));
+}
+
+#[tokio::test]
+async fn host_files_are_neither_read_nor_written_nor_probed() {
+    for sandbox in confined().await {
+        let code = format!(
+            "{PROBE}
+attempt('read-passwd', lambda: open('/etc/passwd').read())
+attempt('read-proc-environ', lambda: open('/proc/self/environ').read())
+attempt('read-proc-of-zygote', lambda: open(f'/proc/{{os.getppid()}}/environ').read())
+attempt('list-tmp', lambda: os.listdir('/tmp'))
+attempt('list-root', lambda: os.listdir('/'))
+attempt('stat-passwd', lambda: os.stat('/etc/passwd'))
+attempt('stat-missing-host-path', lambda: os.stat('/etc/no-such-file-here'))
+attempt('write-tmp', lambda: open('/tmp/cr-files-escape', 'w').write('x'))
+attempt('write-parent', lambda: open('../cr-files-escape', 'w').write('x'))
+attempt('mkdir-tmp', lambda: os.mkdir('/tmp/cr-files-dir'))
+attempt('rename-out', lambda: (open('mine', 'w').write('x'), os.rename('mine', '/tmp/cr-files-moved')))
+attempt('unlink-host', lambda: os.unlink('/etc/hostname'))
+attempt('chmod-host', lambda: os.chmod('/tmp', 0o777))
+attempt('symlink', lambda: os.symlink('/etc/passwd', 'p'))
+attempt('hardlink', lambda: os.link('/etc/passwd', 'h'))
+attempt('chdir-then-read', lambda: (os.chdir('/etc'), open('passwd').read()))
+"
+        );
+        let result = run(&sandbox, &code, 10.0).await;
+        assert!(result.success, "{}: {result:?}", layer(&sandbox));
+        let lines: Vec<&str> = result.stdout.lines().collect();
+        assert_eq!(lines.len(), 16, "{result:?}");
+        // Landlock governs opening, not metadata, and allows symlinks inside the run's
+        // directory (following one out of it is what it refuses).
+        let landlock_allows = ["stat-passwd OK", "stat-missing-host-path", "symlink OK"];
+        for line in &lines {
+            if layer(&sandbox) == FileLayer::Landlock
+                && landlock_allows.iter().any(|allowed| line.starts_with(allowed))
+            {
+                continue;
+            }
+            assert!(
+                !line.ends_with(" OK"),
+                "{}: {line} succeeded: {result:?}",
+                layer(&sandbox)
+            );
+        }
+        assert!(!result.stdout.contains("root:"));
+        for host_path in ["/tmp/cr-files-escape", "/tmp/cr-files-dir", "/tmp/cr-files-moved"] {
+            assert!(
+                !std::path::Path::new(host_path).exists(),
+                "{}: {host_path} was written on the host",
+                layer(&sandbox)
+            );
+        }
+        if layer(&sandbox) == FileLayer::Supervisor {
+            // The supervisor answers as Landlock does, and a missing host path looks like an
+            // existing one, so errors reveal nothing about the host's files.
+            assert!(result.stdout.contains("stat-passwd PermissionError"), "{result:?}");
+            assert!(
+                result.stdout.contains("stat-missing-host-path PermissionError"),
+                "{result:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn ordinary_file_work_in_the_run_directory_behaves_as_usual() {
+    for sandbox in confined().await {
+        let code = r#"
+import os, tempfile, json, shutil
+open('a.txt', 'w').write('hello')
+print(open('a.txt').read())
+os.mkdir('d')
+os.rename('a.txt', 'd/b.txt')
+print(sorted(os.listdir('d')))
+print(os.path.exists('d/b.txt'), os.path.exists('a.txt'), os.path.isdir('d'))
+os.chmod('d/b.txt', 0o600)
+print(oct(os.stat('d/b.txt').st_mode & 0o777))
+with tempfile.TemporaryFile(dir='.') as f:
+    f.write(b'x'); f.seek(0); print(f.read())
+fd, name = tempfile.mkstemp(dir='.')
+os.write(fd, b'123'); os.close(fd)
+print(os.path.getsize(name))
+os.unlink(name)
+shutil.rmtree('d')
+print(os.listdir('.'))
+with open('/dev/null', 'w') as null:
+    null.write('discarded')
+print(len(open('/dev/urandom', 'rb').read(8)))
+import encodings.idna, email.utils
+print(json.dumps({'ok': True}))
+"#;
+        let result = run(&sandbox, code, 10.0).await;
+        assert!(result.success, "{}: {result:?}", layer(&sandbox));
+        assert_eq!(
+            result.stdout,
+            "hello\n['b.txt']\nTrue False True\n0o600\nb'x'\n3\n[]\n8\n{\"ok\": true}\n",
+            "{}",
+            layer(&sandbox)
+        );
+    }
+}
+
+#[tokio::test]
+async fn sys_path_holds_no_writable_directory() {
+    for sandbox in confined().await {
+        let code = "import os, sys\nprint([p for p in sys.path if p in ('', '.') or os.access(p or '.', os.W_OK)])\nprint(os.access('.', os.W_OK))";
+        let result = run(&sandbox, code, 5.0).await;
+        assert!(result.success, "{result:?}");
+        assert_eq!(result.stdout, "[]\nTrue\n", "{}", layer(&sandbox));
+    }
+}
+
+/// Run A leaves a file in its directory and says where; run B tries to read it, list it and
+/// plant a file beside it.
+const PEEK: &str = r#"
+import os
+target = TARGET
+base = os.path.dirname(os.path.dirname(target))
+for label, action in [
+    ('read', lambda: open(target).read()),
+    ('list-dir', lambda: os.listdir(os.path.dirname(target))),
+    ('list-base', lambda: os.listdir(base)),
+    ('stat', lambda: os.stat(target)),
+    ('plant', lambda: open(os.path.join(os.path.dirname(target), 'planted'), 'w').write('x')),
+]:
+    try:
+        print(label, 'OK', action())
+    except OSError as e:
+        print(label, type(e).__name__)
+"#;
+
+const WRITE_SECRET: &str =
+    "import os\nopen('secret.txt', 'w').write('run-a-secret')\nprint(os.path.abspath('secret.txt'))";
+
+fn peek(target: &str) -> String {
+    PEEK.replace("TARGET", &format!("{target:?}"))
+}
+
+fn assert_sees_nothing(sandbox: &Sandbox, result: &code_remote_sandbox::ExecutionResult) {
+    assert!(result.success, "{}: {result:?}", layer(sandbox));
+    assert!(!result.stdout.contains("run-a-secret"), "{result:?}");
+    assert!(!result.stdout.contains(" OK"), "{}: {result:?}", layer(sandbox));
+}
+
+#[tokio::test]
+async fn a_later_run_cannot_read_what_an_earlier_one_wrote() {
+    for sandbox in confined().await {
+        let first = run(&sandbox, WRITE_SECRET, 5.0).await;
+        assert!(first.success, "{first:?}");
+        let target = first.stdout.trim().to_owned();
+        assert!(target.ends_with("/secret.txt"), "{first:?}");
+        let second = run(&sandbox, &peek(&target), 5.0).await;
+        assert_sees_nothing(&sandbox, &second);
+        assert!(
+            !std::path::Path::new(&target).exists(),
+            "the first run's directory was not wiped"
+        );
+    }
+}
+
+/// With the supervisor only: under bubblewrap (Landlock's usual company) the run
+/// directories live in the zygote's private /tmp, which this test cannot list from outside.
+#[tokio::test]
+async fn concurrent_runs_cannot_reach_each_others_files() {
+    {
+        let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+        let holder = format!("{WRITE_SECRET}\nimport sys\nsys.stdout.flush()\nimport time\ntime.sleep(3)\nprint(open('secret.txt').read())\nprint(sorted(os.listdir('.')))");
+        let writer = {
+            let sandbox = sandbox.clone();
+            tokio::spawn(async move { run(&sandbox, &holder, 10.0).await })
+        };
+        // The writer's path is unknown until it prints; every run's directory sits beside
+        // the probe's own, so the probe names it from there once the writer has started.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let finder = "import os\nprint(os.getcwd())";
+        let own = run(&sandbox, finder, 5.0).await;
+        assert!(own.success, "{own:?}");
+        let base = std::path::Path::new(own.stdout.trim())
+            .parent()
+            .expect("the run directory has a parent")
+            .to_owned();
+        let others: Vec<_> = std::fs::read_dir(&base)
+            .expect("the host lists the run directories")
+            .filter_map(Result::ok)
+            .map(|entry| entry.path().join("secret.txt"))
+            .filter(|path| path.exists())
+            .collect();
+        assert_eq!(others.len(), 1, "the writer's file should exist now: {others:?}");
+        let target = others[0].display().to_string();
+        let peeker = run(&sandbox, &peek(&target), 5.0).await;
+        assert_sees_nothing(&sandbox, &peeker);
+        let written = writer.await.expect("the writer task");
+        assert!(written.success, "{written:?}");
+        assert!(written.stdout.contains("run-a-secret"), "{written:?}");
+        assert!(
+            written.stdout.trim_end().ends_with("['secret.txt']"),
+            "the peeker planted a file: {written:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_python_layer_on_top_still_works_with_the_supervisor() {
+    let sandbox = sandbox_with(GUARDED, FileConfinement::Supervisor).await;
+    let result = run(
+        &sandbox,
+        "import json, decimal, statistics\nprint(json.dumps(statistics.mean([1, 2, 3])))",
+        5.0,
+    )
+    .await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(result.stdout, "2\n");
+}
