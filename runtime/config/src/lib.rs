@@ -399,13 +399,18 @@ impl HttpConfig {
 pub struct SandboxSettings {
     /// `SANDBOX_PYTHON`: the interpreter the sandbox runs (default: the sandbox's own choice).
     pub python: Option<std::path::PathBuf>,
+    /// `SANDBOX_FILE_CONFINEMENT`: the file-confinement layer by name (default `auto`); the
+    /// sandbox parses it (docs/sandbox.md, "File confinement").
+    pub file_confinement: Option<String>,
 }
 
 impl SandboxSettings {
     /// The variables [`SandboxSettings::load`] reads.
-    pub const VARIABLES: &'static [&'static str] = &[vars::SANDBOX_PYTHON];
+    pub const VARIABLES: &'static [&'static str] =
+        &[vars::SANDBOX_PYTHON, vars::SANDBOX_FILE_CONFINEMENT];
 
-    /// Reads `SANDBOX_PYTHON`, which must name an existing file.
+    /// Reads `SANDBOX_PYTHON`, which must name an existing file, and
+    /// `SANDBOX_FILE_CONFINEMENT`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         let python = match env.optional(vars::SANDBOX_PYTHON) {
             None => None,
@@ -420,7 +425,11 @@ impl SandboxSettings {
                 Some(path)
             }
         };
-        Ok(Self { python })
+        let file_confinement = env.optional(vars::SANDBOX_FILE_CONFINEMENT);
+        Ok(Self {
+            python,
+            file_confinement,
+        })
     }
 }
 

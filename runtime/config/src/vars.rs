@@ -40,6 +40,8 @@ pub const LISTEN_ADDR: &str = "LISTEN_ADDR";
 pub const FRONTEND_DIR: &str = "FRONTEND_DIR";
 /// The interpreter the sandbox runs.
 pub const SANDBOX_PYTHON: &str = "SANDBOX_PYTHON";
+/// What confines the sandbox's files: auto (default), landlock, supervisor or none.
+pub const SANDBOX_FILE_CONFINEMENT: &str = "SANDBOX_FILE_CONFINEMENT";
 /// `postgres` or `neo4j`.
 pub const SEARCH_BACKEND: &str = "SEARCH_BACKEND";
 /// Neo4j's Bolt URI (local runs, tests).

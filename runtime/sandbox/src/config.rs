@@ -68,6 +68,10 @@ pub struct SandboxConfig {
     pub memory_bytes: u64,
     /// RLIMIT_FSIZE of a child.
     pub file_size_bytes: u64,
+    /// Files and directories one run may create where the supervisor confines files (with
+    /// `file_size_bytes`, this bounds the disk a run can fill; Landlock runs under bubblewrap
+    /// are bounded by their tmpfs instead).
+    pub max_new_files: u32,
     /// RLIMIT_NOFILE of a child.
     pub open_files: u64,
     /// RLIMIT_NPROC of a child (threads count; new processes are denied by seccomp anyway).
@@ -104,6 +108,7 @@ impl Default for SandboxConfig {
             max_timeout: Duration::from_secs(30),
             memory_bytes: 256 << 20,
             file_size_bytes: 1 << 20,
+            max_new_files: 256,
             open_files: 64,
             processes: 64,
             output_limit_bytes: 64 << 10,

@@ -1,6 +1,6 @@
 //! Runs untrusted Python 3 for the execution worker and `POST /execute`, contained by the
 //! operating system rather than by Python-level checks (the original system's AST check and
-//! restricted builtins were escaped; see `shared/spec/sandbox.md`).
+//! restricted builtins were escaped; docs/sandbox.md has the layers and their reasons).
 //!
 //! # Design
 //! A *zygote* (fork server) is one Python interpreter started once, under bubblewrap where
@@ -20,7 +20,8 @@
 //! check of the same); a parent-death signal; `PR_SET_NO_NEW_PRIVS`; Landlock (writes only
 //! in its directory, reads only of the interpreter's libraries, no TCP, no signals or
 //! abstract sockets outside its domain); and last the seccomp filter built by
-//! [`seccomp::SeccompProgram`] in Rust. `ctypes`, used for the last two, is then dropped from
+//! [`seccomp::SeccompProgram`] in Rust, which where Landlock is missing also hands its
+//! path-taking calls to a supervisor thread in the host (see Known limits). `ctypes`, used for the last two, is then dropped from
 //! `sys.modules`. Only then does it validate and run the code (which it read from its pipe as
 //! plain bytes before confining itself). Any failure in
 //! that sequence aborts the child: user code never runs with a layer silently missing.
@@ -54,10 +55,11 @@
 //!   by unguessable names in a directory children cannot list).
 //! - Without bubblewrap the private directories live on the host's disk, bounded only by
 //!   RLIMIT_FSIZE per file and the timeout; under bubblewrap a sized tmpfs bounds them.
-//! - Files are confined only by Landlock (open issue #21): without it (as in Lambda) a child
-//!   reads whatever its uid may read and writes wherever its uid may write, other runs'
-//!   directories included when it shares their uid; `scripts/test-sandbox-lambda` lists the
-//!   attack tests that fail for this.
+//! - Where Landlock is missing (as in Lambda) files are confined by the host's seccomp
+//!   supervisor ([`FileConfinement::Supervisor`], docs/sandbox.md "File confinement"): every
+//!   path-taking call of a child is performed by the host after a check. It needs Linux 5.14
+//!   and runs without bubblewrap; the sandbox refuses to start when no file-confinement
+//!   layer works, unless configured with [`FileConfinement::None`].
 //! - Without a PID namespace a child sees every process in /proc; those of its own uid other
 //!   than the host and the zygote are as exposed as their own dumpability leaves them.
 

@@ -11,8 +11,8 @@
 //! a parent-death signal on the zygote.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -114,6 +114,8 @@ pub(crate) struct Zygote {
     pub read_roots: Arc<ReadRoots>,
     /// The uid and gid children drop to when the zygote is root.
     child_ids: (u32, u32),
+    /// Files and directories a supervised run may create.
+    max_new_files: u32,
 }
 
 /// One submitted execution: its events, and its waiter removed on drop.
@@ -255,6 +257,7 @@ impl Zygote {
             files,
             read_roots,
             child_ids: (config.uid, config.gid),
+            max_new_files: config.max_new_files,
         }))
     }
 
@@ -285,8 +288,13 @@ impl Zygote {
                 uid: self.child_ids.0,
                 gid: self.child_ids.1,
             });
-            supervisor::spawn(host, Arc::clone(&self.read_roots), identity)
-                .map_err(|e| SandboxError::io("spawn the file supervisor", e))?;
+            supervisor::spawn(
+                host,
+                Arc::clone(&self.read_roots),
+                self.max_new_files,
+                identity,
+            )
+            .map_err(|e| SandboxError::io("spawn the file supervisor", e))?;
             Some(child)
         } else {
             None

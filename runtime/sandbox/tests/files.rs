@@ -43,7 +43,10 @@ async fn the_supervisor_is_named_and_bubblewrap_is_not_used_with_it() {
     let layers = sandbox.layers();
     assert_eq!(layers.files, FileLayer::Supervisor);
     assert_eq!(layers.landlock, None);
-    assert!(!layers.namespaces, "the supervisor resolves paths in the host's namespace");
+    assert!(
+        !layers.namespaces,
+        "the supervisor resolves paths in the host's namespace"
+    );
     assert!(layers.to_string().contains("files=supervisor"), "{layers}");
     assert!(!layers.missing().contains(&"files"));
 }
@@ -80,7 +83,9 @@ attempt('chdir-then-read', lambda: (os.chdir('/etc'), open('passwd').read()))
         let landlock_allows = ["stat-passwd OK", "stat-missing-host-path", "symlink OK"];
         for line in &lines {
             if layer(&sandbox) == FileLayer::Landlock
-                && landlock_allows.iter().any(|allowed| line.starts_with(allowed))
+                && landlock_allows
+                    .iter()
+                    .any(|allowed| line.starts_with(allowed))
             {
                 continue;
             }
@@ -91,7 +96,11 @@ attempt('chdir-then-read', lambda: (os.chdir('/etc'), open('passwd').read()))
             );
         }
         assert!(!result.stdout.contains("root:"));
-        for host_path in ["/tmp/cr-files-escape", "/tmp/cr-files-dir", "/tmp/cr-files-moved"] {
+        for host_path in [
+            "/tmp/cr-files-escape",
+            "/tmp/cr-files-dir",
+            "/tmp/cr-files-moved",
+        ] {
             assert!(
                 !std::path::Path::new(host_path).exists(),
                 "{}: {host_path} was written on the host",
@@ -101,9 +110,14 @@ attempt('chdir-then-read', lambda: (os.chdir('/etc'), open('passwd').read()))
         if layer(&sandbox) == FileLayer::Supervisor {
             // The supervisor answers as Landlock does, and a missing host path looks like an
             // existing one, so errors reveal nothing about the host's files.
-            assert!(result.stdout.contains("stat-passwd PermissionError"), "{result:?}");
             assert!(
-                result.stdout.contains("stat-missing-host-path PermissionError"),
+                result.stdout.contains("stat-passwd PermissionError"),
+                "{result:?}"
+            );
+            assert!(
+                result
+                    .stdout
+                    .contains("stat-missing-host-path PermissionError"),
                 "{result:?}"
             );
         }
@@ -187,7 +201,11 @@ fn peek(target: &str) -> String {
 fn assert_sees_nothing(sandbox: &Sandbox, result: &code_remote_sandbox::ExecutionResult) {
     assert!(result.success, "{}: {result:?}", layer(sandbox));
     assert!(!result.stdout.contains("run-a-secret"), "{result:?}");
-    assert!(!result.stdout.contains(" OK"), "{}: {result:?}", layer(sandbox));
+    assert!(
+        !result.stdout.contains(" OK"),
+        "{}: {result:?}",
+        layer(sandbox)
+    );
 }
 
 #[tokio::test]
@@ -233,7 +251,11 @@ async fn concurrent_runs_cannot_reach_each_others_files() {
             .map(|entry| entry.path().join("secret.txt"))
             .filter(|path| path.exists())
             .collect();
-        assert_eq!(others.len(), 1, "the writer's file should exist now: {others:?}");
+        assert_eq!(
+            others.len(),
+            1,
+            "the writer's file should exist now: {others:?}"
+        );
         let target = others[0].display().to_string();
         let peeker = run(&sandbox, &peek(&target), 5.0).await;
         assert_sees_nothing(&sandbox, &peeker);
@@ -258,4 +280,132 @@ async fn the_python_layer_on_top_still_works_with_the_supervisor() {
     .await;
     assert!(result.success, "{result:?}");
     assert_eq!(result.stdout, "2\n");
+}
+
+/// ctypes access to libc for attacks that pass raw pointers and flags.
+const LIBC: &str = r#"
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def err():
+    return errno.errorcode.get(ctypes.get_errno(), ctypes.get_errno())
+"#;
+
+#[tokio::test]
+async fn a_path_swapped_by_another_thread_never_reaches_the_host_file() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    // One thread flips a buffer between a file of the run and /etc/passwd while another opens
+    // whatever the buffer holds: with a check-then-continue design the kernel would re-read
+    // the swapped path after the check.
+    let code = format!(
+        r#"{LIBC}
+import threading, time
+open('mine', 'w').write('harmless')
+buf = ctypes.create_string_buffer(64)
+good, bad = b'mine', b'/etc/passwd'
+stop = time.time() + 1.5
+def flip():
+    while time.time() < stop:
+        ctypes.memmove(buf, bad + b'\0', len(bad) + 1)
+        ctypes.memmove(buf, good + b'\0', len(good) + 1)
+threading.Thread(target=flip).start()
+opened = leaked = 0
+while time.time() < stop:
+    fd = libc.open(buf, os.O_RDONLY)
+    if fd >= 0:
+        opened += 1
+        if b'root:' in os.read(fd, 4096):
+            leaked += 1
+        os.close(fd)
+print('opened', opened > 0, 'leaked', leaked)
+"#
+    );
+    let result = run(&sandbox, &code, 10.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(result.stdout, "opened True leaked 0\n");
+}
+
+#[tokio::test]
+async fn a_run_holds_no_listener_and_cannot_install_a_filter_of_its_own() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    let code = format!(
+        r#"{LIBC}
+open_fds = []
+for fd in range(64):
+    try:
+        os.fstat(fd)
+        open_fds.append(fd)
+    except OSError:
+        pass
+print(open_fds)
+SECCOMP_SET_MODE_FILTER, NEW_LISTENER = 1, 8
+print(libc.syscall(ctypes.c_long(317), 1, NEW_LISTENER, 0), err())
+print(libc.prctl(22, 2, 0, 0, 0), err())
+"#
+    );
+    let result = run(&sandbox, &code, 5.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(
+        result.stdout, "[0, 1, 2, 3]\n-1 EPERM\n-1 EPERM\n",
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_pointers_and_descriptors_get_errors_not_a_crash() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    let code = format!(
+        r#"{LIBC}
+print('null', libc.open(None, 0), err())
+print('unmapped', libc.open(ctypes.c_void_p(8), 0), err())
+print('long', libc.open(b'a' * 5000, 0), err())
+print('long-component', libc.open(b'a' * 300, 0), err())
+print('bad-dirfd', libc.openat(999, b'x', 0), err())
+print('pipe-as-dirfd', libc.openat(1, b'x', 0), err())
+print('empty', libc.open(b'', 0), err())
+st = ctypes.create_string_buffer(256)
+print('stat-into-null', libc.stat(b'.', None), err())
+print('fstat-bad-fd', libc.fstat(999, st), err())
+"#
+    );
+    let result = run(&sandbox, &code, 5.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "null -1 EFAULT\nunmapped -1 EFAULT\nlong -1 ENAMETOOLONG\nlong-component -1 ENAMETOOLONG\n\
+         bad-dirfd -1 EBADF\npipe-as-dirfd -1 ENOTDIR\nempty -1 ENOENT\n\
+         stat-into-null -1 EFAULT\nfstat-bad-fd -1 EBADF\n",
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_creates_a_bounded_number_of_files() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    let code = "import os\ncreated = 0\ntry:\n    while created < 10000:\n        open(f'f{created}', 'w').close()\n        created += 1\nexcept OSError as e:\n    print(created, type(e).__name__, e.errno == 122)\nopen('f0', 'w').write('rewriting an existing file still works')\nos.unlink('f1')\nprint(len(os.listdir('.')))";
+    let result = run(&sandbox, code, 10.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(result.stdout, "256 OSError True\n255\n", "{result:?}");
+}
+
+#[tokio::test]
+async fn what_a_run_leaves_behind_is_removed_however_it_is_locked() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    // Deep nesting by relative steps, files in it, and directories locked with fchmod (which
+    // takes a descriptor, so no supervisor sees it) before the run ends.
+    let code = "import os\nprint(os.getcwd())\nlocked = []\nfor i in range(120):\n    os.mkdir('d')\n    os.chdir('d')\n    open('f', 'w').write('x')\n    if i in (0, 60, 119):\n        locked.append(os.open('.', os.O_RDONLY))\nfor fd in locked:\n    os.fchmod(fd, 0)\nos.chdir('/')\nprint('nested')";
+    let result = run(&sandbox, code, 10.0).await;
+    assert!(result.success, "{result:?}");
+    let mut lines = result.stdout.lines();
+    let workdir = lines.next().unwrap_or_default().to_owned();
+    assert_eq!(lines.next(), Some("nested"), "{result:?}");
+    assert!(workdir.starts_with('/'), "{result:?}");
+    // The directory is removed when the run is reaped, which the result does not wait for.
+    for _ in 0..50 {
+        if !std::path::Path::new(&workdir).exists() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{workdir} was left behind");
 }

@@ -43,10 +43,11 @@ async fn main() -> anyhow::Result<()> {
         aws_sdk_sqs::Client::new(&aws),
         settings.queue.execution_queue_url.clone(),
     );
-    let mut sandbox_config = SandboxConfig::default();
-    if let Some(python) = settings.sandbox.python.clone() {
-        sandbox_config.python = python;
-    }
+    let sandbox_config = SandboxConfig::with_overrides(
+        settings.sandbox.python.clone(),
+        settings.sandbox.file_confinement.as_deref(),
+    )
+    .context(code_remote_config::vars::SANDBOX_FILE_CONFINEMENT)?;
     let state = AppState::new(
         store,
         verifier,

@@ -113,17 +113,31 @@ impl ReadRoots {
     }
 }
 
-/// What one run may touch: the shared read roots and its own directory.
-#[derive(Debug, Clone)]
+/// What one run may touch: the shared read roots and its own directory, and how many more
+/// files and directories it may create there.
+#[derive(Debug)]
 pub(crate) struct RunPolicy {
     read: std::sync::Arc<ReadRoots>,
     workdir: PathBuf,
+    new_files_left: std::cell::Cell<u32>,
 }
 
 impl RunPolicy {
-    /// The policy for a run whose private directory is `workdir` (canonicalized).
-    pub(crate) fn new(read: std::sync::Arc<ReadRoots>, workdir: PathBuf) -> Self {
-        Self { read, workdir }
+    /// The policy for a run whose private directory is `workdir` (canonicalized), allowed to
+    /// create `new_files` files and directories.
+    pub(crate) fn new(read: std::sync::Arc<ReadRoots>, workdir: PathBuf, new_files: u32) -> Self {
+        Self {
+            read,
+            workdir,
+            new_files_left: std::cell::Cell::new(new_files),
+        }
+    }
+
+    /// Counts one new file or directory; false once the run has used its allowance.
+    pub(crate) fn take_new_file(&self) -> bool {
+        let left = self.new_files_left.get();
+        self.new_files_left.set(left.saturating_sub(1));
+        left > 0
     }
 
     /// Whether a run may access the object whose real (kernel-resolved) path is `real`.
@@ -150,7 +164,16 @@ mod tests {
         let read = ReadRoots {
             roots: vec![PathBuf::from("/usr/lib"), PathBuf::from("/var/lang")],
         };
-        RunPolicy::new(Arc::new(read), PathBuf::from("/tmp/sb/run-abc"))
+        RunPolicy::new(Arc::new(read), PathBuf::from("/tmp/sb/run-abc"), 2)
+    }
+
+    #[test]
+    fn new_files_are_counted_down() {
+        let policy = policy();
+        assert!(policy.take_new_file());
+        assert!(policy.take_new_file());
+        assert!(!policy.take_new_file());
+        assert!(!policy.take_new_file());
     }
 
     #[test]
@@ -210,6 +233,9 @@ mod tests {
         assert_eq!("supervisor".parse(), Ok(FileConfinement::Supervisor));
         assert_eq!("none".parse(), Ok(FileConfinement::None));
         let error = "Landlock".parse::<FileConfinement>().unwrap_err();
-        assert!(error.contains("`Landlock`") && error.contains(SPELLINGS), "{error}");
+        assert!(
+            error.contains("`Landlock`") && error.contains(SPELLINGS),
+            "{error}"
+        );
     }
 }

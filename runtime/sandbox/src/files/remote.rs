@@ -21,7 +21,11 @@ pub(crate) struct Errno(pub i32);
 impl Errno {
     /// The errno of the last failed libc call in this thread.
     pub(crate) fn last() -> Self {
-        Self(io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+        Self(
+            io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO),
+        )
     }
 }
 

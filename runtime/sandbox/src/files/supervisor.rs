@@ -43,19 +43,25 @@ pub(crate) struct Identity {
 pub(crate) fn spawn(
     handover: OwnedFd,
     read: Arc<ReadRoots>,
+    new_files: u32,
     identity: Option<Identity>,
 ) -> io::Result<()> {
     std::thread::Builder::new()
         .name("sandbox-files".into())
         .spawn(move || {
-            if let Err(error) = run(&handover, read, identity) {
+            if let Err(error) = run(&handover, read, new_files, identity) {
                 tracing::warn!(%error, "the file supervisor of a run stopped");
             }
         })
         .map(drop)
 }
 
-fn run(handover: &OwnedFd, read: Arc<ReadRoots>, identity: Option<Identity>) -> io::Result<()> {
+fn run(
+    handover: &OwnedFd,
+    read: Arc<ReadRoots>,
+    new_files: u32,
+    identity: Option<Identity>,
+) -> io::Result<()> {
     if let Some(identity) = identity {
         become_for_files(identity)?;
     }
@@ -73,7 +79,7 @@ fn run(handover: &OwnedFd, read: Arc<ReadRoots>, identity: Option<Identity>) -> 
     };
     let workdir = PathBuf::from(std::ffi::OsStr::from_bytes(&buffer[..length]));
     let workdir = std::fs::canonicalize(&workdir)?;
-    let policy = RunPolicy::new(read, workdir);
+    let policy = RunPolicy::new(read, workdir, new_files);
     serve(listener.as_fd(), &policy)
 }
 

@@ -12,7 +12,6 @@ import random
 import re
 import resource
 import select
-import shutil
 import signal
 import socket
 import stat

@@ -84,7 +84,7 @@ def _spawn(cfg, control, request, fds, zygote_pid, children, poller):
             os._exit(70)
     except OSError as exc:
         if workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
+            _remove_tree(workdir)
         _send(control, {"event": "failed", "id": request["id"], "error": str(exc)})
         return
     finally:
@@ -96,13 +96,50 @@ def _spawn(cfg, control, request, fds, zygote_pid, children, poller):
     _send(control, {"event": "started", "id": request["id"]}, [pidfd])
 
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _remove_tree(top):
+    """Removes a finished run's directory however the run left it: directories it made
+    unreadable are opened up first, and depth is walked with descriptors (no recursion, no
+    path length limit). A failure is reported, never raised: the zygote must outlive it."""
+    stack = []
+    names = []
+    try:
+        stack.append(os.open(top, _DIR_FLAGS))
+        while stack:
+            fd = stack[-1]
+            os.chmod(fd, 0o700)
+            below = None
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        below = entry.name
+                        break
+                    os.unlink(entry.name, dir_fd=fd)
+            if below is None:
+                os.close(stack.pop())
+                if names:
+                    os.rmdir(names.pop(), dir_fd=stack[-1])
+                continue
+            os.chmod(below, 0o700, dir_fd=fd)
+            stack.append(os.open(below, _DIR_FLAGS, dir_fd=fd))
+            names.append(below)
+        os.rmdir(top)
+    except BaseException as exc:
+        sys.stderr.write(f"cannot remove the run directory {top}: {type(exc).__name__}: {exc}\n")
+    finally:
+        for fd in stack:
+            os.close(fd)
+
+
 def _reap(control, pidfd, children, poller):
     run_id, pid, workdir = children.pop(pidfd)
     poller.unregister(pidfd)
     _kill_group(pid)
     _, status = os.waitpid(pid, 0)
     os.close(pidfd)
-    shutil.rmtree(workdir, ignore_errors=True)
+    _remove_tree(workdir)
     _send(control, {"event": "exited", "id": run_id, "status": os.waitstatus_to_exitcode(status)})
 
 

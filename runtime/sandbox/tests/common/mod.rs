@@ -85,10 +85,9 @@ pub async fn assert_unharmed(sandbox: &Sandbox) {
     assert!(sandbox.zygote_pid().await.is_some());
 }
 
-/// Starts the message of every assertion that holds only where files are confined (Landlock,
-/// in part bubblewrap's read-only root): elsewhere only Unix permissions limit which files a
-/// child reads and writes (open issue #21).
-pub const FILE_CONFINEMENT: &str = "file confinement (issue #21)";
+/// Starts the message of every assertion that a file-confinement layer (Landlock or the
+/// seccomp supervisor) must make hold, so a failure says which layer gave way.
+pub const FILE_CONFINEMENT: &str = "file confinement";
 
 /// Where [`has_layer`] also appends its note, so a run that hides passing tests' output (as
 /// nextest does) can still list the weaker assertions.

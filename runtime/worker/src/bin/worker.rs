@@ -22,10 +22,11 @@ async fn main() -> anyhow::Result<()> {
     let settings = WorkerSettings::load(&Env::process())?;
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let mut sandbox_config = SandboxConfig::default();
-    if let Some(python) = settings.sandbox.python {
-        sandbox_config.python = python;
-    }
+    let sandbox_config = SandboxConfig::with_overrides(
+        settings.sandbox.python.clone(),
+        settings.sandbox.file_confinement.as_deref(),
+    )
+    .context(code_remote_config::vars::SANDBOX_FILE_CONFINEMENT)?;
     // The database secret and the interpreter's start are independent: a cold start waits for
     // the slower of the two.
     let (store, sandbox) = tokio::join!(
