@@ -65,6 +65,36 @@ struct Capture {
     truncated: bool,
 }
 
+/// Kills a run that was not seen to end: on the timer, and when the execution is dropped
+/// (a client that went away), so no child outlives the request that asked for it. A run
+/// whose start was not yet reported is killed by the zygote, which handles the kill after
+/// the run request on the same socket.
+struct RunGuard<'a> {
+    zygote: &'a Arc<Zygote>,
+    id: u64,
+    pidfd: Option<OwnedFd>,
+    reaped: bool,
+}
+
+impl RunGuard<'_> {
+    fn kill(&self) {
+        if let Some(pidfd) = &self.pidfd {
+            if let Err(error) = sys::pidfd_kill(std::os::fd::AsFd::as_fd(pidfd)) {
+                tracing::warn!(%error, "cannot kill a child through its pidfd");
+            }
+        }
+        self.zygote.kill_group(self.id);
+    }
+}
+
+impl Drop for RunGuard<'_> {
+    fn drop(&mut self) {
+        if !self.reaped {
+            self.kill();
+        }
+    }
+}
+
 /// Runs `code` in a fresh child of `zygote`; the result and the layers the child applied.
 pub(crate) async fn execute(
     zygote: &Arc<Zygote>,
@@ -84,6 +114,12 @@ pub(crate) async fn execute(
             [stdout_write, stderr_write, status_write, code_read],
         )
         .await?;
+    let mut guard = RunGuard {
+        zygote,
+        id: submission.id,
+        pidfd: None,
+        reaped: false,
+    };
     let hard_deadline = (submitted + timeout + SETUP_GRACE + KILL_GRACE).into();
     let receiver = |fd: OwnedFd| {
         pipe::Receiver::from_owned_fd(fd).map_err(|e| SandboxError::io("register pipe", e))
@@ -99,14 +135,15 @@ pub(crate) async fn execute(
             let _ = sender.write_all(code.as_bytes()).await;
         }
     };
+    let guard = &mut guard;
     let supervise = async {
         let mut observed = Observed::default();
         let mut submission = submission;
-        let run_id = submission.id;
         let events = &mut submission.events;
-        let pidfd = match timeout_at((submitted + SETUP_GRACE).into(), events.recv()).await {
-            Ok(Some(Event::Started(pidfd))) => pidfd,
+        match timeout_at((submitted + SETUP_GRACE).into(), events.recv()).await {
+            Ok(Some(Event::Started(pidfd))) => guard.pidfd = Some(pidfd),
             Ok(Some(Event::Failed(error))) => {
+                guard.reaped = true;
                 observed.failure = Some(format!("the zygote could not fork: {error}"));
                 return observed;
             }
@@ -142,6 +179,7 @@ pub(crate) async fn execute(
                 },
                 event = events.recv() => match event {
                     Some(Event::Exited(code)) => {
+                        guard.reaped = true;
                         observed.exit = Some(code);
                         break;
                     }
@@ -158,10 +196,7 @@ pub(crate) async fn execute(
                     }
                     killed = true;
                     observed.timed_out = true;
-                    if let Err(error) = sys::pidfd_kill(std::os::fd::AsFd::as_fd(&pidfd)) {
-                        tracing::warn!(%error, "cannot kill a timed-out child through its pidfd");
-                    }
-                    zygote.kill_group(run_id);
+                    guard.kill();
                     deadline = Instant::now() + KILL_GRACE;
                 }
             }

@@ -68,6 +68,10 @@ const OFFSET_NR: u32 = 0;
 const OFFSET_ARCH: u32 = 4;
 const OFFSET_ARG0_LOW: u32 = 16;
 const OFFSET_ARG0_HIGH: u32 = 20;
+const OFFSET_ARG1_LOW: u32 = 24;
+/// `PRIO_PROCESS` of setpriority(2) and `IOPRIO_WHO_PROCESS` of ioprio_set(2).
+const PRIO_PROCESS: u32 = 0;
+const IOPRIO_WHO_PROCESS: u32 = 1;
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 #[cfg(target_arch = "x86_64")]
@@ -280,6 +284,27 @@ impl SeccompProgram {
         self.threads_only();
         self.self_only(nr(libc::SYS_kill));
         self.self_only(nr(libc::SYS_tgkill));
+        // Limits, priorities and CPU placement: the child's own only (0 means itself), so
+        // one run cannot starve or re-limit another that shares its uid.
+        for syscall in [
+            libc::SYS_prlimit64,
+            libc::SYS_sched_setaffinity,
+            libc::SYS_sched_setscheduler,
+            libc::SYS_sched_setparam,
+            libc::SYS_sched_setattr,
+        ] {
+            self.own_process(nr(syscall), None, OFFSET_ARG0_LOW);
+        }
+        self.own_process(
+            nr(libc::SYS_setpriority),
+            Some(PRIO_PROCESS),
+            OFFSET_ARG1_LOW,
+        );
+        self.own_process(
+            nr(libc::SYS_ioprio_set),
+            Some(IOPRIO_WHO_PROCESS),
+            OFFSET_ARG1_LOW,
+        );
         self.push(RET_K, 0, 0, RET_ALLOW);
     }
 
@@ -322,6 +347,24 @@ impl SeccompProgram {
         self.push(RET_K, 0, 0, errno(libc::EPERM));
     }
 
+    /// The syscall is allowed only on the child's own process: the (32-bit) pid argument at
+    /// `who` is 0 or the child's pid and, with `which`, the first argument selects one
+    /// process rather than a group or a user.
+    fn own_process(&mut self, syscall: u32, which: Option<u32>, who: u32) {
+        let body = if which.is_some() { 7 } else { 5 };
+        self.push(JEQ_K, 0, body, syscall);
+        if let Some(which) = which {
+            self.push(LD_W_ABS, 0, 0, OFFSET_ARG0_LOW);
+            self.push(JEQ_K, 0, 3, which);
+        }
+        self.push(LD_W_ABS, 0, 0, who);
+        self.push(JEQ_K, 2, 0, 0);
+        self.pid_slots.push(self.instructions.len());
+        self.push(JEQ_K, 1, 0, 0);
+        self.push(RET_K, 0, 0, errno(libc::EPERM));
+        self.push(RET_K, 0, 0, RET_ALLOW);
+    }
+
     /// The instructions, for inspection and tests.
     pub fn instructions(&self) -> &[Instruction] {
         &self.instructions
@@ -351,6 +394,16 @@ mod tests {
 
     /// Runs the program like the kernel would, for one syscall with a given pid patched in.
     fn evaluate(program: &SeccompProgram, pid: u32, arch: u32, syscall: u32, arg0: u64) -> u32 {
+        evaluate_with(program, pid, arch, syscall, [arg0, 0])
+    }
+
+    fn evaluate_with(
+        program: &SeccompProgram,
+        pid: u32,
+        arch: u32,
+        syscall: u32,
+        [arg0, arg1]: [u64; 2],
+    ) -> u32 {
         let mut instructions = program.instructions().to_vec();
         for &slot in program.pid_slots() {
             instructions[slot].k = pid;
@@ -360,6 +413,7 @@ mod tests {
             OFFSET_ARCH => arch,
             OFFSET_ARG0_LOW => (arg0 & 0xffff_ffff) as u32,
             OFFSET_ARG0_HIGH => (arg0 >> 32) as u32,
+            OFFSET_ARG1_LOW => (arg1 & 0xffff_ffff) as u32,
             other => panic!("unexpected load at {other}"),
         };
         let (mut pc, mut acc) = (0usize, 0u32);
@@ -449,7 +503,7 @@ mod tests {
         assert_eq!(run(libc::SYS_read, 0), RET_ALLOW);
         assert_eq!(run(libc::SYS_chdir, 0), RET_ALLOW);
         assert_eq!(run(libc::SYS_kill, 41), errno(libc::EPERM));
-        assert_eq!(program.pid_slots().len(), 2);
+        assert_eq!(program.pid_slots().len(), 9);
     }
 
     #[test]
@@ -496,6 +550,38 @@ mod tests {
         let program = SeccompProgram::build();
         assert_eq!(program.to_bytes().len(), program.instructions().len() * 8);
         assert!(program.instructions().len() < u16::MAX as usize);
-        assert_eq!(program.pid_slots().len(), 2);
+        assert_eq!(program.pid_slots().len(), 9);
+    }
+
+    #[test]
+    fn limits_and_priorities_reach_only_the_child_itself() {
+        let program = SeccompProgram::build();
+        let run = |syscall: libc::c_long, args: [u64; 2]| {
+            evaluate_with(&program, 42, AUDIT_ARCH, nr(syscall), args)
+        };
+        for syscall in [
+            libc::SYS_prlimit64,
+            libc::SYS_sched_setaffinity,
+            libc::SYS_sched_setscheduler,
+            libc::SYS_sched_setparam,
+            libc::SYS_sched_setattr,
+        ] {
+            assert_eq!(run(syscall, [0, 0]), RET_ALLOW, "{syscall} on itself (0)");
+            assert_eq!(run(syscall, [42, 0]), RET_ALLOW, "{syscall} on its pid");
+            assert_eq!(run(syscall, [41, 0]), errno(libc::EPERM), "{syscall} on another");
+            assert_eq!(run(syscall, [1, 0]), errno(libc::EPERM), "{syscall} on init");
+        }
+        for (syscall, which) in [
+            (libc::SYS_setpriority, PRIO_PROCESS),
+            (libc::SYS_ioprio_set, IOPRIO_WHO_PROCESS),
+        ] {
+            let which = u64::from(which);
+            assert_eq!(run(syscall, [which, 0]), RET_ALLOW);
+            assert_eq!(run(syscall, [which, 42]), RET_ALLOW);
+            assert_eq!(run(syscall, [which, 41]), errno(libc::EPERM));
+            // A process group or a whole user (every run shares it) is refused.
+            assert_eq!(run(syscall, [which + 1, 0]), errno(libc::EPERM));
+            assert_eq!(run(syscall, [which + 2, 42]), errno(libc::EPERM));
+        }
     }
 }

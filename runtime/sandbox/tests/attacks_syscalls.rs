@@ -43,6 +43,46 @@ syscall_denied!(userfaultfd, "323, 0", "EPERM");
 syscall_denied!(tkill_another_thread, "200, 1, 9", "EPERM");
 syscall_denied!(tgkill_another_process, "234, 1, 1, 9", "EPERM");
 syscall_denied!(socket_raw, "41, 2, 3, 1", "EPERM");
+syscall_denied!(a_filter_of_its_own, "317, 1, 8, 0", "EPERM");
+syscall_denied!(a_syscall_newer_than_the_filter, "470, 0, 0", "ENOSYS");
+// Another process's limits, priority, CPUs or I/O class (the zygote here; in Lambda every
+// run shares one uid, so these would reach the other runs).
+syscall_denied!(
+    prlimit_of_the_parent,
+    "302, os.getppid(), 7, 0, 0",
+    "EPERM"
+);
+syscall_denied!(setpriority_of_the_parent, "141, 0, os.getppid(), 19", "EPERM");
+syscall_denied!(setpriority_of_the_whole_user, "141, 2, 0, 19", "EPERM");
+syscall_denied!(setpriority_of_the_process_group, "141, 1, 0, 19", "EPERM");
+syscall_denied!(
+    sched_setaffinity_of_the_parent,
+    "203, os.getppid(), 8, 0",
+    "EPERM"
+);
+syscall_denied!(
+    sched_setscheduler_of_the_parent,
+    "144, os.getppid(), 0, 0",
+    "EPERM"
+);
+syscall_denied!(ioprio_set_of_the_parent, "251, 1, os.getppid(), 0", "EPERM");
+syscall_denied!(ioprio_set_of_the_whole_user, "251, 3, 0, 0", "EPERM");
+
+#[tokio::test]
+async fn its_own_limits_and_priority_stay_adjustable() {
+    let sb = sandbox(BYPASSED).await;
+    let code = "import os, resource
+os.setpriority(os.PRIO_PROCESS, 0, 5)
+print(os.getpriority(os.PRIO_PROCESS, 0))
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 1, hard))
+print(resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft - 1)
+print(len(os.sched_getaffinity(0)) >= 1)";
+    let result = run(&sb, code, 5.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(result.stdout, "5\nTrue\nTrue\n");
+    assert_unharmed(&sb).await;
+}
 
 #[tokio::test]
 async fn x32_abi_syscall_kills_the_child() {
