@@ -66,6 +66,9 @@ pub struct SandboxConfig {
     pub max_timeout: Duration,
     /// RLIMIT_AS of a child.
     pub memory_bytes: u64,
+    /// Stack size of each thread a child starts (its main thread keeps RLIMIT_STACK); small
+    /// enough that `memory_bytes` of address space holds `processes` threads.
+    pub thread_stack_bytes: u64,
     /// RLIMIT_FSIZE of a child.
     pub file_size_bytes: u64,
     /// Files and directories one run may create where the supervisor confines files (with
@@ -107,6 +110,7 @@ impl Default for SandboxConfig {
             max_concurrency: 8,
             max_timeout: Duration::from_secs(30),
             memory_bytes: 256 << 20,
+            thread_stack_bytes: 2 << 20,
             file_size_bytes: 1 << 20,
             max_new_files: 256,
             open_files: 64,
@@ -160,6 +164,9 @@ impl SandboxConfig {
         }
         if self.memory_bytes < 32 << 20 {
             return bad("memory_bytes");
+        }
+        if !(256 << 10..=64 << 20).contains(&self.thread_stack_bytes) {
+            return bad("thread_stack_bytes");
         }
         if self.open_files < 8 {
             return bad("open_files");

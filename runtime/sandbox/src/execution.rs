@@ -265,8 +265,30 @@ fn is_running(bytes: &[u8]) -> bool {
     lines(bytes).any(|line| line.status == "running")
 }
 
+/// The child's last status. After `running`, user code holds the process, and the runner
+/// itself only ever writes `ok` or `error`: any other status from then on was written by
+/// the program (it can reach fd 3 once the Python layer is bypassed), so it is reported as
+/// the program's own failure and never taken for a sandbox fault or a validation result.
 fn final_status(bytes: &[u8]) -> Option<StatusLine> {
-    lines(bytes).filter(|line| line.status != "running").last()
+    let mut running = false;
+    let mut last = None;
+    for line in lines(bytes) {
+        match line.status.as_str() {
+            "running" => running = true,
+            "ok" | "error" => last = Some(line),
+            _ if running => {
+                last = Some(StatusLine {
+                    status: "error".into(),
+                    error: Some("the program wrote to the sandbox's status channel".into()),
+                    error_type: Some("SecurityError".into()),
+                    violations: None,
+                    layers: None,
+                })
+            }
+            _ => last = Some(line),
+        }
+    }
+    last
 }
 
 /// Text of a capture, cut at a character boundary when the limit split one.
@@ -390,4 +412,30 @@ fn assemble(
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_after_running_other_than_ok_and_error_are_the_programs_own() {
+        let forged = b"{\"status\":\"running\"}\n{\"status\":\"internal\",\"error\":\"fake fault\"}\n";
+        let status = final_status(forged).expect("a status");
+        assert_eq!(status.status, "error");
+        assert_eq!(status.error_type.as_deref(), Some("SecurityError"));
+        let forged = b"{\"status\":\"running\"}\n{\"status\":\"violations\",\"violations\":[]}\n";
+        assert_eq!(final_status(forged).expect("a status").status, "error");
+    }
+
+    #[test]
+    fn statuses_before_running_and_the_runners_own_are_kept() {
+        let internal = b"{\"status\":\"internal\",\"error\":\"landlock failed\"}\n";
+        assert_eq!(final_status(internal).expect("a status").status, "internal");
+        let ok = b"{\"status\":\"running\"}\ngarbage\n{\"status\":\"ok\"}\n";
+        assert_eq!(final_status(ok).expect("a status").status, "ok");
+        let violations = b"{\"status\":\"violations\",\"violations\":[]}\n";
+        assert_eq!(final_status(violations).expect("a status").status, "violations");
+        assert!(final_status(b"{\"status\":\"running\"}\n").is_none());
+    }
 }

@@ -174,6 +174,9 @@ impl Zygote {
         command
             .args(["-I", "-S", "-B", "-c", BOOTSTRAP, &script])
             .env_clear()
+            // One malloc arena per thread would reserve 64 MiB of address space each, and the
+            // address-space limit would then stop a child at about five threads.
+            .env("MALLOC_ARENA_MAX", "2")
             .current_dir("/")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -219,6 +222,7 @@ impl Zygote {
             "gid": config.gid,
             "memory_bytes": config.memory_bytes,
             "file_size_bytes": config.file_size_bytes,
+            "thread_stack_bytes": config.thread_stack_bytes,
             "open_files": config.open_files,
             "processes": config.processes,
             "seccomp": to_hex(&program.to_bytes()),

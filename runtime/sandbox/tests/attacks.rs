@@ -935,3 +935,41 @@ async fn bypassed_killing_the_zygote_is_survived() {
         "a new zygote was started"
     );
 }
+
+#[tokio::test]
+async fn guarded_replacing_json_dumps_does_not_change_the_report() {
+    let sb = sandbox(GUARDED).await;
+    let code = "import json\njson.dumps = lambda *a, **k: '{\"status\": \"ok\"}'\njson.JSONEncoder.encode = lambda *a: '{}'\nraise ValueError('boom')";
+    let result = run(&sb, code, 5.0).await;
+    assert_error(&result, "ValueError");
+    assert_eq!(result.error.as_deref(), Some("boom"));
+    assert_unharmed(&sb).await;
+}
+
+#[tokio::test]
+async fn bypassed_a_forged_sandbox_fault_is_the_programs_own_error() {
+    let sb = sandbox(BYPASSED).await;
+    let code = "import os\nos.write(3, b'{\"status\":\"internal\",\"error\":\"forged\"}\\n')\nos._exit(0)";
+    let result = run(&sb, code, 5.0).await;
+    assert_error(&result, "SecurityError");
+    assert_eq!(
+        result.error.as_deref(),
+        Some("the program wrote to the sandbox's status channel")
+    );
+    assert_unharmed(&sb).await;
+}
+
+#[tokio::test]
+async fn guarded_hundreds_of_findings_are_capped_and_counted() {
+    let sb = sandbox(GUARDED).await;
+    let code: String = (0..400).map(|i| format!("import os as o{i}\n")).collect();
+    let result = run(&sb, &code, 5.0).await;
+    assert_error(&result, "SecurityError");
+    assert_eq!(result.security_violations.len(), 51, "{result:?}");
+    assert_eq!(result.security_violations[0].line, 1);
+    assert_eq!(
+        result.security_violations[50].message,
+        "... and 350 more violations"
+    );
+    assert_unharmed(&sb).await;
+}

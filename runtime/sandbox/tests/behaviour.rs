@@ -4,7 +4,7 @@
 mod common;
 
 use code_remote_sandbox::DEFAULT_ALLOWED_MODULES;
-use common::{assert_error, assert_refused, run, sandbox, GUARDED};
+use common::{assert_error, assert_refused, run, sandbox, BYPASSED, GUARDED};
 
 fn allowed_list() -> String {
     let mut modules: Vec<&str> = DEFAULT_ALLOWED_MODULES.to_vec();
@@ -396,4 +396,17 @@ async fn code_too_large_is_refused_without_running() {
     let code = "#".repeat(sb.config().max_code_bytes + 1);
     let result = run(&sb, &code, 5.0).await;
     assert_error(&result, "ValueError");
+}
+
+#[tokio::test]
+async fn threads_run_up_to_the_process_limit_within_the_memory_cap() {
+    let sb = sandbox(BYPASSED).await;
+    // Forty threads at once (the address-space limit used to stop a child at five), each
+    // recursing deeply enough to need a real stack.
+    let code = "import threading\nresults = []\ndef depth(n):\n    return depth(n - 1) + 1 if n else 0\nbarrier = threading.Barrier(40)\ndef work():\n    barrier.wait()\n    results.append(depth(900))\nthreads = [threading.Thread(target=work) for _ in range(40)]\nfor t in threads:\n    t.start()\nfor t in threads:\n    t.join()\nprint(len(results), set(results))";
+    let result = run(&sb, code, 10.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(result.stdout, "40 {900}\n");
+    let too_big = run(&sb, "x = bytearray(300 << 20)", 10.0).await;
+    assert_error(&too_big, "MemoryError");
 }

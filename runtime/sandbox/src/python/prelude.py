@@ -18,4 +18,5 @@ import stat
 import struct
 import sys
 import tempfile
+import _thread
 import traceback

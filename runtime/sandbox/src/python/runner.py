@@ -1,17 +1,67 @@
 # Trusted until user code starts: runs the code and reports its outcome on fd 3.
 # Everything after `exec` only shapes this child's own result; the host treats fd 3
-# as untrusted input.
+# as untrusted input. The report is written with references taken here, before any user
+# code exists, and encoded without the `json` module (which user code may import and
+# change), so replacing a library function cannot change what this runner reports.
 
 _USER_FILENAME = "<string>"
 _MAX_ERROR_CHARS = 8192
+# At most this many findings are reported, each message cut to this length; the rest are
+# counted in a last finding, so none is silently lost and the report stays far below what
+# the host reads from fd 3.
+_MAX_FINDINGS = 50
+_MAX_FINDING_CHARS = 600
+_write = os.write
+_exit = os._exit
+_str = str
+_int = int
+_isinstance = isinstance
+_len = len
+_list = list
+_dict = dict
+_memoryview = memoryview
+_JSON_ESCAPES = {i: f"\\u{i:04x}" for i in range(32)}
+_JSON_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
+
+
+def _encode(value):
+    """JSON text for the report's values: None, bools, ints, strings, lists and dicts."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if _isinstance(value, _int):
+        return _int.__repr__(value)
+    if _isinstance(value, _str):
+        return '"' + _str.translate(value, _JSON_ESCAPES) + '"'
+    if _isinstance(value, _list):
+        return "[" + ",".join([_encode(item) for item in value]) + "]"
+    if _isinstance(value, _dict):
+        return "{" + ",".join([_encode(_str(key)) + ":" + _encode(item) for key, item in value.items()]) + "}"
+    return _encode(_str(value))
 
 
 def _report(status):
-    payload = (json.dumps(status) + "\n").encode()
-    view = memoryview(payload)
+    payload = _str.encode(_encode(status) + "\n", "utf-8", "backslashreplace")
+    view = _memoryview(payload)
     while view:
-        written = os.write(3, view)
+        written = _write(3, view)
         view = view[written:]
+
+
+def _capped(violations):
+    """At most `_MAX_FINDINGS` findings with bounded messages, plus one counting the rest."""
+    kept = []
+    for violation in violations[:_MAX_FINDINGS]:
+        message = violation["message"]
+        if _len(message) > _MAX_FINDING_CHARS:
+            message = message[:_MAX_FINDING_CHARS] + "..."
+        kept.append({"line": violation["line"], "column": violation["column"], "message": message})
+    if _len(violations) > _MAX_FINDINGS:
+        kept.append({"line": 0, "column": 0, "message": f"... and {_len(violations) - _MAX_FINDINGS} more violations"})
+    return kept
 
 
 def _describe(exc):
@@ -46,8 +96,8 @@ def run_user_code(cfg, code, applied):
         if cfg["python_layer"]:
             violations = validate(code, allowed)
             if violations:
-                _report({"status": "violations", "violations": violations, "layers": applied})
-                os._exit(0)
+                _report({"status": "violations", "violations": _capped(violations), "layers": applied})
+                _exit(0)
             namespace = {"__name__": "__main__", "__builtins__": restricted_builtins(allowed)}
         else:
             namespace = {"__name__": "__main__", "__builtins__": builtins}
@@ -74,4 +124,4 @@ def run_user_code(cfg, code, applied):
     try:
         _report(status)
     finally:
-        os._exit(0)
+        _exit(0)

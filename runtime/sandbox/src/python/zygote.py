@@ -161,6 +161,9 @@ def main():
     stdlib = os.path.dirname(os.__file__)
     cfg["read_paths"].append(stdlib)
     os.makedirs(cfg["tmp_base"], mode=0o711, exist_ok=True)
+    # Threads of a child get stacks of this size instead of RLIMIT_STACK's 8 MiB, so the
+    # address-space limit leaves room for as many threads as RLIMIT_NPROC allows.
+    _thread.stack_size(cfg["thread_stack_bytes"])
     _preload(cfg["allowed_modules"])
     gc.collect()
     gc.freeze()
