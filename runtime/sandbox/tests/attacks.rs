@@ -973,3 +973,42 @@ async fn guarded_hundreds_of_findings_are_capped_and_counted() {
     );
     assert_unharmed(&sb).await;
 }
+
+#[tokio::test]
+async fn guarded_dunder_names_in_strings_are_refused() {
+    let sb = sandbox(GUARDED).await;
+    for (code, name) in [
+        ("import operator\noperator.attrgetter('__class__.__bases__')(1)", "__class__"),
+        ("import operator\noperator.methodcaller('__subclasses__')(object)", "__subclasses__"),
+        ("import string\nstring.Formatter().get_field('0.__globals__', [len], {})", "__globals__"),
+        ("x = '{0.f_globals}'", "f_globals"),
+    ] {
+        let result = run(&sb, code, 5.0).await;
+        assert_refused(&result, &format!("Access to '{name}' is not allowed."));
+    }
+    assert_unharmed(&sb).await;
+}
+
+#[tokio::test]
+async fn guarded_dunder_names_built_at_run_time_are_refused_by_the_helpers() {
+    let sb = sandbox(GUARDED).await;
+    for code in [
+        "import operator\nname = '__cla' + 'ss__'\noperator.attrgetter(name)(1)",
+        "import operator\noperator.methodcaller('__subcl' + 'asses__')",
+        "import string\nstring.Formatter().get_field('0.' + '__glo' + 'bals__', [len], {})",
+    ] {
+        let result = run(&sb, code, 5.0).await;
+        assert_error(&result, "AttributeError");
+        assert!(
+            result.error.as_deref().unwrap_or_default().contains("is not allowed"),
+            "{result:?}"
+        );
+    }
+    let ordinary = run(
+        &sb,
+        "import operator, string\nprint(operator.attrgetter('real')(3), operator.methodcaller('upper')('a'), string.Formatter().format('{0[x]}', {'x': 1}))",
+        5.0,
+    )
+    .await;
+    assert_eq!(ordinary.stdout, "3 A 1\n", "{ordinary:?}");
+}

@@ -17,6 +17,13 @@ BLOCKED_ATTRIBUTES = frozenset({
 })
 
 _FORMAT_FIELD = re.compile(r"[.\[]\s*([A-Za-z_][A-Za-z0-9_]*)")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Blocked names that are never ordinary words, so any string holding one is refused: strings
+# reach attributes through attrgetter, methodcaller, format fields and Formatter.get_field.
+_BLOCKED_IN_STRINGS = frozenset(
+    name for name in BLOCKED_ATTRIBUTES
+    if name.startswith("__") or name.startswith(("gi_", "cr_", "ag_", "f_", "tb_")) or name == "_getframe"
+)
 
 
 class _Validator(ast.NodeVisitor):
@@ -74,11 +81,15 @@ class _Validator(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Constant(self, node):
+        if not isinstance(node.value, str):
+            return
+        found = []
         # str.format fields reach attributes too: "{0.__class__}".format(x).
-        if isinstance(node.value, str) and "{" in node.value:
-            for match in _FORMAT_FIELD.finditer(node.value):
-                if match.group(1) in BLOCKED_ATTRIBUTES:
-                    self._add(node, f"Access to '{match.group(1)}' is not allowed.")
+        if "{" in node.value:
+            found += [m.group(1) for m in _FORMAT_FIELD.finditer(node.value) if m.group(1) in BLOCKED_ATTRIBUTES]
+        found += [name for name in _IDENTIFIER.findall(node.value) if name in _BLOCKED_IN_STRINGS]
+        for name in dict.fromkeys(found):
+            self._add(node, f"Access to '{name}' is not allowed.")
 
 
 def validate(code, allowed):
@@ -95,6 +106,35 @@ def validate(code, allowed):
     except RecursionError:
         validator.violations.append({"line": 0, "column": 0, "message": "Syntax error: code is nested too deeply"})
     return validator.violations
+
+
+def _refuse_blocked(names):
+    for name in names:
+        for part in re.split(r"[.\[\]]", str(name)):
+            if part.strip() in BLOCKED_ATTRIBUTES:
+                raise AttributeError(f"Access to '{part.strip()}' is not allowed.")
+
+
+def guard_attribute_helpers():
+    """Makes the allowlisted helpers that walk attributes by name refuse blocked names, for
+    names built at run time that the validator cannot see (`'__cla' + 'ss__'`)."""
+    real_attrgetter, real_methodcaller = operator.attrgetter, operator.methodcaller
+    real_get_field = string.Formatter.get_field
+
+    def attrgetter(*names):
+        _refuse_blocked(names)
+        return real_attrgetter(*names)
+
+    def methodcaller(name, /, *args, **kwargs):
+        _refuse_blocked([name])
+        return real_methodcaller(name, *args, **kwargs)
+
+    def get_field(self, field_name, args, kwargs):
+        _refuse_blocked([field_name])
+        return real_get_field(self, field_name, args, kwargs)
+
+    operator.attrgetter, operator.methodcaller = attrgetter, methodcaller
+    string.Formatter.get_field = get_field
 
 
 def restricted_builtins(allowed):

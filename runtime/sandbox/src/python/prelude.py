@@ -7,6 +7,7 @@ import gc
 import io
 import json
 import linecache
+import operator
 import os
 import random
 import re
@@ -15,6 +16,7 @@ import select
 import signal
 import socket
 import stat
+import string
 import struct
 import sys
 import tempfile
