@@ -1,6 +1,6 @@
 //! Every error a route can answer, with the contract's status and `{"detail": ...}` body.
 
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use code_remote_auth::AuthError;
@@ -22,6 +22,14 @@ pub enum ApiError {
     /// 413: the body is over 64 KiB.
     #[error("request body is over the 64 KiB limit")]
     PayloadTooLarge,
+    /// 429 with `Retry-After`: the user is over their share (see `fairness`).
+    #[error("{detail}")]
+    TooManyRequests {
+        /// What the user is over.
+        detail: &'static str,
+        /// Seconds to wait before trying again.
+        retry_after_secs: u32,
+    },
     /// 503: a dependency (queue, sandbox) is down.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -48,6 +56,17 @@ impl IntoResponse for ApiError {
                     .into_response()
             }
             Self::NotFound(detail) => (StatusCode::NOT_FOUND, detail),
+            Self::TooManyRequests {
+                detail,
+                retry_after_secs,
+            } => {
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, retry_after_secs.to_string())],
+                    Json(json!({ "detail": detail })),
+                )
+                    .into_response()
+            }
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
             Self::Unavailable(detail) => {
                 tracing::error!(detail, "dependency unavailable");

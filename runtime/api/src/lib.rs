@@ -9,6 +9,7 @@
 
 mod error;
 mod extract;
+pub mod fairness;
 pub mod gateway;
 pub mod openapi;
 mod routes;

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
+use crate::fairness::SyncSlots;
 use crate::gateway::LocalGateway;
 use crate::services::SearchServices;
 use crate::ApiError;
@@ -60,6 +61,7 @@ struct Inner {
     cors: CorsOrigins,
     gateway: Option<LocalGateway>,
     users: Mutex<HashMap<String, (UserId, Instant)>>,
+    sync_slots: SyncSlots,
 }
 
 /// Shared state of the router; cheap to clone.
@@ -91,6 +93,7 @@ impl AppState {
                 cors,
                 gateway,
                 users: Mutex::new(HashMap::new()),
+                sync_slots: SyncSlots::default(),
             }),
             services: Arc::new(SearchServices::default()),
         }
@@ -120,6 +123,11 @@ impl AppState {
     /// The sandbox of `POST /execute`.
     pub fn sandbox(&self) -> &LazySandbox {
         &self.inner.sandbox
+    }
+
+    /// Each user's `POST /execute` runs in flight in this process.
+    pub fn sync_slots(&self) -> &SyncSlots {
+        &self.inner.sync_slots
     }
 
     /// Allowed CORS origins.

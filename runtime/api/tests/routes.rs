@@ -536,3 +536,102 @@ async fn the_frontend_is_served_for_paths_no_route_claims() {
             .unwrap();
     assert_eq!(response.headers()["content-type"], "application/json");
 }
+
+#[tokio::test]
+async fn execute_gives_each_user_a_fair_share_of_the_sandbox() {
+    let app = test_app().await;
+    let (greedy, other) = (app.token().await, app.token().await);
+    let slow = json!({"code": "import time\ntime.sleep(2)", "timeout_seconds": 10});
+    let in_flight: Vec<_> = (0..2)
+        .map(|_| app.call("POST", "/execute", Some(&greedy), Some(slow.clone())))
+        .collect();
+    let running = futures_util::future::join_all(in_flight);
+    let probes = async {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        let refused = app
+            .call("POST", "/execute", Some(&greedy), Some(slow.clone()))
+            .await;
+        let served = app
+            .call(
+                "POST",
+                "/execute",
+                Some(&other),
+                Some(json!({"code": "print('mine')", "timeout_seconds": 5})),
+            )
+            .await;
+        (refused, served)
+    };
+    let (finished, (refused, served)) = tokio::join!(running, probes);
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert_eq!(refused.headers["retry-after"], "1");
+    assert_eq!(
+        refused.body["detail"],
+        "Too many executions in progress; wait for one to finish"
+    );
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.body["stdout"], "mine\n");
+    for answer in finished {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.body["success"], true);
+    }
+    let again = app
+        .call("POST", "/execute", Some(&greedy), Some(json!({"code": "print(1)"})))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "the slots came back");
+}
+
+#[tokio::test]
+async fn execute_async_refuses_a_user_over_their_pending_jobs() {
+    let app = test_app().await;
+    let token = app.token().await;
+    let sub = {
+        use base64::Engine;
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        claims["sub"].as_str().unwrap().to_owned()
+    };
+    let user = app.store.sync_user(&sub, None, None).await.unwrap();
+    let connection = code_remote_domain::ConnectionId::parse("conn-fair=".to_owned()).unwrap();
+    app.store.open_connection(&connection, user).await.unwrap();
+    let job = json!({"code": "print(1)", "connection_id": "conn-fair="});
+    for n in 0..code_remote_api::fairness::PENDING_JOBS_PER_USER {
+        let accepted = app
+            .call("POST", "/execute/async", Some(&token), Some(job.clone()))
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "job {n}: {}", accepted.body);
+    }
+    let refused = app
+        .call("POST", "/execute/async", Some(&token), Some(job.clone()))
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert_eq!(refused.headers["retry-after"], "5");
+    // A finished job frees its place.
+    let first = app
+        .sqs
+        .receive_message()
+        .queue_url(&app.queue_url)
+        .send()
+        .await
+        .unwrap();
+    let body: Value =
+        serde_json::from_str(first.messages.unwrap()[0].body.as_deref().unwrap()).unwrap();
+    let job_id =
+        code_remote_domain::JobId::from_uuid(body["job_id"].as_str().unwrap().parse().unwrap());
+    app.store
+        .finish_execution(
+            job_id,
+            code_remote_domain::ExecutionStatus::Succeeded,
+            &json!({}),
+        )
+        .await
+        .unwrap();
+    let accepted = app
+        .call("POST", "/execute/async", Some(&token), Some(job))
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+}

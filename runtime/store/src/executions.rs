@@ -15,6 +15,10 @@ pub fn code_sha256(code: &str) -> Vec<u8> {
     Sha256::digest(code.as_bytes()).to_vec()
 }
 
+/// How long an unfinished job counts against its user's share: far longer than a job can
+/// legitimately wait (a user's jobs run one after another, 30 s at most each).
+pub const PENDING_WINDOW_MINUTES: i32 = 15;
+
 /// What the worker should do with a job it took from the queue.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StartOutcome {
@@ -100,6 +104,21 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(finished.rows_affected() == 1)
+    }
+
+    /// The user's jobs still queued or running, counting only those queued in the last
+    /// [`PENDING_WINDOW_MINUTES`] minutes: a job whose worker died long ago stops counting.
+    pub async fn pending_executions(&self, user: UserId) -> Result<i64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM executions
+             WHERE user_id = $1 AND status IN ('queued', 'running')
+               AND queued_at > now() - make_interval(mins => $2)",
+        )
+        .bind(user.as_uuid())
+        .bind(PENDING_WINDOW_MINUTES)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
     }
 
     /// A job's stored state, if the job is known.

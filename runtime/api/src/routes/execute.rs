@@ -7,19 +7,28 @@ use code_remote_sandbox::ExecutionResult;
 use serde_json::{json, Value};
 
 use crate::extract::JsonBody;
+use crate::fairness::{ASYNC_RETRY_AFTER_SECS, PENDING_JOBS_PER_USER, SYNC_RETRY_AFTER_SECS};
 use crate::openapi::{AsyncExecuteBody, ExecuteBody, ExecutionResultDoc, JobAccepted};
 use crate::{ApiError, AppState, CurrentUser};
 
 /// Runs code in the sandbox and answers with its ExecutionResult.
 #[utoipa::path(post, path = "/execute", tag = "execution", request_body = ExecuteBody,
     security(("bearer" = [])),
-    responses((status = 200, body = ExecutionResultDoc), (status = 401), (status = 422)))]
+    responses((status = 200, body = ExecutionResultDoc), (status = 401), (status = 422),
+        (status = 429, description = "The caller already has its share of runs in flight; retry after `Retry-After` seconds")))]
 pub(crate) async fn execute(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     JsonBody(body): JsonBody,
 ) -> Result<Json<ExecutionResult>, ApiError> {
     let request = ExecuteRequest::parse_sync(&body)?;
+    let _slot = state
+        .sync_slots()
+        .take(user.id)
+        .ok_or(ApiError::TooManyRequests {
+            detail: "Too many executions in progress; wait for one to finish",
+            retry_after_secs: SYNC_RETRY_AFTER_SECS,
+        })?;
     let sandbox = state.sandbox().get().await?;
     Ok(Json(
         sandbox
@@ -31,7 +40,8 @@ pub(crate) async fn execute(
 /// Queues code for the worker; the result arrives on the caller's WebSocket as `execution_result`.
 #[utoipa::path(post, path = "/execute/async", tag = "execution", request_body = AsyncExecuteBody,
     security(("bearer" = [])),
-    responses((status = 200, body = JobAccepted), (status = 401), (status = 422)))]
+    responses((status = 200, body = JobAccepted), (status = 401), (status = 422),
+        (status = 429, description = "The caller already has its share of queued jobs; retry after `Retry-After` seconds")))]
 pub(crate) async fn execute_async(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -53,6 +63,12 @@ pub(crate) async fn execute_async(
             "value_error",
         ))
         .into());
+    }
+    if state.store().pending_executions(user.id).await? >= PENDING_JOBS_PER_USER {
+        return Err(ApiError::TooManyRequests {
+            detail: "Too many executions queued; wait for results to arrive",
+            retry_after_secs: ASYNC_RETRY_AFTER_SECS,
+        });
     }
     let job = ExecutionJob {
         job_id: JobId::generate(),
