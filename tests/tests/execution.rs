@@ -131,6 +131,74 @@ async fn output_of_256_kib_arrives_truncated() {
     assert_eq!(stored.result.unwrap()["truncated"], true);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_result_that_cannot_be_stored_is_still_delivered_and_the_job_marked_failed() {
+    let stack = Stack::start().await;
+    // The database refuses every successful result from now on (a full disk, a constraint
+    // added by a bad migration...), but still accepts a job being marked failed.
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_success() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'results cannot be stored'; END $$;
+         CREATE TRIGGER refuse_success BEFORE UPDATE ON executions
+             FOR EACH ROW WHEN (NEW.status = 'succeeded') EXECUTE FUNCTION refuse_success();",
+    )
+    .execute(stack.store.pool())
+    .await
+    .expect("trigger");
+    let token = stack.token().await;
+    let mut ws = stack.connect(&token).await;
+    let _worker = stack.spawn_worker();
+    let job = stack
+        .execute_async(
+            &token,
+            &ws.connection_id,
+            "import time\nprint('ran at', time.monotonic_ns())",
+        )
+        .await;
+    let frame = ws.next().await;
+    assert_eq!(frame["job_id"], job.to_string());
+    assert_eq!(frame["success"], true, "{frame}");
+    let stored = stack.wait_for_status(job, |s| s.is_finished()).await;
+    assert_eq!(stored.status, ExecutionStatus::Failed);
+    assert_eq!(
+        stored.result.as_ref().expect("a result")["error"],
+        "the result could not be stored"
+    );
+    // Not retried: the message was deleted (a retry would run the code again), and no second
+    // frame arrives (a ping answers first).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let attributes = stack
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&stack.queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+            .send()
+            .await
+            .expect("queue attributes")
+            .attributes
+            .unwrap_or_default();
+        let count = |name| {
+            attributes
+                .get(&name)
+                .and_then(|value| value.parse::<u64>().ok())
+                .unwrap_or(u64::MAX)
+        };
+        use aws_sdk_sqs::types::QueueAttributeName as Name;
+        if count(Name::ApproximateNumberOfMessages) == 0
+            && count(Name::ApproximateNumberOfMessagesNotVisible) == 0
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job's message was kept for a retry: {attributes:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    ws.ping().await;
+}
+
 async fn sqlx_count(stack: &Stack, job: code_remote_domain::JobId) -> i64 {
     match stack.store.execution(job).await.expect("store") {
         Some(_) => {

@@ -106,6 +106,18 @@ impl Store {
         Ok(finished.rows_affected() == 1)
     }
 
+    /// Marks an unfinished job failed with a short result naming `reason`, for when its real
+    /// result could not be stored; `false` when it was already finished.
+    pub async fn fail_execution(&self, job: JobId, reason: &str) -> Result<bool, StoreError> {
+        let result = serde_json::json!({
+            "success": false,
+            "error": reason,
+            "error_type": "StoreError",
+        });
+        self.finish_execution(job, ExecutionStatus::Failed, &result)
+            .await
+    }
+
     /// The user's jobs still queued or running, counting only those queued in the last
     /// [`PENDING_WINDOW_MINUTES`] minutes: a job whose worker died long ago stops counting.
     pub async fn pending_executions(&self, user: UserId) -> Result<i64, StoreError> {

@@ -65,11 +65,27 @@ impl Worker {
                     .sandbox
                     .execute(&job.code, job.timeout_seconds.as_duration())
                     .await;
-                self.store(&job, &result).await?;
+                if let Err(error) = self.store(&job, &result).await {
+                    self.record_unstored(&job, &error).await;
+                }
                 result
             }
         };
         self.push(&job, &result).await
+    }
+
+    /// The run happened but its result could not be stored: the user still gets the result
+    /// (pushed next), and the row is marked failed so it does not stay `running`. The message
+    /// is not retried for this: a retry would find the job unfinished and run the code again.
+    async fn record_unstored(&self, job: &ExecutionJob, error: &WorkerError) {
+        tracing::error!(job = %job.job_id, %error, "storing the result failed; pushing it anyway");
+        if let Err(error) = self
+            .store
+            .fail_execution(job.job_id, "the result could not be stored")
+            .await
+        {
+            tracing::error!(job = %job.job_id, %error, "the job could not be marked failed either");
+        }
     }
 
     async fn store(&self, job: &ExecutionJob, result: &ExecutionResult) -> Result<(), WorkerError> {
