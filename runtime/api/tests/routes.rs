@@ -562,7 +562,12 @@ async fn execute_gives_each_user_a_fair_share_of_the_sandbox() {
         (refused, served)
     };
     let (finished, (refused, served)) = tokio::join!(running, probes);
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
     assert_eq!(refused.headers["retry-after"], "1");
     assert_eq!(
         refused.body["detail"],
@@ -575,7 +580,12 @@ async fn execute_gives_each_user_a_fair_share_of_the_sandbox() {
         assert_eq!(answer.body["success"], true);
     }
     let again = app
-        .call("POST", "/execute", Some(&greedy), Some(json!({"code": "print(1)"})))
+        .call(
+            "POST",
+            "/execute",
+            Some(&greedy),
+            Some(json!({"code": "print(1)"})),
+        )
         .await;
     assert_eq!(again.status, StatusCode::OK, "the slots came back");
 }
@@ -603,12 +613,22 @@ async fn execute_async_refuses_a_user_over_their_pending_jobs() {
         let accepted = app
             .call("POST", "/execute/async", Some(&token), Some(job.clone()))
             .await;
-        assert_eq!(accepted.status, StatusCode::OK, "job {n}: {}", accepted.body);
+        assert_eq!(
+            accepted.status,
+            StatusCode::OK,
+            "job {n}: {}",
+            accepted.body
+        );
     }
     let refused = app
         .call("POST", "/execute/async", Some(&token), Some(job.clone()))
         .await;
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
     assert_eq!(refused.headers["retry-after"], "5");
     // A finished job frees its place.
     let first = app

@@ -420,7 +420,8 @@ mod tests {
 
     #[test]
     fn statuses_after_running_other_than_ok_and_error_are_the_programs_own() {
-        let forged = b"{\"status\":\"running\"}\n{\"status\":\"internal\",\"error\":\"fake fault\"}\n";
+        let forged =
+            b"{\"status\":\"running\"}\n{\"status\":\"internal\",\"error\":\"fake fault\"}\n";
         let status = final_status(forged).expect("a status");
         assert_eq!(status.status, "error");
         assert_eq!(status.error_type.as_deref(), Some("SecurityError"));
@@ -435,7 +436,10 @@ mod tests {
         let ok = b"{\"status\":\"running\"}\ngarbage\n{\"status\":\"ok\"}\n";
         assert_eq!(final_status(ok).expect("a status").status, "ok");
         let violations = b"{\"status\":\"violations\",\"violations\":[]}\n";
-        assert_eq!(final_status(violations).expect("a status").status, "violations");
+        assert_eq!(
+            final_status(violations).expect("a status").status,
+            "violations"
+        );
         assert!(final_status(b"{\"status\":\"running\"}\n").is_none());
     }
 }

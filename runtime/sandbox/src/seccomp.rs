@@ -63,6 +63,14 @@ const SYS_FCHMODAT2: libc::c_long = 452;
 const SYS_STATMOUNT: libc::c_long = 457;
 const SYS_LISTMOUNT: libc::c_long = 458;
 const PR_SET_SECCOMP: u32 = 22;
+/// `fcntl` commands that make the kernel signal a chosen process (SIGIO or any signal on
+/// I/O readiness, lease breaks, directory changes): the kernel checks only that the uids
+/// match, so in Lambda they would reach the host and every other run.
+/// (`F_SETOWN`, `F_SETSIG`, `F_SETOWN_EX`, `F_SETLEASE`, `F_NOTIFY`: the same numbers on
+/// x86-64 and arm64.)
+const SIGNALLING_FCNTL: [u32; 5] = [8, 10, 15, 1024, 1026];
+/// `ioctl` requests that set the same signal owner (`FIOSETOWN`, `SIOCSPGRP`).
+const SIGNALLING_IOCTL: [u32; 2] = [0x8901, 0x8902];
 
 const OFFSET_NR: u32 = 0;
 const OFFSET_ARCH: u32 = 4;
@@ -212,6 +220,10 @@ fn unsupervised_path_syscalls() -> Vec<(libc::c_long, libc::c_int)> {
         (libc::SYS_removexattr, libc::EOPNOTSUPP),
         (libc::SYS_lremovexattr, libc::EOPNOTSUPP),
         (libc::SYS_openat2, libc::ENOSYS),
+        // A working directory reached by path would be an unchecked lookup (and `getcwd` or
+        // the errors would reveal what exists); `fchdir` to a descriptor the supervisor
+        // opened is allowed, and the runner routes `os.chdir` through it.
+        (libc::SYS_chdir, libc::EPERM),
         (SYS_FCHMODAT2, libc::ENOSYS),
     ];
     #[cfg(target_arch = "x86_64")]
@@ -281,6 +293,8 @@ impl SeccompProgram {
 
     fn assemble_tail(&mut self) {
         self.no_seccomp_by_prctl();
+        self.refuse_commands(nr(libc::SYS_fcntl), &SIGNALLING_FCNTL);
+        self.refuse_commands(nr(libc::SYS_ioctl), &SIGNALLING_IOCTL);
         self.threads_only();
         self.self_only(nr(libc::SYS_kill));
         self.self_only(nr(libc::SYS_tgkill));
@@ -343,6 +357,19 @@ impl SeccompProgram {
         self.push(LD_W_ABS, 0, 0, OFFSET_ARG0_LOW);
         self.pid_slots.push(self.instructions.len());
         self.push(JEQ_K, 0, 1, 0);
+        self.push(RET_K, 0, 0, RET_ALLOW);
+        self.push(RET_K, 0, 0, errno(libc::EPERM));
+    }
+
+    /// The syscall is refused (`EPERM`) when its second argument (a 32-bit command) is one
+    /// of `commands`, allowed otherwise.
+    fn refuse_commands(&mut self, syscall: u32, commands: &[u32]) {
+        let count = u8::try_from(commands.len()).unwrap_or(u8::MAX);
+        self.push(JEQ_K, 0, count + 3, syscall);
+        self.push(LD_W_ABS, 0, 0, OFFSET_ARG1_LOW);
+        for (index, &command) in (0u8..).zip(commands) {
+            self.push(JEQ_K, count - index, 0, command);
+        }
         self.push(RET_K, 0, 0, RET_ALLOW);
         self.push(RET_K, 0, 0, errno(libc::EPERM));
     }
@@ -501,7 +528,8 @@ mod tests {
         assert_eq!(run(libc::SYS_getxattr, 0), errno(libc::EOPNOTSUPP));
         assert_eq!(run(libc::SYS_execve, 0), errno(libc::EPERM));
         assert_eq!(run(libc::SYS_read, 0), RET_ALLOW);
-        assert_eq!(run(libc::SYS_chdir, 0), RET_ALLOW);
+        assert_eq!(run(libc::SYS_chdir, 0), errno(libc::EPERM));
+        assert_eq!(run(libc::SYS_fchdir, 0), RET_ALLOW);
         assert_eq!(run(libc::SYS_kill, 41), errno(libc::EPERM));
         assert_eq!(program.pid_slots().len(), 9);
     }
@@ -554,6 +582,34 @@ mod tests {
     }
 
     #[test]
+    fn no_descriptor_can_be_set_to_signal_another_process() {
+        let program = SeccompProgram::build();
+        let run = |syscall: libc::c_long, command: u64| {
+            evaluate_with(&program, 42, AUDIT_ARCH, nr(syscall), [3, command])
+        };
+        for command in SIGNALLING_FCNTL {
+            assert_eq!(run(libc::SYS_fcntl, u64::from(command)), errno(libc::EPERM));
+        }
+        for command in SIGNALLING_IOCTL {
+            assert_eq!(run(libc::SYS_ioctl, u64::from(command)), errno(libc::EPERM));
+        }
+        for command in [
+            libc::F_GETFL,
+            libc::F_SETFL,
+            libc::F_DUPFD_CLOEXEC,
+            libc::F_GETOWN,
+        ] {
+            assert_eq!(
+                run(libc::SYS_fcntl, command as u64),
+                RET_ALLOW,
+                "fcntl {command}"
+            );
+        }
+        assert_eq!(run(libc::SYS_ioctl, libc::TCGETS), RET_ALLOW);
+        assert_eq!(run(libc::SYS_ioctl, libc::FIONREAD), RET_ALLOW);
+    }
+
+    #[test]
     fn limits_and_priorities_reach_only_the_child_itself() {
         let program = SeccompProgram::build();
         let run = |syscall: libc::c_long, args: [u64; 2]| {
@@ -568,8 +624,16 @@ mod tests {
         ] {
             assert_eq!(run(syscall, [0, 0]), RET_ALLOW, "{syscall} on itself (0)");
             assert_eq!(run(syscall, [42, 0]), RET_ALLOW, "{syscall} on its pid");
-            assert_eq!(run(syscall, [41, 0]), errno(libc::EPERM), "{syscall} on another");
-            assert_eq!(run(syscall, [1, 0]), errno(libc::EPERM), "{syscall} on init");
+            assert_eq!(
+                run(syscall, [41, 0]),
+                errno(libc::EPERM),
+                "{syscall} on another"
+            );
+            assert_eq!(
+                run(syscall, [1, 0]),
+                errno(libc::EPERM),
+                "{syscall} on init"
+            );
         }
         for (syscall, which) in [
             (libc::SYS_setpriority, PRIO_PROCESS),

@@ -949,7 +949,8 @@ async fn guarded_replacing_json_dumps_does_not_change_the_report() {
 #[tokio::test]
 async fn bypassed_a_forged_sandbox_fault_is_the_programs_own_error() {
     let sb = sandbox(BYPASSED).await;
-    let code = "import os\nos.write(3, b'{\"status\":\"internal\",\"error\":\"forged\"}\\n')\nos._exit(0)";
+    let code =
+        "import os\nos.write(3, b'{\"status\":\"internal\",\"error\":\"forged\"}\\n')\nos._exit(0)";
     let result = run(&sb, code, 5.0).await;
     assert_error(&result, "SecurityError");
     assert_eq!(
@@ -978,9 +979,18 @@ async fn guarded_hundreds_of_findings_are_capped_and_counted() {
 async fn guarded_dunder_names_in_strings_are_refused() {
     let sb = sandbox(GUARDED).await;
     for (code, name) in [
-        ("import operator\noperator.attrgetter('__class__.__bases__')(1)", "__class__"),
-        ("import operator\noperator.methodcaller('__subclasses__')(object)", "__subclasses__"),
-        ("import string\nstring.Formatter().get_field('0.__globals__', [len], {})", "__globals__"),
+        (
+            "import operator\noperator.attrgetter('__class__.__bases__')(1)",
+            "__class__",
+        ),
+        (
+            "import operator\noperator.methodcaller('__subclasses__')(object)",
+            "__subclasses__",
+        ),
+        (
+            "import string\nstring.Formatter().get_field('0.__globals__', [len], {})",
+            "__globals__",
+        ),
         ("x = '{0.f_globals}'", "f_globals"),
     ] {
         let result = run(&sb, code, 5.0).await;
@@ -1000,7 +1010,11 @@ async fn guarded_dunder_names_built_at_run_time_are_refused_by_the_helpers() {
         let result = run(&sb, code, 5.0).await;
         assert_error(&result, "AttributeError");
         assert!(
-            result.error.as_deref().unwrap_or_default().contains("is not allowed"),
+            result
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("is not allowed"),
             "{result:?}"
         );
     }

@@ -43,16 +43,26 @@ syscall_denied!(userfaultfd, "323, 0", "EPERM");
 syscall_denied!(tkill_another_thread, "200, 1, 9", "EPERM");
 syscall_denied!(tgkill_another_process, "234, 1, 1, 9", "EPERM");
 syscall_denied!(socket_raw, "41, 2, 3, 1", "EPERM");
+// A descriptor whose readiness would signal another process: the kernel checks only that
+// the uids match, so in Lambda this reached the host, the zygote and every other run.
+syscall_denied!(
+    fcntl_setown_to_the_parent,
+    "72, 0, 8, os.getppid()",
+    "EPERM"
+);
+syscall_denied!(fcntl_setsig, "72, 0, 10, 9", "EPERM");
+syscall_denied!(fcntl_setown_ex, "72, 0, 15, 0", "EPERM");
+syscall_denied!(ioctl_fiosetown, "16, 0, 0x8901, 0", "EPERM");
 syscall_denied!(a_filter_of_its_own, "317, 1, 8, 0", "EPERM");
 syscall_denied!(a_syscall_newer_than_the_filter, "470, 0, 0", "ENOSYS");
 // Another process's limits, priority, CPUs or I/O class (the zygote here; in Lambda every
 // run shares one uid, so these would reach the other runs).
+syscall_denied!(prlimit_of_the_parent, "302, os.getppid(), 7, 0, 0", "EPERM");
 syscall_denied!(
-    prlimit_of_the_parent,
-    "302, os.getppid(), 7, 0, 0",
+    setpriority_of_the_parent,
+    "141, 0, os.getppid(), 19",
     "EPERM"
 );
-syscall_denied!(setpriority_of_the_parent, "141, 0, os.getppid(), 19", "EPERM");
 syscall_denied!(setpriority_of_the_whole_user, "141, 2, 0, 19", "EPERM");
 syscall_denied!(setpriority_of_the_process_group, "141, 1, 0, 19", "EPERM");
 syscall_denied!(

@@ -393,7 +393,7 @@ async fn what_a_run_leaves_behind_is_removed_however_it_is_locked() {
     let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
     // Deep nesting by relative steps, files in it, and directories locked with fchmod (which
     // takes a descriptor, so no supervisor sees it) before the run ends.
-    let code = "import os\nprint(os.getcwd())\nlocked = []\nfor i in range(120):\n    os.mkdir('d')\n    os.chdir('d')\n    open('f', 'w').write('x')\n    if i in (0, 60, 119):\n        locked.append(os.open('.', os.O_RDONLY))\nfor fd in locked:\n    os.fchmod(fd, 0)\nos.chdir('/')\nprint('nested')";
+    let code = "import os\nprint(os.getcwd())\nlocked = []\nfor i in range(120):\n    os.mkdir('d')\n    os.chdir('d')\n    open('f', 'w').write('x')\n    if i in (0, 60, 119):\n        locked.append(os.open('.', os.O_RDONLY))\nfor fd in locked:\n    os.fchmod(fd, 0)\nprint('nested')";
     let result = run(&sandbox, code, 10.0).await;
     assert!(result.success, "{result:?}");
     let mut lines = result.stdout.lines();
@@ -408,4 +408,77 @@ async fn what_a_run_leaves_behind_is_removed_however_it_is_locked() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{workdir} was left behind");
+}
+
+#[tokio::test]
+async fn paths_are_judged_where_the_walk_really_went() {
+    // A directory the run may read holds a symlink to /etc: a textual judgement of
+    // `<dir>/etc-link/<name>` would place it inside the readable directory and report ENOENT
+    // for missing names only, telling the run which /etc files exist.
+    let readable = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink("/etc", readable.path().join("etc-link")).expect("symlink");
+    std::fs::write(readable.path().join("mine.txt"), "readable").expect("file");
+    let mut config = code_remote_sandbox::SandboxConfig {
+        python_layer: false,
+        files: FileConfinement::Supervisor,
+        ..code_remote_sandbox::SandboxConfig::default()
+    };
+    config.read_paths.push(readable.path().to_owned());
+    let sandbox = Sandbox::start(config).await.expect("the sandbox starts");
+    let base = readable.path().display().to_string();
+    let code = format!(
+        "{PROBE}
+for name in ['passwd', 'no-such-file', 'passwd/x', 'no-such-dir/x']:
+    attempt(name, lambda: os.stat('{base}/etc-link/' + name))
+attempt('readable', lambda: open('{base}/mine.txt').read())
+attempt('missing-beside-it', lambda: os.stat('{base}/no-such-file'))
+"
+    );
+    let result = run(&sandbox, &code, 5.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "passwd PermissionError\nno-such-file PermissionError\npasswd/x PermissionError\n\
+         no-such-dir/x PermissionError\nreadable OK\nmissing-beside-it FileNotFoundError\n",
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn working_directories_are_entered_only_where_the_run_may_look() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    let code = format!(
+        "{PROBE}{LIBC}
+os.mkdir('sub')
+attempt('chdir-sub', lambda: os.chdir('sub'))
+print(os.path.basename(os.getcwd()))
+attempt('chdir-back', lambda: os.chdir('..'))
+attempt('chdir-etc', lambda: os.chdir('/etc'))
+attempt('chdir-missing', lambda: os.chdir('/etc/no-such'))
+attempt('chdir-other-run', lambda: os.chdir(f'/proc/{{os.getppid()}}/cwd'))
+print('raw-chdir', libc.syscall(80, b'/etc'), err())
+print('whiteout', libc.syscall(316, -100, b'sub', -100, b'w', 4), err())
+"
+    );
+    let result = run(&sandbox, &code, 5.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "chdir-sub OK\nsub\nchdir-back OK\nchdir-etc PermissionError\n\
+         chdir-missing PermissionError\nchdir-other-run PermissionError\n\
+         raw-chdir -1 EPERM\nwhiteout -1 EPERM\n",
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn created_files_take_the_runs_umask_and_never_set_id_bits() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    let code = "import os, stat\nos.umask(0o077)\nopen('a', 'w').close()\nfd = os.open('b', os.O_CREAT | os.O_WRONLY, 0o6777)\nos.close(fd)\nos.mkdir('d', 0o777)\nos.umask(0)\nfd = os.open('c', os.O_CREAT | os.O_WRONLY, 0o666)\nos.close(fd)\nprint([oct(stat.S_IMODE(os.stat(n).st_mode)) for n in 'abcd'])\nfd = os.open('/usr/lib', os.O_PATH)\nprint(len(os.listdir(fd)) > 0)";
+    let result = run(&sandbox, code, 5.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(
+        result.stdout, "['0o600', '0o700', '0o666', '0o700']\nTrue\n",
+        "{result:?}"
+    );
 }

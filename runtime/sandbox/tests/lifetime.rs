@@ -71,7 +71,10 @@ async fn a_dropped_execution_kills_its_running_child() {
         }
         task.abort();
         let after = settle(&sandbox, &idle, Duration::from_secs(3)).await;
-        assert_eq!(after, idle, "the run of {code:?} outlived its dropped execution");
+        assert_eq!(
+            after, idle,
+            "the run of {code:?} outlived its dropped execution"
+        );
     }
     let next = sandbox.execute("print('ok')", Duration::from_secs(5)).await;
     assert_eq!(next.stdout, "ok\n", "{next:?}");
@@ -88,5 +91,8 @@ async fn an_execution_dropped_before_its_child_started_leaves_no_child() {
         let _ = tokio::time::timeout(Duration::from_millis(1), execution).await;
     }
     let after = settle(&sandbox, &idle, Duration::from_secs(5)).await;
-    assert_eq!(after, idle, "runs outlived executions dropped at their start");
+    assert_eq!(
+        after, idle,
+        "runs outlived executions dropped at their start"
+    );
 }

@@ -3,9 +3,10 @@
 //! policy fails with `EACCES` (what Landlock answers), including lookups of host paths that
 //! do not exist, so errors do not reveal which ones do.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::mem;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::path::Path;
 
 use super::remote::{open, openat, self_entry, Call, Errno, Found};
 use super::{Access, RunPolicy};
@@ -145,14 +146,9 @@ impl Emulate<'_> {
         }
     }
 
-    /// A lookup that failed reports its errno only where the run may look; elsewhere EACCES.
-    /// When the starting point itself is the problem (a bad or non-directory descriptor, a
-    /// removed working directory), that is the child's own business and its errno stands.
-    fn hide(&self, dirfd: RawFd, path: &CStr, error: Errno) -> Errno {
-        match self.call.lexical(dirfd, path) {
-            Some(place) if !self.policy.allows(&place, Access::Read) => DENIED,
-            _ => error,
-        }
+    /// Whether a failed lookup may report its errno from the directory it reached.
+    fn may_look(&self, place: &Path) -> bool {
+        self.policy.allows(place, Access::Read)
     }
 
     fn lookup(
@@ -164,21 +160,24 @@ impl Emulate<'_> {
     ) -> Result<Found, Errno> {
         let found = self
             .call
-            .lookup(dirfd, path, follow)
-            .map_err(|error| self.hide(dirfd, path, error))?;
+            .lookup(dirfd, path, follow, &|place| self.may_look(place))?;
         self.check(&found, access)?;
         Ok(found)
     }
 
     /// The parent of a name to create, rename or remove: it must be writable by the run.
-    fn parent(&self, dirfd: RawFd, address: u64) -> Result<(Found, std::ffi::CString), Errno> {
-        let path = self.call.string(address)?;
+    fn parent(&self, dirfd: RawFd, path: &CStr) -> Result<(Found, CString), Errno> {
         let (parent, name) = self
             .call
-            .parent(dirfd, &path)
-            .map_err(|error| self.hide(dirfd, &path, error))?;
+            .parent(dirfd, path, &|place| self.may_look(place))?;
         self.check(&parent, Access::Write)?;
         Ok((parent, name))
+    }
+
+    /// The permission bits of something created for the child: its requested mode less its
+    /// umask, never set-id or sticky.
+    fn creation_mode(&self, mode: libc::mode_t) -> libc::mode_t {
+        mode & 0o777 & !self.call.umask()
     }
 
     fn open(
@@ -199,33 +198,47 @@ impl Emulate<'_> {
             // The path names the directory the unnamed file is created in.
             let directory = self.lookup(dirfd, &path, true, Access::Write)?;
             self.new_file()?;
-            let fd = openat(directory.fd.as_raw_fd(), c".", flags, mode)?;
+            let fd = openat(
+                directory.fd.as_raw_fd(),
+                c".",
+                flags,
+                self.creation_mode(mode),
+            )?;
             return Ok(Reply::Descriptor(fd, cloexec));
         }
         let follow = flags & libc::O_NOFOLLOW == 0;
-        match self.call.lookup(dirfd, &path, follow) {
+        let may_look = |place: &Path| self.may_look(place);
+        match self.call.lookup(dirfd, &path, follow, &may_look) {
             Ok(found) => {
                 self.check(&found, access)?;
                 if flags & (libc::O_CREAT | libc::O_EXCL) == libc::O_CREAT | libc::O_EXCL {
                     return Err(Errno(libc::EEXIST));
                 }
-                if flags & libc::O_PATH != 0 {
-                    return Ok(Reply::Descriptor(found.fd, cloexec));
-                }
-                if !follow && is_symlink(&found.fd)? {
+                if !follow && flags & libc::O_PATH == 0 && is_symlink(&found.fd)? {
                     return Err(Errno(libc::ELOOP));
                 }
-                let reopen = flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW);
+                // A descriptor opened O_PATH cannot be handed over (the kernel refuses it),
+                // so such a request gets a read-only descriptor of the same object.
+                let reopen = if flags & libc::O_PATH != 0 {
+                    libc::O_RDONLY | libc::O_NONBLOCK | (flags & libc::O_DIRECTORY)
+                } else {
+                    flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW)
+                };
                 let fd = open(&self_entry(found.fd.as_raw_fd()), reopen, 0)?;
                 Ok(Reply::Descriptor(fd, cloexec))
             }
             Err(Errno(libc::ENOENT)) if flags & libc::O_CREAT != 0 => {
-                let (parent, name) = self.parent(dirfd, address)?;
+                let (parent, name) = self.parent(dirfd, &path)?;
                 self.new_file()?;
-                let fd = openat(parent.fd.as_raw_fd(), &name, flags | libc::O_NOFOLLOW, mode)?;
+                let fd = openat(
+                    parent.fd.as_raw_fd(),
+                    &name,
+                    flags | libc::O_NOFOLLOW,
+                    self.creation_mode(mode),
+                )?;
                 Ok(Reply::Descriptor(fd, cloexec))
             }
-            Err(error) => Err(self.hide(dirfd, &path, error)),
+            Err(error) => Err(error),
         }
     }
 
@@ -234,7 +247,9 @@ impl Emulate<'_> {
     fn target(&self, dirfd: RawFd, address: u64, flags: libc::c_int) -> Result<Found, Errno> {
         let path = self.call.string(address)?;
         if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
-            let found = self.call.own_descriptor(dirfd)?;
+            let found = self
+                .call
+                .own_descriptor(dirfd, &|place| self.may_look(place))?;
             self.check(&found, Access::Read)?;
             return Ok(found);
         }
@@ -303,7 +318,9 @@ impl Emulate<'_> {
         };
         let path = self.call.string(address)?;
         let found = if path.is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
-            let found = self.call.own_descriptor(dirfd)?;
+            let found = self
+                .call
+                .own_descriptor(dirfd, &|place| self.may_look(place))?;
             self.check(&found, access)?;
             found
         } else {
@@ -351,7 +368,8 @@ impl Emulate<'_> {
     }
 
     fn mkdir(&self, dirfd: RawFd, address: u64, mode: libc::mode_t) -> Result<Reply, Errno> {
-        let (parent, name) = self.parent(dirfd, address).map_err(|error| {
+        let path = self.call.string(address)?;
+        let (parent, name) = self.parent(dirfd, &path).map_err(|error| {
             if error.0 == libc::EINVAL {
                 Errno(libc::EEXIST)
             } else {
@@ -360,7 +378,7 @@ impl Emulate<'_> {
         })?;
         self.new_file()?;
         // Owner access is kept so the zygote can always remove the run's directory.
-        let mode = (mode & 0o777) | 0o700;
+        let mode = self.creation_mode(mode) | 0o700;
         // SAFETY: a valid descriptor and C string.
         if unsafe { libc::mkdirat(parent.fd.as_raw_fd(), name.as_ptr(), mode) } < 0 {
             return Err(Errno::last());
@@ -369,7 +387,8 @@ impl Emulate<'_> {
     }
 
     fn unlink(&self, dirfd: RawFd, address: u64, flags: libc::c_int) -> Result<Reply, Errno> {
-        let (parent, name) = self.parent(dirfd, address)?;
+        let path = self.call.string(address)?;
+        let (parent, name) = self.parent(dirfd, &path)?;
         // SAFETY: a valid descriptor and C string.
         let result = unsafe {
             libc::unlinkat(
@@ -392,8 +411,12 @@ impl Emulate<'_> {
         to: u64,
         flags: u32,
     ) -> Result<Reply, Errno> {
-        let (from_parent, from_name) = self.parent(from_dirfd, from)?;
-        let (to_parent, to_name) = self.parent(to_dirfd, to)?;
+        // A whiteout is a new device node, made without counting against the allowance.
+        if flags & libc::RENAME_WHITEOUT != 0 {
+            return Err(Errno(libc::EPERM));
+        }
+        let (from_parent, from_name) = self.parent(from_dirfd, &self.call.string(from)?)?;
+        let (to_parent, to_name) = self.parent(to_dirfd, &self.call.string(to)?)?;
         // SAFETY: valid descriptors and C strings.
         let result = unsafe {
             libc::syscall(

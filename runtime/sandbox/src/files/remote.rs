@@ -12,7 +12,7 @@ use std::io;
 use std::mem;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// An errno to answer the child with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,8 +131,10 @@ impl Call<'_> {
         usize::try_from(read).map_err(|_| Errno(libc::EFAULT))
     }
 
-    /// Writes `bytes` to `address` in the child (a result buffer it passed).
+    /// Writes `bytes` to `address` in the child (a result buffer it passed), once the
+    /// notification is known to be current (its pid cannot have been reused).
     pub(crate) fn write(&self, address: u64, bytes: &[u8]) -> Result<(), Errno> {
+        self.still_valid()?;
         let local = libc::iovec {
             iov_base: bytes.as_ptr() as *mut libc::c_void,
             iov_len: bytes.len(),
@@ -170,65 +172,90 @@ impl Call<'_> {
     }
 
     /// A descriptor the child already holds (for `AT_EMPTY_PATH`): no check is needed, the
-    /// child got it from the supervisor or the zygote.
-    pub(crate) fn own_descriptor(&self, dirfd: RawFd) -> Result<Found, Errno> {
+    /// child got it from the supervisor or the zygote. Its working directory is looked up
+    /// as `.` and judged like any path.
+    pub(crate) fn own_descriptor(
+        &self,
+        dirfd: RawFd,
+        may_look: &Judge<'_>,
+    ) -> Result<Found, Errno> {
         if dirfd == libc::AT_FDCWD {
-            return self.lookup(dirfd, c".", true);
+            return self.lookup(dirfd, c".", true, may_look);
         }
         let fd = self.proc_entry(dirfd, 0)?;
         Ok(Found { fd, real: None })
     }
 
     /// Looks `path` up relative to `dirfd` as the child would, following a final symlink
-    /// when `follow`; the descriptor and where it really is.
-    pub(crate) fn lookup(&self, dirfd: RawFd, path: &CStr, follow: bool) -> Result<Found, Errno> {
-        if path.is_empty() {
+    /// when `follow`: the descriptor and where it really is.
+    ///
+    /// The walk goes one component at a time from a descriptor opened once (the root, or
+    /// the child's working directory or `dirfd` as it was when the call began), so the
+    /// child cannot move the starting point mid-way. When a component fails, its errno is
+    /// reported only if the directory the walk had reached may be looked into
+    /// (`may_look`); otherwise EACCES, so failures reveal nothing about other places.
+    pub(crate) fn lookup(
+        &self,
+        dirfd: RawFd,
+        path: &CStr,
+        follow: bool,
+        may_look: &Judge<'_>,
+    ) -> Result<Found, Errno> {
+        let bytes = path.to_bytes();
+        if bytes.is_empty() {
             return Err(Errno(libc::ENOENT));
         }
-        let base = if path.to_bytes().starts_with(b"/") {
-            None
+        let mut current = if bytes.starts_with(b"/") {
+            open(c"/", libc::O_PATH | libc::O_DIRECTORY, 0)?
         } else {
-            Some(self.proc_entry(dirfd, libc::O_DIRECTORY)?)
+            self.proc_entry(dirfd, libc::O_DIRECTORY)?
         };
-        let base_raw = base.as_ref().map_or(libc::AT_FDCWD, AsRawFd::as_raw_fd);
-        let mut flags = libc::O_PATH | libc::O_CLOEXEC;
-        if !follow {
-            flags |= libc::O_NOFOLLOW;
+        let components: Vec<&[u8]> = bytes
+            .split(|byte| *byte == b'/')
+            .filter(|component| !component.is_empty())
+            .collect();
+        let trailing_slash = bytes.ends_with(b"/");
+        for (index, component) in components.iter().enumerate() {
+            let mut flags = libc::O_PATH | libc::O_CLOEXEC;
+            if index + 1 == components.len() {
+                if trailing_slash {
+                    flags |= libc::O_DIRECTORY;
+                } else if !follow {
+                    flags |= libc::O_NOFOLLOW;
+                }
+            }
+            let name = cstring(component)?;
+            match openat2(
+                current.as_raw_fd(),
+                &name,
+                flags,
+                0,
+                libc::RESOLVE_NO_MAGICLINKS,
+            ) {
+                Ok(next) => current = next,
+                Err(error) => {
+                    return Err(match real_path(current.as_raw_fd()) {
+                        Ok(reached) if may_look(&reached) => error,
+                        _ => Errno(libc::EACCES),
+                    })
+                }
+            }
         }
-        let fd = openat2(base_raw, path, flags, 0, libc::RESOLVE_NO_MAGICLINKS)?;
-        let real = real_path(fd.as_raw_fd())?;
+        let real = real_path(current.as_raw_fd())?;
         Ok(Found {
-            fd,
+            fd: current,
             real: Some(real),
         })
     }
 
-    /// Where `path` (relative to `dirfd`) would be if it existed, without touching it: used
-    /// to decide whether a failed lookup may report its real errno or must say EACCES, so
-    /// the errors do not reveal which host paths exist.
-    pub(crate) fn lexical(&self, dirfd: RawFd, path: &CStr) -> Option<PathBuf> {
-        let path = Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
-        let mut joined = if path.is_absolute() {
-            PathBuf::from("/")
-        } else {
-            let base = self.proc_entry(dirfd, libc::O_DIRECTORY).ok()?;
-            real_path(base.as_raw_fd()).ok()?
-        };
-        for component in path.components() {
-            match component {
-                Component::ParentDir => {
-                    joined.pop();
-                }
-                Component::Normal(name) => joined.push(name),
-                Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-            }
-        }
-        Some(joined)
-    }
-
-    /// The parent directory of `path` (looked up and checked like any path) and the last
-    /// component, for calls that create, rename or remove a name.
-    pub(crate) fn parent(&self, dirfd: RawFd, path: &CStr) -> Result<(Found, CString), Errno> {
+    /// The parent directory of `path` (looked up like any path) and the last component,
+    /// for calls that create, rename or remove a name.
+    pub(crate) fn parent(
+        &self,
+        dirfd: RawFd,
+        path: &CStr,
+        may_look: &Judge<'_>,
+    ) -> Result<(Found, CString), Errno> {
         let bytes = path.to_bytes();
         let trimmed = match bytes.iter().rposition(|byte| *byte != b'/') {
             Some(last) => &bytes[..=last],
@@ -242,10 +269,27 @@ impl Call<'_> {
         if name == b"." || name == b".." {
             return Err(Errno(libc::EINVAL));
         }
-        let parent = self.lookup(dirfd, &cstring(directory)?, true)?;
+        let parent = self.lookup(dirfd, &cstring(directory)?, true, may_look)?;
         Ok((parent, cstring(name)?))
     }
+
+    /// The child's umask (per process), for files and directories created on its behalf.
+    pub(crate) fn umask(&self) -> libc::mode_t {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Umask:"))
+                    .and_then(|value| libc::mode_t::from_str_radix(value.trim(), 8).ok())
+            })
+            .unwrap_or(0o022)
+    }
 }
+
+/// Whether a directory the walk reached may be looked into, so a failure there may report
+/// its real errno.
+pub(crate) type Judge<'a> = dyn Fn(&Path) -> bool + 'a;
 
 /// A C string from bytes that came from a C string (so hold no NUL).
 pub(crate) fn cstring(bytes: &[u8]) -> Result<CString, Errno> {

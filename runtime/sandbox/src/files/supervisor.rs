@@ -62,6 +62,7 @@ fn run(
     new_files: u32,
     identity: Option<Identity>,
 ) -> io::Result<()> {
+    own_umask()?;
     if let Some(identity) = identity {
         become_for_files(identity)?;
     }
@@ -172,6 +173,20 @@ fn send(listener: BorrowedFd<'_>, id: u64, val: i64, error: i32) -> libc::c_int 
             &response,
         )
     }
+}
+
+/// Gives this thread its own umask, cleared: files it creates for a child get exactly the
+/// mode the emulation computed from the child's request and umask, and the host's umask
+/// (shared by its other threads) is left alone.
+fn own_umask() -> io::Result<()> {
+    // SAFETY: unshare(CLONE_FS) passes no memory; it detaches this thread's root, working
+    // directory and umask from the rest of the process.
+    if unsafe { libc::unshare(libc::CLONE_FS) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: umask cannot fail.
+    unsafe { libc::umask(0) };
+    Ok(())
 }
 
 /// Gives this thread (only) the child's identity for file operations: no supplementary

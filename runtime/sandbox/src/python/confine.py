@@ -181,6 +181,18 @@ def install_seccomp(program, pid_slots, seccomp_nr, flags=0):
     )
 
 
+def _chdir_through_descriptor(path):
+    """`os.chdir` for a supervised child, whose filter refuses chdir(2): the directory is
+    opened through the supervisor (which checks it) and entered with fchdir(2)."""
+    if isinstance(path, int):
+        return os.fchdir(path)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fchdir(fd)
+    finally:
+        os.close(fd)
+
+
 def hand_over_files(program, pid_slots, seccomp_nr, handover_fd, workdir):
     """Installs the supervised filter and gives its listener to the host's file supervisor,
     keeping no copy: from here on the host performs every path-taking call of this process.
@@ -198,6 +210,7 @@ def hand_over_files(program, pid_slots, seccomp_nr, handover_fd, workdir):
             os.close(listener)
     finally:
         handover.close()
+    os.chdir = _chdir_through_descriptor
     probe = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
     try:
         if not stat.S_ISDIR(os.fstat(probe).st_mode):
