@@ -91,7 +91,7 @@ impl Stack {
             queue.clone(),
             LazySandbox::new(SandboxConfig::default()),
             CorsOrigins::List(Vec::new()),
-            true,
+            Some(code_remote_moto::ACCESS_KEY_ID),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

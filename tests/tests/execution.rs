@@ -212,3 +212,39 @@ async fn sqlx_count(stack: &Stack, job: code_remote_domain::JobId) -> i64 {
         None => 0,
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_local_management_api_refuses_callers_without_the_stacks_key() {
+    let stack = Stack::start().await;
+    let token = stack.token().await;
+    let mut ws = stack.connect(&token).await;
+    let url = format!("{}/@connections/{}", stack.api_url, ws.connection_id);
+    let http = reqwest::Client::new();
+    let forged = "AWS4-HMAC-SHA256 Credential=SOMEONEELSE/20261129/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00";
+    for authorization in [None, Some(forged)] {
+        for method in [
+            reqwest::Method::POST,
+            reqwest::Method::GET,
+            reqwest::Method::DELETE,
+        ] {
+            let mut request = http
+                .request(method.clone(), &url)
+                .body(r#"{"type":"execution_result","stdout":"forged"}"#);
+            if let Some(value) = authorization {
+                request = request.header("authorization", value);
+            }
+            let response = request.send().await.expect("response");
+            assert_eq!(response.status(), 403, "{method} with {authorization:?}");
+        }
+    }
+    // Nothing was pushed and the socket is still open: the next frame is the pong.
+    ws.ping().await;
+    // The worker signs with the stack's key and gets through.
+    let _worker = stack.spawn_worker();
+    let job = stack
+        .execute_async(&token, &ws.connection_id, "print('through')")
+        .await;
+    let frame = ws.next().await;
+    assert_eq!(frame["job_id"], job.to_string());
+    assert_eq!(frame["stdout"], "through\n");
+}

@@ -41,6 +41,15 @@ pub struct Wiring {
     pub neo4j: Option<[String; 3]>,
     /// The stack's web root (the built app and its `config.json`), when the app is built.
     pub frontend_dir: Option<std::path::PathBuf>,
+    /// The access key id every process signs its AWS calls with, fresh for each `up`: the
+    /// API's local WebSocket gateway accepts Management API calls signed with it only.
+    pub access_key_id: String,
+}
+
+/// A fresh access key id for a local stack (moto accepts any; AWS's shape, 20 characters).
+pub fn new_access_key_id() -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    format!("CRL{}", &random[..17])
 }
 
 impl Wiring {
@@ -96,7 +105,7 @@ impl Wiring {
             ("AWS_ENDPOINT_URL", self.aws_endpoint_url.clone()),
             (vars::AWS_REGION, REGION.to_owned()),
             ("AWS_DEFAULT_REGION", REGION.to_owned()),
-            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
             ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
             // The API's "api listening" line is how `up` knows the port is its own (see
             // `wait_healthy`), so it stays at info whatever RUST_LOG says.
@@ -149,6 +158,7 @@ mod tests {
 
     fn wiring(frontend: &Path) -> Wiring {
         Wiring {
+            access_key_id: new_access_key_id(),
             database_url: "postgres://postgres@127.0.0.1:5433/code_remote".into(),
             aws_endpoint_url: "http://127.0.0.1:5000".into(),
             resources: Resources {
@@ -193,6 +203,9 @@ mod tests {
             "http://127.0.0.1:8000"
         );
         assert!(!worker.contains_key(vars::COGNITO_CLIENT_ID));
+        let key = &wiring.process_env()["AWS_ACCESS_KEY_ID"];
+        assert!(key.starts_with("CRL") && key.len() == 20, "{key}");
+        assert_ne!(key, &new_access_key_id(), "each stack gets its own");
     }
 
     #[test]

@@ -232,6 +232,7 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         search_backend: options.search_backend.as_str().to_owned(),
         neo4j,
         frontend_dir,
+        access_key_id: services::new_access_key_id(),
     };
     for function in services {
         let running = services::start(function, &bin_dir, &wiring, &stack.dir)?;

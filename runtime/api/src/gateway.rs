@@ -1,11 +1,18 @@
 //! The local stand-in for API Gateway's WebSocket side: `GET /ws` (with `?token=`) and the
 //! Management API `POST/GET/DELETE /@connections/{id}`, so the worker pushes with the same SDK
-//! call locally as in AWS. Never enabled in Lambda, where it would let anyone push anywhere.
+//! call locally as in AWS. Never enabled in Lambda.
+//!
+//! The Management API answers only requests signed (SigV4) with the stack's own access key
+//! id, the one the local stack gives each of its processes and generates afresh at every
+//! `deploy up --stack local`; anyone else reaching the port (another local user, a web page
+//! in the developer's browser) gets 403. The signature itself is not verified (the local
+//! emulators do not verify theirs either): a process that can read the stack's environment
+//! is already inside it.
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -32,14 +39,31 @@ struct Socket {
 pub struct LocalGateway {
     connections: Connections,
     sockets: Arc<Mutex<HashMap<String, Socket>>>,
+    access_key_id: Arc<str>,
 }
 
 impl LocalGateway {
-    /// A gateway recording connections through `connections`, as the `ws` Lambda does.
-    pub fn new(connections: Connections) -> Self {
+    /// A gateway recording connections through `connections`, as the `ws` Lambda does, whose
+    /// Management API accepts requests signed with `access_key_id` only.
+    pub fn new(connections: Connections, access_key_id: &str) -> Self {
         Self {
             connections,
             sockets: Arc::new(Mutex::new(HashMap::new())),
+            access_key_id: access_key_id.into(),
+        }
+    }
+
+    /// Refuses a Management API request not signed with the stack's access key id.
+    fn authorize(&self, headers: &HeaderMap) -> Result<(), Response> {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(signing_key_id);
+        match presented {
+            Some(id) if constant_time_eq(id.as_bytes(), self.access_key_id.as_bytes()) => Ok(()),
+            _ => {
+                Err((StatusCode::FORBIDDEN, Json(json!({"message": "Forbidden"}))).into_response())
+            }
         }
     }
 
@@ -75,6 +99,36 @@ struct ConnectQuery {
 
 fn gateway(state: &AppState) -> Result<&LocalGateway, ApiError> {
     state.gateway().ok_or(ApiError::NotFound("Not Found"))
+}
+
+/// The access key id this process's AWS configuration signs with: outside AWS, the stack's
+/// own (every local process gets the same), which the gateway then requires.
+pub async fn stack_access_key_id(aws: &aws_config::SdkConfig) -> Option<String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let credentials = aws
+        .credentials_provider()?
+        .provide_credentials()
+        .await
+        .ok()?;
+    Some(credentials.access_key_id().to_owned())
+}
+
+/// The access key id of a SigV4 `Authorization` header (`... Credential=<id>/<scope>, ...`).
+fn signing_key_id(authorization: &str) -> Option<&str> {
+    let credential = authorization
+        .strip_prefix("AWS4-HMAC-SHA256 ")?
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("Credential="))?;
+    credential.split('/').next().filter(|id| !id.is_empty())
+}
+
+fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
 }
 
 fn gone() -> Response {
@@ -162,9 +216,13 @@ async fn serve(
 async fn post_frame(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let gateway = gateway(&state)?;
+    if let Err(refused) = gateway.authorize(&headers) {
+        return Ok(refused);
+    }
     let Some((frames, _)) = gateway.sender(&id) else {
         return Ok(gone());
     };
@@ -178,8 +236,12 @@ async fn post_frame(
 async fn connection_info(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let gateway = gateway(&state)?;
+    if let Err(refused) = gateway.authorize(&headers) {
+        return Ok(refused);
+    }
     let Some((_, connected_at)) = gateway.sender(&id) else {
         return Ok(gone());
     };
@@ -195,11 +257,32 @@ async fn connection_info(
 async fn close_connection(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let gateway = gateway(&state)?;
+    if let Err(refused) = gateway.authorize(&headers) {
+        return Ok(refused);
+    }
     if gateway.remove(&id) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Ok(gone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_id_is_read_from_a_sigv4_authorization() {
+        let header = "AWS4-HMAC-SHA256 Credential=CRLOCALKEY/20261129/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+        assert_eq!(signing_key_id(header), Some("CRLOCALKEY"));
+        assert_eq!(signing_key_id("Bearer CRLOCALKEY"), None);
+        assert_eq!(signing_key_id("AWS4-HMAC-SHA256 Credential=/x/y"), None);
+        assert_eq!(signing_key_id("AWS4-HMAC-SHA256 SignedHeaders=host"), None);
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

@@ -72,18 +72,23 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for a router. `local_gateway` serves `GET /ws` and `/@connections/{id}`: enable it
-    /// only outside AWS, where API Gateway plays that part.
+    /// State for a router. `local_gateway`, the access key id the stack's processes sign
+    /// with, serves `GET /ws` and `/@connections/{id}`: give it only outside AWS, where API
+    /// Gateway plays that part.
     pub fn new(
         store: Store,
         verifier: Arc<Verifier>,
         queue: ExecutionQueue,
         sandbox: LazySandbox,
         cors: CorsOrigins,
-        local_gateway: bool,
+        local_gateway: Option<&str>,
     ) -> Self {
-        let gateway = local_gateway
-            .then(|| LocalGateway::new(Connections::new(verifier.clone(), store.clone())));
+        let gateway = local_gateway.map(|access_key_id| {
+            LocalGateway::new(
+                Connections::new(verifier.clone(), store.clone()),
+                access_key_id,
+            )
+        });
         Self {
             inner: Arc::new(Inner {
                 store,

@@ -15,3 +15,7 @@ pub use server::{MotoError, MotoServer};
 
 /// The region every emulated resource lives in (moto's Cognito always issues tokens for it).
 pub const REGION: &str = "us-east-1";
+
+/// The access key id of [`MotoServer::sdk_config`] (moto accepts any): what a test gives the
+/// local WebSocket gateway so that pushes signed with it are accepted.
+pub const ACCESS_KEY_ID: &str = "testing";

@@ -85,8 +85,13 @@ impl MotoServer {
 
     /// Like [`MotoServer::sdk_config`], for resources in `region`.
     pub async fn sdk_config_in(&self, region: &str) -> aws_config::SdkConfig {
-        let credentials =
-            aws_credential_types::Credentials::new("testing", "testing", None, None, "moto");
+        let credentials = aws_credential_types::Credentials::new(
+            crate::ACCESS_KEY_ID,
+            "testing",
+            None,
+            None,
+            "moto",
+        );
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.to_owned()))
             .endpoint_url(&self.url)

@@ -48,13 +48,22 @@ async fn main() -> anyhow::Result<()> {
         settings.sandbox.file_confinement.as_deref(),
     )
     .context(code_remote_config::vars::SANDBOX_FILE_CONFINEMENT)?;
+    let gateway_key = if lambda {
+        None
+    } else {
+        Some(
+            code_remote_api::gateway::stack_access_key_id(&aws)
+                .await
+                .context("the local WebSocket gateway needs AWS credentials (AWS_ACCESS_KEY_ID): its Management API accepts requests signed with them only")?,
+        )
+    };
     let state = AppState::new(
         store,
         verifier,
         queue,
         LazySandbox::new(sandbox_config),
         http.cors_origins.clone(),
-        !lambda,
+        gateway_key.as_deref(),
     );
     let local_management =
         (!lambda).then(|| local_management_url(args.listen.unwrap_or(http.listen)));

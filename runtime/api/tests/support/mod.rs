@@ -63,7 +63,7 @@ pub async fn test_app() -> TestApp {
         ExecutionQueue::new(sqs.clone(), queue_url.clone()),
         LazySandbox::new(SandboxConfig::default()),
         CorsOrigins::List(vec!["https://app.example".to_owned()]),
-        false,
+        None,
     );
     TestApp {
         router: router(state),

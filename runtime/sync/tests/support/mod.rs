@@ -85,7 +85,7 @@ pub async fn stack_with(with_backend: bool) -> TestStack {
         ExecutionQueue::new(sqs, exec_url),
         LazySandbox::new(SandboxConfig::default()),
         CorsOrigins::List(Vec::new()),
-        true,
+        Some(code_remote_moto::ACCESS_KEY_ID),
     )
     .with_services(services);
     let app = router(state);
