@@ -53,18 +53,13 @@ impl LocalGateway {
         }
     }
 
-    /// Refuses a Management API request not signed with the stack's access key id.
-    fn authorize(&self, headers: &HeaderMap) -> Result<(), Response> {
-        let presented = headers
+    /// Whether a Management API request is signed with the stack's access key id.
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(signing_key_id);
-        match presented {
-            Some(id) if constant_time_eq(id.as_bytes(), self.access_key_id.as_bytes()) => Ok(()),
-            _ => {
-                Err((StatusCode::FORBIDDEN, Json(json!({"message": "Forbidden"}))).into_response())
-            }
-        }
+            .and_then(signing_key_id)
+            .is_some_and(|id| constant_time_eq(id.as_bytes(), self.access_key_id.as_bytes()))
     }
 
     fn sender(&self, id: &str) -> Option<(mpsc::UnboundedSender<String>, DateTime<Utc>)> {
@@ -129,6 +124,10 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
             .zip(right)
             .fold(0u8, |differ, (a, b)| differ | (a ^ b))
             == 0
+}
+
+fn forbidden() -> Response {
+    (StatusCode::FORBIDDEN, Json(json!({"message": "Forbidden"}))).into_response()
 }
 
 fn gone() -> Response {
@@ -220,8 +219,8 @@ async fn post_frame(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let gateway = gateway(&state)?;
-    if let Err(refused) = gateway.authorize(&headers) {
-        return Ok(refused);
+    if !gateway.authorized(&headers) {
+        return Ok(forbidden());
     }
     let Some((frames, _)) = gateway.sender(&id) else {
         return Ok(gone());
@@ -239,8 +238,8 @@ async fn connection_info(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let gateway = gateway(&state)?;
-    if let Err(refused) = gateway.authorize(&headers) {
-        return Ok(refused);
+    if !gateway.authorized(&headers) {
+        return Ok(forbidden());
     }
     let Some((_, connected_at)) = gateway.sender(&id) else {
         return Ok(gone());
@@ -260,8 +259,8 @@ async fn close_connection(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let gateway = gateway(&state)?;
-    if let Err(refused) = gateway.authorize(&headers) {
-        return Ok(refused);
+    if !gateway.authorized(&headers) {
+        return Ok(forbidden());
     }
     if gateway.remove(&id) {
         Ok(StatusCode::NO_CONTENT.into_response())

@@ -159,6 +159,9 @@ fn denied_syscalls() -> Vec<libc::c_long> {
         libc::SYS_setfsgid,
         libc::SYS_setgroups,
         libc::SYS_capset,
+        // Its header names any pid, which a filter cannot read: another process's existence
+        // and capabilities.
+        libc::SYS_capget,
         libc::SYS_sethostname,
         libc::SYS_setdomainname,
         libc::SYS_settimeofday,
@@ -319,6 +322,35 @@ impl SeccompProgram {
             Some(IOPRIO_WHO_PROCESS),
             OFFSET_ARG1_LOW,
         );
+        // What another process is (session, group, priority, scheduling, robust futex list):
+        // refused too, so a run can neither find the others nor learn their memory layout.
+        for syscall in [
+            libc::SYS_getsid,
+            libc::SYS_getpgid,
+            libc::SYS_sched_getscheduler,
+            libc::SYS_sched_getparam,
+            libc::SYS_sched_getaffinity,
+            libc::SYS_sched_getattr,
+            libc::SYS_sched_rr_get_interval,
+            libc::SYS_get_robust_list,
+        ] {
+            self.own_process(nr(syscall), None, OFFSET_ARG0_LOW);
+        }
+        self.own_process(
+            nr(libc::SYS_getpriority),
+            Some(PRIO_PROCESS),
+            OFFSET_ARG1_LOW,
+        );
+        self.own_process(
+            nr(libc::SYS_ioprio_get),
+            Some(IOPRIO_WHO_PROCESS),
+            OFFSET_ARG1_LOW,
+        );
+        // Space beyond a file's size is outside RLIMIT_FSIZE: only plain allocation (mode 0,
+        // which grows the file and so meets the limit) is allowed.
+        self.refuse_unless_zero(nr(libc::SYS_fallocate), OFFSET_ARG1_LOW, !0);
+        // Set-id and sticky bits through a descriptor (the supervisor masks the path calls).
+        self.refuse_unless_zero(nr(libc::SYS_fchmod), OFFSET_ARG1_LOW, 0o7000);
         self.push(RET_K, 0, 0, RET_ALLOW);
     }
 
@@ -357,6 +389,16 @@ impl SeccompProgram {
         self.push(LD_W_ABS, 0, 0, OFFSET_ARG0_LOW);
         self.pid_slots.push(self.instructions.len());
         self.push(JEQ_K, 0, 1, 0);
+        self.push(RET_K, 0, 0, RET_ALLOW);
+        self.push(RET_K, 0, 0, errno(libc::EPERM));
+    }
+
+    /// The syscall is refused (`EPERM`) when the 32-bit argument at `offset` has any bit of
+    /// `mask` set.
+    fn refuse_unless_zero(&mut self, syscall: u32, offset: u32, mask: u32) {
+        self.push(JEQ_K, 0, 4, syscall);
+        self.push(LD_W_ABS, 0, 0, offset);
+        self.push(JSET_K, 1, 0, mask);
         self.push(RET_K, 0, 0, RET_ALLOW);
         self.push(RET_K, 0, 0, errno(libc::EPERM));
     }
@@ -531,7 +573,7 @@ mod tests {
         assert_eq!(run(libc::SYS_chdir, 0), errno(libc::EPERM));
         assert_eq!(run(libc::SYS_fchdir, 0), RET_ALLOW);
         assert_eq!(run(libc::SYS_kill, 41), errno(libc::EPERM));
-        assert_eq!(program.pid_slots().len(), 9);
+        assert_eq!(program.pid_slots().len(), 19);
     }
 
     #[test]
@@ -578,7 +620,7 @@ mod tests {
         let program = SeccompProgram::build();
         assert_eq!(program.to_bytes().len(), program.instructions().len() * 8);
         assert!(program.instructions().len() < u16::MAX as usize);
-        assert_eq!(program.pid_slots().len(), 9);
+        assert_eq!(program.pid_slots().len(), 19);
     }
 
     #[test]

@@ -285,6 +285,7 @@ impl Zygote {
         timeout: Duration,
         pipes: [OwnedFd; 4],
     ) -> Result<Submission, SandboxError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let handover = if self.files == Files::Supervised {
             let (host, child) =
                 sys::seqpacket_pair().map_err(|e| SandboxError::io("socketpair", e))?;
@@ -292,18 +293,19 @@ impl Zygote {
                 uid: self.child_ids.0,
                 gid: self.child_ids.1,
             });
+            let zygote = Arc::clone(self);
             supervisor::spawn(
                 host,
                 Arc::clone(&self.read_roots),
                 self.max_new_files,
                 identity,
+                Box::new(move || zygote.release(id)),
             )
             .map_err(|e| SandboxError::io("spawn the file supervisor", e))?;
             Some(child)
         } else {
             None
         };
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (sender, events) = mpsc::unbounded_channel();
         self.waiters().insert(id, sender);
         let submission = Submission {
@@ -324,13 +326,23 @@ impl Zygote {
 
     /// Asks the zygote to kill a run's process group (the host also uses the pidfd).
     pub(crate) fn kill_group(&self, id: u64) {
-        let request = json!({"op": "kill", "id": id}).to_string();
+        self.tell("kill", id);
+    }
+
+    /// Tells the zygote a supervised run's file supervisor has ended, so its directory may
+    /// be removed (once the run is also reaped).
+    pub(crate) fn release(&self, id: u64) {
+        self.tell("release", id);
+    }
+
+    fn tell(&self, op: &str, id: u64) {
+        let request = json!({"op": op, "id": id}).to_string();
         if let Err(error) = sys::send_message(
             self.shared.control.get_ref().as_fd(),
             request.as_bytes(),
             &[],
         ) {
-            tracing::warn!(%error, "cannot ask the zygote to kill a process group");
+            tracing::warn!(%error, op, "cannot send to the zygote");
         }
     }
 

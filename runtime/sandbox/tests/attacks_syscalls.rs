@@ -53,6 +53,19 @@ syscall_denied!(
 syscall_denied!(fcntl_setsig, "72, 0, 10, 9", "EPERM");
 syscall_denied!(fcntl_setown_ex, "72, 0, 15, 0", "EPERM");
 syscall_denied!(ioctl_fiosetown, "16, 0, 0x8901, 0", "EPERM");
+// Space past the end of a file is outside RLIMIT_FSIZE (2 GiB kept as allocated blocks).
+syscall_denied!(fallocate_keep_size, "285, 0, 1, 0, 1 << 31", "EPERM");
+syscall_denied!(fchmod_set_id_bits, "91, 0, 0o6755", "EPERM");
+// Finding other runs and their memory layout.
+syscall_denied!(getsid_of_the_parent, "124, os.getppid()", "EPERM");
+syscall_denied!(getpgid_of_the_parent, "121, os.getppid()", "EPERM");
+syscall_denied!(
+    get_robust_list_of_the_parent,
+    "274, os.getppid(), 0, 0",
+    "EPERM"
+);
+syscall_denied!(getpriority_of_the_parent, "140, 0, os.getppid()", "EPERM");
+syscall_denied!(capget_of_anyone, "125, 0, 0", "EPERM");
 syscall_denied!(a_filter_of_its_own, "317, 1, 8, 0", "EPERM");
 syscall_denied!(a_syscall_newer_than_the_filter, "470, 0, 0", "ENOSYS");
 // Another process's limits, priority, CPUs or I/O class (the zygote here; in Lambda every
@@ -113,11 +126,13 @@ async fn x32_abi_syscall_kills_the_child() {
 #[tokio::test]
 async fn no_capabilities_left() {
     let sb = sandbox(BYPASSED).await;
+    // capget is refused (its header could name any pid); what a capability would allow is
+    // tried instead: a higher priority (CAP_SYS_NICE) and giving a file to root (CAP_CHOWN).
     let code = format!(
-        "{CTYPES}class H(ctypes.Structure):\n    _fields_ = [('v', ctypes.c_uint32), ('p', ctypes.c_int)]\nclass D(ctypes.Structure):\n    _fields_ = [('e', ctypes.c_uint32), ('p', ctypes.c_uint32), ('i', ctypes.c_uint32)]\nh = H(0x20080522, 0)\nd = (D * 2)()\nprint(libc.capget(ctypes.byref(h), d), d[0].e, d[0].p, d[1].e, d[1].p)"
+        "{CTYPES}print(*sc(125, 0, 0))\nfd = os.open('mine', os.O_CREAT | os.O_WRONLY, 0o600)\nfor label, action in [('nice', lambda: os.setpriority(os.PRIO_PROCESS, 0, -5)), ('chown', lambda: os.fchown(fd, 0, 0))]:\n    try:\n        action()\n        print(label, 'allowed')\n    except PermissionError:\n        print(label, 'EPERM')"
     );
     let result = run(&sb, &code, 5.0).await;
     assert!(result.success, "{result:?}");
-    assert_eq!(result.stdout, "0 0 0 0 0\n");
+    assert_eq!(result.stdout, "-1 EPERM\nnice EPERM\nchown EPERM\n");
     assert_unharmed(&sb).await;
 }

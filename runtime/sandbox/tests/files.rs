@@ -482,3 +482,48 @@ async fn created_files_take_the_runs_umask_and_never_set_id_bits() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn climbing_out_and_back_reveals_nothing() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    // Ending in a readable place after passing through others would tell which of those
+    // exist: every such walk is refused the same way.
+    let code = format!(
+        "{PROBE}
+for name, path in [('existing', '/etc/../usr/lib'), ('missing', '/no-such-dir/../usr/lib'),
+                   ('process', f'/proc/{{os.getppid()}}/../../usr/lib'),
+                   ('other-run', os.path.dirname(os.getcwd()) + '/run-none/../../../usr/lib')]:
+    attempt(name, lambda: os.stat(path))
+attempt('within', lambda: os.stat('/usr/lib/../lib'))
+"
+    );
+    let result = run(&sandbox, &code, 5.0).await;
+    assert!(result.success, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "existing PermissionError\nmissing PermissionError\nprocess PermissionError\n\
+         other-run PermissionError\nwithin OK\n",
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_call_in_flight_when_the_run_dies_does_not_outlive_the_directory() {
+    let sandbox = sandbox_with(BYPASSED, FileConfinement::Supervisor).await;
+    // Renames of long, slow paths are still in flight in the supervisor when the run exits;
+    // the directory must be removed only after they end.
+    let code = "import os, threading, time\nprint(os.getcwd(), flush=True)\nfor i in range(50):\n    open(f'f{i:02}', 'wb').write(b'x' * 4096)\nslow = './' * 2000\ndef rename(i):\n    try:\n        os.rename(slow + f'f{i:02}', slow + f'g{i:02}')\n    except OSError:\n        pass\nfor i in range(0, 50, 5):\n    threading.Thread(target=rename, args=(i,)).start()\ntime.sleep(0.001)\nos._exit(0)";
+    let mut workdirs = Vec::new();
+    for _ in 0..8 {
+        let result = run(&sandbox, code, 5.0).await;
+        workdirs.push(result.stdout.trim().to_owned());
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for workdir in workdirs {
+        assert!(workdir.starts_with('/'), "no working directory printed");
+        assert!(
+            !std::path::Path::new(&workdir).exists(),
+            "{workdir} was left behind"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use std::mem;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
-use super::remote::{open, openat, self_entry, Call, Errno, Found};
+use super::remote::{open, openat, self_entry, Call, Errno, Found, Place};
 use super::{Access, RunPolicy};
 
 /// How the supervisor answers one call.
@@ -146,9 +146,9 @@ impl Emulate<'_> {
         }
     }
 
-    /// Whether a failed lookup may report its errno from the directory it reached.
-    fn may_look(&self, place: &Path) -> bool {
-        self.policy.allows(place, Access::Read)
+    /// How a lookup judges the places it walks through.
+    fn may_look(&self, place: &Path) -> Place {
+        self.policy.place(place)
     }
 
     fn lookup(
@@ -198,6 +198,7 @@ impl Emulate<'_> {
             // The path names the directory the unnamed file is created in.
             let directory = self.lookup(dirfd, &path, true, Access::Write)?;
             self.new_file()?;
+            self.call.still_valid()?;
             let fd = openat(
                 directory.fd.as_raw_fd(),
                 c".",
@@ -224,12 +225,16 @@ impl Emulate<'_> {
                 } else {
                     flags & !(libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW)
                 };
+                if writes {
+                    self.call.still_valid()?;
+                }
                 let fd = open(&self_entry(found.fd.as_raw_fd()), reopen, 0)?;
                 Ok(Reply::Descriptor(fd, cloexec))
             }
             Err(Errno(libc::ENOENT)) if flags & libc::O_CREAT != 0 => {
                 let (parent, name) = self.parent(dirfd, &path)?;
                 self.new_file()?;
+                self.call.still_valid()?;
                 let fd = openat(
                     parent.fd.as_raw_fd(),
                     &name,
@@ -379,6 +384,7 @@ impl Emulate<'_> {
         self.new_file()?;
         // Owner access is kept so the zygote can always remove the run's directory.
         let mode = self.creation_mode(mode) | 0o700;
+        self.call.still_valid()?;
         // SAFETY: a valid descriptor and C string.
         if unsafe { libc::mkdirat(parent.fd.as_raw_fd(), name.as_ptr(), mode) } < 0 {
             return Err(Errno::last());
@@ -389,6 +395,7 @@ impl Emulate<'_> {
     fn unlink(&self, dirfd: RawFd, address: u64, flags: libc::c_int) -> Result<Reply, Errno> {
         let path = self.call.string(address)?;
         let (parent, name) = self.parent(dirfd, &path)?;
+        self.call.still_valid()?;
         // SAFETY: a valid descriptor and C string.
         let result = unsafe {
             libc::unlinkat(
@@ -417,6 +424,7 @@ impl Emulate<'_> {
         }
         let (from_parent, from_name) = self.parent(from_dirfd, &self.call.string(from)?)?;
         let (to_parent, to_name) = self.parent(to_dirfd, &self.call.string(to)?)?;
+        self.call.still_valid()?;
         // SAFETY: valid descriptors and C strings.
         let result = unsafe {
             libc::syscall(
@@ -443,6 +451,7 @@ impl Emulate<'_> {
             mode |= 0o700;
         }
         let entry = self_entry(found.fd.as_raw_fd());
+        self.call.still_valid()?;
         // SAFETY: a valid C string naming our own descriptor's object.
         if unsafe { libc::chmod(entry.as_ptr(), mode) } < 0 {
             return Err(Errno::last());

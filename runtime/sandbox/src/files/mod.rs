@@ -140,6 +140,23 @@ impl RunPolicy {
         left > 0
     }
 
+    /// Where a place stands for a lookup walking through it: readable, an ancestor of
+    /// something readable, or outside.
+    pub(crate) fn place(&self, real: &Path) -> remote::Place {
+        if self.allows(real, Access::Read) {
+            return remote::Place::Inside;
+        }
+        let below = |root: &Path| root.starts_with(real);
+        if below(&self.workdir)
+            || READ_DEVICES.iter().any(|device| below(Path::new(device)))
+            || self.read.roots.iter().any(|root| below(root))
+        {
+            remote::Place::Through
+        } else {
+            remote::Place::Outside
+        }
+    }
+
     /// Whether a run may access the object whose real (kernel-resolved) path is `real`.
     pub(crate) fn allows(&self, real: &Path, access: Access) -> bool {
         if real.starts_with(&self.workdir) {
@@ -165,6 +182,28 @@ mod tests {
             roots: vec![PathBuf::from("/usr/lib"), PathBuf::from("/var/lang")],
         };
         RunPolicy::new(Arc::new(read), PathBuf::from("/tmp/sb/run-abc"), 2)
+    }
+
+    #[test]
+    fn lookups_pass_through_ancestors_only() {
+        use remote::Place;
+        let policy = policy();
+        for (path, place) in [
+            ("/", Place::Through),
+            ("/usr", Place::Through),
+            ("/usr/lib", Place::Inside),
+            ("/tmp", Place::Through),
+            ("/tmp/sb", Place::Through),
+            ("/tmp/sb/run-abc/x", Place::Inside),
+            ("/tmp/sb/run-other", Place::Outside),
+            ("/dev", Place::Through),
+            ("/dev/null", Place::Inside),
+            ("/etc", Place::Outside),
+            ("/proc", Place::Outside),
+            ("/usr/share", Place::Outside),
+        ] {
+            assert_eq!(policy.place(Path::new(path)), place, "{path}");
+        }
     }
 
     #[test]

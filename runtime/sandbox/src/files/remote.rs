@@ -191,9 +191,11 @@ impl Call<'_> {
     ///
     /// The walk goes one component at a time from a descriptor opened once (the root, or
     /// the child's working directory or `dirfd` as it was when the call began), so the
-    /// child cannot move the starting point mid-way. When a component fails, its errno is
-    /// reported only if the directory the walk had reached may be looked into
-    /// (`may_look`); otherwise EACCES, so failures reveal nothing about other places.
+    /// child cannot move the starting point mid-way. Every place it reaches is judged: it
+    /// stops with EACCES on entering a place [`Place::Outside`] (so `..` cannot lead back
+    /// from there and tell which directories exist), and a component that fails reports its
+    /// errno only where the walk stood [`Place::Inside`]; otherwise EACCES, so failures
+    /// reveal nothing about other places.
     pub(crate) fn lookup(
         &self,
         dirfd: RawFd,
@@ -210,6 +212,10 @@ impl Call<'_> {
         } else {
             self.proc_entry(dirfd, libc::O_DIRECTORY)?
         };
+        let mut real = real_path(current.as_raw_fd())?;
+        if may_look(&real) == Place::Outside {
+            return Err(Errno(libc::EACCES));
+        }
         let components: Vec<&[u8]> = bytes
             .split(|byte| *byte == b'/')
             .filter(|component| !component.is_empty())
@@ -232,16 +238,23 @@ impl Call<'_> {
                 0,
                 libc::RESOLVE_NO_MAGICLINKS,
             ) {
-                Ok(next) => current = next,
+                Ok(next) => {
+                    let reached = real_path(next.as_raw_fd())?;
+                    if may_look(&reached) == Place::Outside {
+                        return Err(Errno(libc::EACCES));
+                    }
+                    current = next;
+                    real = reached;
+                }
                 Err(error) => {
-                    return Err(match real_path(current.as_raw_fd()) {
-                        Ok(reached) if may_look(&reached) => error,
-                        _ => Errno(libc::EACCES),
+                    return Err(if may_look(&real) == Place::Inside {
+                        error
+                    } else {
+                        Errno(libc::EACCES)
                     })
                 }
             }
         }
-        let real = real_path(current.as_raw_fd())?;
         Ok(Found {
             fd: current,
             real: Some(real),
@@ -287,9 +300,19 @@ impl Call<'_> {
     }
 }
 
-/// Whether a directory the walk reached may be looked into, so a failure there may report
-/// its real errno.
-pub(crate) type Judge<'a> = dyn Fn(&Path) -> bool + 'a;
+/// Where a place the walk reached stands with the run's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// The run may read it: a failure there may report its real errno.
+    Inside,
+    /// An ancestor of somewhere the run may read (`/`, `/usr`, ...): the walk may pass.
+    Through,
+    /// Anywhere else: the walk stops with EACCES on entering it.
+    Outside,
+}
+
+/// Judges a place the walk reached.
+pub(crate) type Judge<'a> = dyn Fn(&Path) -> Place + 'a;
 
 /// A C string from bytes that came from a C string (so hold no NUL).
 pub(crate) fn cstring(bytes: &[u8]) -> Result<CString, Errno> {

@@ -40,20 +40,35 @@ pub(crate) struct Identity {
 }
 
 /// Starts the supervisor thread of one run on the host's end of the hand-over socket.
+/// `done` runs when the thread ends, whatever ended it: only then can no more file
+/// operations of the run happen, so only then may its directory be removed.
 pub(crate) fn spawn(
     handover: OwnedFd,
     read: Arc<ReadRoots>,
     new_files: u32,
     identity: Option<Identity>,
+    done: Box<dyn FnOnce() + Send>,
 ) -> io::Result<()> {
     std::thread::Builder::new()
         .name("sandbox-files".into())
         .spawn(move || {
+            let _done = Done(Some(done));
             if let Err(error) = run(&handover, read, new_files, identity) {
                 tracing::warn!(%error, "the file supervisor of a run stopped");
             }
         })
         .map(drop)
+}
+
+/// Runs the end-of-supervision callback on drop, so a panic still reports the end.
+struct Done(Option<Box<dyn FnOnce() + Send>>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        if let Some(done) = self.0.take() {
+            done();
+        }
+    }
 }
 
 fn run(

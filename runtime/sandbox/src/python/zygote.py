@@ -103,6 +103,20 @@ def _remove_tree(top):
     """Removes a finished run's directory however the run left it: directories it made
     unreadable are opened up first, and depth is walked with descriptors (no recursion, no
     path length limit). A failure is reported, never raised: the zygote must outlive it."""
+    error = None
+    for _attempt in range(3):
+        try:
+            _remove_contents(top)
+            os.rmdir(top)
+            return
+        except FileNotFoundError:
+            return
+        except BaseException as exc:
+            error = exc
+    sys.stderr.write(f"cannot remove the run directory {top!r}: {type(error).__name__}: {error}\n")
+
+
+def _remove_contents(top):
     stack = []
     names = []
     try:
@@ -116,7 +130,10 @@ def _remove_tree(top):
                     if entry.is_dir(follow_symlinks=False):
                         below = entry.name
                         break
-                    os.unlink(entry.name, dir_fd=fd)
+                    try:
+                        os.unlink(entry.name, dir_fd=fd)
+                    except FileNotFoundError:
+                        pass
             if below is None:
                 os.close(stack.pop())
                 if names:
@@ -125,22 +142,34 @@ def _remove_tree(top):
             os.chmod(below, 0o700, dir_fd=fd)
             stack.append(os.open(below, _DIR_FLAGS, dir_fd=fd))
             names.append(below)
-        os.rmdir(top)
-    except BaseException as exc:
-        sys.stderr.write(f"cannot remove the run directory {top}: {type(exc).__name__}: {exc}\n")
     finally:
         for fd in stack:
             os.close(fd)
 
 
-def _reap(control, pidfd, children, poller):
+def _reap(cfg, control, pidfd, children, poller, released, awaiting):
     run_id, pid, workdir = children.pop(pidfd)
     poller.unregister(pidfd)
     _kill_group(pid)
     _, status = os.waitpid(pid, 0)
     os.close(pidfd)
-    _remove_tree(workdir)
+    # A supervised run's directory goes only once its file supervisor (in the host) has ended
+    # too: a call it was still performing could otherwise add to the directory after the
+    # removal listed it.
+    if not cfg["supervised"] or run_id in released:
+        released.discard(run_id)
+        _remove_tree(workdir)
+    else:
+        awaiting[run_id] = workdir
     _send(control, {"event": "exited", "id": run_id, "status": os.waitstatus_to_exitcode(status)})
+
+
+def _release(run_id, released, awaiting):
+    workdir = awaiting.pop(run_id, None)
+    if workdir is None:
+        released.add(run_id)
+    else:
+        _remove_tree(workdir)
 
 
 def _kill(run_id, children):
@@ -177,12 +206,14 @@ def main():
         "read_paths": cfg["read_paths"],
     })
     children = {}
+    released = set()
+    awaiting = {}
     poller = select.poll()
     poller.register(control, select.POLLIN)
     while True:
         for fd, _ in poller.poll():
             if fd in children:
-                _reap(control, fd, children, poller)
+                _reap(cfg, control, fd, children, poller, released, awaiting)
                 continue
             data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 5)
             if not data:
@@ -192,9 +223,12 @@ def main():
             request = json.loads(data)
             if request["op"] == "run":
                 _spawn(cfg, control, request, fds, zygote_pid, children, poller)
+                continue
+            for fd_extra in fds:
+                os.close(fd_extra)
+            if request["op"] == "release":
+                _release(request["id"], released, awaiting)
             else:
-                for fd_extra in fds:
-                    os.close(fd_extra)
                 _kill(request["id"], children)
 
 

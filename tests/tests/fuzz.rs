@@ -1,0 +1,110 @@
+//! The API fuzzed against its own OpenAPI document by Schemathesis (PyPI), over a real socket
+//! with a real user's token: no request may make a server error, and every disagreement
+//! between the document and what the API does is counted and printed (target: none).
+//!
+//! Needs `schemathesis` in the project venv (`scripts/setup-venv`), or at `SCHEMATHESIS`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use code_remote_e2e::Stack;
+
+/// Examples generated per operation and phase: enough to reach every validation branch of
+/// the API's small bodies in about a minute on two cores.
+const MAX_EXAMPLES: &str = "25";
+
+fn schemathesis() -> PathBuf {
+    std::env::var_os("SCHEMATHESIS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/schemathesis"),
+        PathBuf::from,
+    )
+}
+
+/// Failures in a JUnit report, by the check that failed (the first line of each message).
+fn failures_by_check(report: &str) -> BTreeMap<String, Vec<String>> {
+    let mut failures: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut testcase = "";
+    for piece in report.split('<').skip(1) {
+        if let Some(rest) = piece.strip_prefix("testcase ") {
+            testcase = rest
+                .split("name=\"")
+                .nth(1)
+                .and_then(|name| name.split('"').next())
+                .unwrap_or("?");
+        } else if let Some(rest) = piece.strip_prefix("failure ") {
+            let message = rest
+                .split("message=\"")
+                .nth(1)
+                .and_then(|message| message.split('"').next())
+                .unwrap_or("?");
+            let check = message
+                .split("&#10;")
+                .find(|line| !line.trim().is_empty() && !line.contains("- "))
+                .unwrap_or(message)
+                .trim()
+                .to_owned();
+            failures
+                .entry(check)
+                .or_default()
+                .push(format!("{testcase}: {}", message.replace("&#10;", " | ")));
+        }
+    }
+    failures
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn schemathesis_finds_no_server_error() {
+    let binary = schemathesis();
+    assert!(
+        binary.is_file(),
+        "schemathesis not found at {}: run scripts/setup-venv (or set SCHEMATHESIS)",
+        binary.display()
+    );
+    let stack = Stack::start().await;
+    let token = stack.token().await;
+    let reports = tempfile::tempdir().expect("report dir");
+    let junit = reports.path().join("junit.xml");
+    let api_url = stack.api_url.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(binary)
+            .args(["run", &format!("{api_url}/openapi.json")])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args(["--checks", "all", "--max-examples", MAX_EXAMPLES])
+            .args(["--workers", "2", "--request-timeout", "60"])
+            .args(["--suppress-health-check", "all", "--no-color"])
+            .args(["--report", "junit", "--report-junit-path"])
+            .arg(&junit)
+            .env("SCHEMATHESIS_HOOKS", "")
+            .output()
+            .map(|output| (output, std::fs::read_to_string(&junit).unwrap_or_default()))
+    })
+    .await
+    .expect("the schemathesis task")
+    .expect("schemathesis runs");
+    let (output, report) = output;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!report.is_empty(), "schemathesis wrote no report: {stdout}");
+    let failures = failures_by_check(&report);
+    println!("--- schemathesis: disagreements between the document and the API, by check ---");
+    if failures.is_empty() {
+        println!("none");
+    }
+    for (check, cases) in &failures {
+        println!("{check}: {}", cases.len());
+        for case in cases.iter().take(3) {
+            println!("    {case}");
+        }
+    }
+    let server_errors: Vec<_> = failures
+        .iter()
+        .filter(|(check, _)| check.contains("Server error"))
+        .flat_map(|(_, cases)| cases)
+        .collect();
+    assert!(
+        server_errors.is_empty(),
+        "server errors: {server_errors:#?}"
+    );
+}
