@@ -3,11 +3,11 @@
 //! [`Stack::start`] brings up what a deployment has, with real components only: a fresh
 //! PostgreSQL database migrated by the engine, moto's Cognito (user pool and client) and SQS (a
 //! FIFO execution queue with a dead-letter queue), the API on a loopback port serving HTTP, the
-//! WebSocket and the Management API, and a sandbox. Workers are started with
+//! WebSocket and the Management API with search on the database, and a sandbox. Workers are started with
 //! [`Stack::spawn_worker`] and can be killed mid-job by aborting their task.
 #![deny(missing_docs)]
 
-use code_remote_api::{router, AppState, LazySandbox};
+use code_remote_api::{router, AppState, LazySandbox, SearchServices};
 use code_remote_auth::Verifier;
 use code_remote_config::{CognitoConfig, CorsOrigins};
 use code_remote_domain::{ExecutionStatus, JobId};
@@ -15,6 +15,7 @@ use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
 use code_remote_queue::ExecutionQueue;
 use code_remote_sandbox::{Sandbox, SandboxConfig};
+use code_remote_search::PgSearch;
 use code_remote_store::{Store, StoredExecution};
 use code_remote_worker::{local, Worker};
 use code_remote_ws::Pusher;
@@ -85,6 +86,20 @@ impl Stack {
             reqwest::Client::new(),
         ));
         let queue = ExecutionQueue::new(sqs.clone(), queue_url.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let api_url = format!("http://{}", listener.local_addr().expect("address"));
+        // Search on the database, as a `dev` stack has it (the analysis stays offline).
+        let search = PgSearch::new(store.pool().clone())
+            .await
+            .expect("search backend");
+        let services = SearchServices {
+            backend: Some(Arc::new(search)),
+            pusher: Some(Pusher::new(&aws, &api_url)),
+            search_name: "postgres",
+            ..SearchServices::default()
+        };
         let state = AppState::new(
             store.clone(),
             verifier,
@@ -92,11 +107,8 @@ impl Stack {
             LazySandbox::new(SandboxConfig::default()),
             CorsOrigins::List(Vec::new()),
             Some(code_remote_moto::ACCESS_KEY_ID),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let api_url = format!("http://{}", listener.local_addr().expect("address"));
+        )
+        .with_services(services);
         let app = router(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

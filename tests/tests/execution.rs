@@ -43,11 +43,8 @@ async fn result_reaches_only_the_owner_and_is_stored() {
     let (status, refused) = stack
         .post_execute_async(&alice, &bob_ws.connection_id, "print('secret')")
         .await;
-    assert_eq!(status, 422, "{refused}");
-    assert_eq!(
-        refused["detail"][0]["loc"],
-        json!(["body", "connection_id"])
-    );
+    assert_eq!(status, 404, "{refused}");
+    assert_eq!(refused, json!({"detail": "Connection not found"}));
     bob_ws.ping().await;
     alice_ws.ping().await;
 }

@@ -21,36 +21,56 @@ fn schemathesis() -> PathBuf {
     )
 }
 
-/// Failures in a JUnit report, by the check that failed (the first line of each message).
+/// Failures in a JUnit report, by the check that failed (`ST101 Server error`, ...).
 fn failures_by_check(report: &str) -> BTreeMap<String, Vec<String>> {
     let mut failures: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut testcase = "";
     for piece in report.split('<').skip(1) {
         if let Some(rest) = piece.strip_prefix("testcase ") {
-            testcase = rest
-                .split("name=\"")
-                .nth(1)
-                .and_then(|name| name.split('"').next())
-                .unwrap_or("?");
+            testcase = attribute(rest, "name").unwrap_or("?");
         } else if let Some(rest) = piece.strip_prefix("failure ") {
-            let message = rest
-                .split("message=\"")
-                .nth(1)
-                .and_then(|message| message.split('"').next())
-                .unwrap_or("?");
-            let check = message
-                .split("&#10;")
-                .find(|line| !line.trim().is_empty() && !line.contains("- "))
-                .unwrap_or(message)
-                .trim()
-                .to_owned();
+            let message = attribute(rest, "message").unwrap_or("?");
+            let lines = message.split("&#10;");
+            let check = lines
+                .clone()
+                .find_map(check_name)
+                .unwrap_or_else(|| "unrecognised failure".to_owned());
+            let detail: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
             failures
                 .entry(check)
                 .or_default()
-                .push(format!("{testcase}: {}", message.replace("&#10;", " | ")));
+                .push(format!("{testcase}: {}", detail.join(" | ")));
         }
     }
     failures
+}
+
+fn attribute<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    element
+        .split(&format!("{name}=\""))
+        .nth(1)
+        .and_then(|value| value.split('"').next())
+}
+
+/// `ST101 Server error` out of a line such as `- ST101 Server error`.
+fn check_name(line: &str) -> Option<String> {
+    let start = line.find("ST")?;
+    let code = line.get(start..start + 5)?;
+    code[2..]
+        .chars()
+        .all(|c| c.is_ascii_digit())
+        .then(|| line[start..].trim().to_owned())
+}
+
+#[test]
+fn failures_are_grouped_by_their_check() {
+    let report = "<testsuite><testcase name=\"GET /search\"><failure type=\"failure\" message=\"1. Test Case ID: x&#10;&#10;- ST101 Server error&#10;&#10;[503] Service Unavailable\"/></testcase><testcase name=\"POST /execute\"><failure message=\"- ST202 Schema-valid request rejected&#10;x\"/></testcase></testsuite>";
+    let failures = failures_by_check(report);
+    assert_eq!(
+        failures.keys().collect::<Vec<_>>(),
+        ["ST101 Server error", "ST202 Schema-valid request rejected"]
+    );
+    assert!(failures["ST101 Server error"][0].starts_with("GET /search: "));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -84,23 +104,34 @@ async fn schemathesis_finds_no_server_error() {
     .expect("schemathesis runs");
     let (output, report) = output;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-    assert!(!report.is_empty(), "schemathesis wrote no report: {stdout}");
+    assert!(
+        !report.is_empty(),
+        "schemathesis wrote no report: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let failures = failures_by_check(&report);
-    println!("--- schemathesis: disagreements between the document and the API, by check ---");
+    let cases = stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Test cases:"))
+        .nth(1)
+        .unwrap_or("(no summary)")
+        .trim();
+    println!("schemathesis against /openapi.json: {cases}");
+    println!("disagreements between the document and the API, by check:");
     if failures.is_empty() {
-        println!("none");
+        println!("    none");
+    } else {
+        println!("{stdout}");
     }
     for (check, cases) in &failures {
-        println!("{check}: {}", cases.len());
+        println!("    {check}: {}", cases.len());
         for case in cases.iter().take(3) {
-            println!("    {case}");
+            println!("        {case}");
         }
     }
     let server_errors: Vec<_> = failures
         .iter()
-        .filter(|(check, _)| check.contains("Server error"))
+        .filter(|(check, _)| check.starts_with("ST101") || check == &"unrecognised failure")
         .flat_map(|(_, cases)| cases)
         .collect();
     assert!(

@@ -21,8 +21,10 @@ use crate::routes::{
 #[derive(Serialize, ToSchema)]
 pub struct ExecuteBody {
     /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
     pub code: String,
     /// Wall-clock limit, 0.1 <= t <= 30 (default 30).
+    #[schema(minimum = 0.1, maximum = 30.0)]
     pub timeout_seconds: Option<f64>,
 }
 
@@ -30,10 +32,14 @@ pub struct ExecuteBody {
 #[derive(Serialize, ToSchema)]
 pub struct AsyncExecuteBody {
     /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
     pub code: String,
-    /// The caller's WebSocket connection, 1..=256 characters.
+    /// The caller's WebSocket connection (open, and the caller's own), 1..=256 characters of
+    /// letters, digits and `=-_+/`.
+    #[schema(min_length = 1, max_length = 256, pattern = "^[A-Za-z0-9=_+/-]+$")]
     pub connection_id: String,
     /// Wall-clock limit, 0.1 <= t <= 30 (default 30).
+    #[schema(minimum = 0.1, maximum = 30.0)]
     pub timeout_seconds: Option<f64>,
 }
 
@@ -80,18 +86,41 @@ pub struct ExecutionResultDoc {
     pub security_violations: Vec<SecurityViolationDoc>,
 }
 
-/// Body of `POST /snippets` and `PUT /snippets/{id}` (on PUT every field is optional).
+/// Body of `POST /snippets`.
 #[derive(Serialize, ToSchema)]
 pub struct SnippetBody {
     /// Source code, 1..=50000 characters.
+    #[schema(min_length = 1, max_length = 50000, pattern = "^[^\\u0000]*$")]
     pub code: String,
     /// Title, at most 255 characters.
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
     pub title: Option<String>,
-    /// Language, at most 50 characters (default `python`).
+    /// Language, 1..=50 characters (default `python`).
+    #[schema(min_length = 1, max_length = 50, pattern = "^[^\\u0000]*$")]
     pub language: Option<String>,
     /// Description, at most 2000 characters.
+    #[schema(max_length = 2000, pattern = "^[^\\u0000]*$")]
     pub description: Option<String>,
     /// Starred (default false).
+    pub is_starred: Option<bool>,
+}
+
+/// Body of `PUT /snippets/{id}`: every field is optional, and a null one is left unchanged.
+#[derive(Serialize, ToSchema)]
+pub struct SnippetUpdateBody {
+    /// Source code, 1..=50000 characters.
+    #[schema(min_length = 1, max_length = 50000, pattern = "^[^\\u0000]*$")]
+    pub code: Option<String>,
+    /// Title, at most 255 characters.
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    pub title: Option<String>,
+    /// Language, 1..=50 characters.
+    #[schema(min_length = 1, max_length = 50, pattern = "^[^\\u0000]*$")]
+    pub language: Option<String>,
+    /// Description, at most 2000 characters.
+    #[schema(max_length = 2000, pattern = "^[^\\u0000]*$")]
+    pub description: Option<String>,
+    /// Starred.
     pub is_starred: Option<bool>,
 }
 
@@ -108,6 +137,7 @@ pub struct DeletedDoc {
 #[derive(Serialize, ToSchema)]
 pub struct AnalyzeBody {
     /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
     pub code: String,
     /// One of the caller's snippets to store the analysis on (when it holds this code).
     pub snippet_id: Option<uuid::Uuid>,
@@ -117,8 +147,11 @@ pub struct AnalyzeBody {
 #[derive(Serialize, ToSchema)]
 pub struct AnalyzeAsyncBody {
     /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
     pub code: String,
-    /// The caller's WebSocket connection, 1..=256 characters.
+    /// The caller's WebSocket connection (open, and the caller's own), 1..=256 characters of
+    /// letters, digits and `=-_+/`.
+    #[schema(min_length = 1, max_length = 256, pattern = "^[A-Za-z0-9=_+/-]+$")]
     pub connection_id: String,
     /// One of the caller's snippets to store the analysis on (when it holds this code).
     pub snippet_id: Option<uuid::Uuid>,
@@ -160,7 +193,7 @@ impl Modify for BearerAuth {
           search, by_complexity, similar),
     components(schemas(Snippet, SnippetSummary, Page<SnippetSummary>, ValidationIssue,
                        ExecuteBody, AsyncExecuteBody, JobAccepted, ExecutionResultDoc,
-                       SecurityViolationDoc, SnippetBody, DeletedDoc, AnalyzeBody,
+                       SecurityViolationDoc, SnippetBody, SnippetUpdateBody, DeletedDoc, AnalyzeBody,
                        AnalyzeAsyncBody, AnalysisAccepted, AnalyzeResponse, AnalyzeStatus,
                        SearchResult, SearchResponse, ComplexityResponse, SimilarResponse)),
     modifiers(&BearerAuth)

@@ -412,15 +412,8 @@ async fn execute_async_queues_a_job_in_the_users_group() {
                 Some(json!({"code": "print(2)", "connection_id": foreign})),
             )
             .await;
-        assert_eq!(
-            refused.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{foreign}"
-        );
-        assert_eq!(
-            refused.body["detail"][0]["loc"],
-            json!(["body", "connection_id"])
-        );
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{foreign}");
+        assert_eq!(refused.body, json!({"detail": "Connection not found"}));
     }
     let answer = app
         .call(

@@ -40,7 +40,9 @@ pub(crate) async fn execute(
 /// Queues code for the worker; the result arrives on the caller's WebSocket as `execution_result`.
 #[utoipa::path(post, path = "/execute/async", tag = "execution", request_body = AsyncExecuteBody,
     security(("bearer" = [])),
-    responses((status = 200, body = JobAccepted), (status = 401), (status = 422),
+    responses((status = 200, body = JobAccepted), (status = 401),
+        (status = 404, description = "`connection_id` is not an open WebSocket connection of the caller"),
+        (status = 422),
         (status = 429, description = "The caller already has its share of queued jobs; retry after `Retry-After` seconds")))]
 pub(crate) async fn execute_async(
     State(state): State<AppState>,
@@ -55,14 +57,10 @@ pub(crate) async fn execute_async(
             "missing",
         ))
     })?;
-    // The result goes to this connection: it must be one the caller opened and still holds.
+    // The result goes to this connection: it must be one the caller opened and still holds
+    // (the same answer as `POST /analyze/async`'s).
     if state.store().connection_owner(&connection_id).await? != Some(user.id) {
-        return Err(ValidationErrors::single(ValidationIssue::new(
-            &["body", "connection_id"],
-            "Value error, not an open WebSocket connection of yours",
-            "value_error",
-        ))
-        .into());
+        return Err(ApiError::NotFound("Connection not found"));
     }
     if state.store().pending_executions(user.id).await? >= PENDING_JOBS_PER_USER {
         return Err(ApiError::TooManyRequests {

@@ -117,8 +117,8 @@ fn results(hits: Vec<SearchHit>) -> Vec<SearchResult> {
 
 /// Searches the caller's snippets by meaning, filtered and boosted by the query's intent.
 #[utoipa::path(get, path = "/search", tag = "search",
-    params(("q" = String, Query, description = "3..=500 characters"),
-           ("limit" = Option<i64>, Query, description = "1..=50, default 10")),
+    params(("q" = String, Query, description = "3..=500 characters", min_length = 3, max_length = 500, pattern = "^[^\\u0000]*$"),
+           ("limit" = Option<i64>, Query, description = "1..=50, default 10", minimum = 1, maximum = 50)),
     security(("bearer" = [])),
     responses((status = 200, body = SearchResponse), (status = 401), (status = 422), (status = 503)))]
 pub(crate) async fn search(
@@ -178,9 +178,9 @@ pub(crate) async fn search(
 /// The caller's snippets with a given time or space complexity (notation is normalised, so
 /// `O(n^2)`, `O(n²)` and `O(n**2)` match each other).
 #[utoipa::path(get, path = "/search/complexity", tag = "search",
-    params(("complexity" = String, Query, description = "e.g. O(n log n)"),
-           ("type" = Option<String>, Query, description = "time (default) or space"),
-           ("limit" = Option<i64>, Query, description = "1..=100, default 20")),
+    params(("complexity" = String, Query, description = "e.g. O(n log n), 1..=100 characters", min_length = 1, max_length = 100, pattern = "^[^\\u0000]*$"),
+           ("type" = Option<String>, Query, description = "time (default) or space", pattern = "^(time|space)$"),
+           ("limit" = Option<i64>, Query, description = "1..=100, default 20", minimum = 1, maximum = 100)),
     security(("bearer" = [])),
     responses((status = 200, body = ComplexityResponse), (status = 401), (status = 422), (status = 503)))]
 pub(crate) async fn by_complexity(
@@ -229,7 +229,7 @@ pub(crate) async fn by_complexity(
 
 /// The caller's snippets most like one of theirs (never including it).
 #[utoipa::path(get, path = "/search/similar/{id}", tag = "search",
-    params(("id" = uuid::Uuid, Path), ("limit" = Option<i64>, Query, description = "1..=20, default 5")),
+    params(("id" = uuid::Uuid, Path), ("limit" = Option<i64>, Query, description = "1..=20, default 5", minimum = 1, maximum = 20)),
     security(("bearer" = [])),
     responses((status = 200, body = SimilarResponse), (status = 401), (status = 404), (status = 422),
               (status = 503)))]

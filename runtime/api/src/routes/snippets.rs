@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
 use crate::extract::JsonBody;
-use crate::openapi::{DeletedDoc, SnippetBody};
+use crate::openapi::{DeletedDoc, SnippetBody, SnippetUpdateBody};
 use crate::{ApiError, AppState, CurrentUser};
 
 const NOT_FOUND: ApiError = ApiError::NotFound("Snippet not found");
@@ -35,8 +35,8 @@ pub(crate) async fn create_snippet(
 
 /// Lists the caller's snippets, starred first, then most recently updated.
 #[utoipa::path(get, path = "/snippets", tag = "snippets",
-    params(("limit" = Option<i64>, Query, description = "1..=100, default 50"),
-           ("offset" = Option<i64>, Query, description = ">= 0, default 0")),
+    params(("limit" = Option<i64>, Query, description = "1..=100, default 50", minimum = 1, maximum = 100),
+           ("offset" = Option<i64>, Query, description = ">= 0, default 0", minimum = 0)),
     security(("bearer" = [])),
     responses((status = 200, body = Page<SnippetSummary>), (status = 401), (status = 422)))]
 pub(crate) async fn list_snippets(
@@ -77,7 +77,7 @@ pub(crate) async fn get_snippet(
 }
 
 /// Changes the given fields of a snippet; absent or null fields stay as they are.
-#[utoipa::path(put, path = "/snippets/{id}", tag = "snippets", request_body = SnippetBody,
+#[utoipa::path(put, path = "/snippets/{id}", tag = "snippets", request_body = SnippetUpdateBody,
     params(("id" = uuid::Uuid, Path)), security(("bearer" = [])),
     responses((status = 200, body = Snippet), (status = 401), (status = 404), (status = 422)))]
 pub(crate) async fn update_snippet(
