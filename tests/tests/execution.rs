@@ -245,3 +245,38 @@ async fn the_local_management_api_refuses_callers_without_the_stacks_key() {
     assert_eq!(frame["job_id"], job.to_string());
     assert_eq!(frame["stdout"], "through\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_gives_up_on_execute_frees_its_runs_at_once() {
+    let stack = Stack::start().await;
+    let token = stack.token().await;
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(1500))
+        .build()
+        .expect("client");
+    let sleeper = json!({"code": "import time\ntime.sleep(25)", "timeout_seconds": 30});
+    // Two runs fill the user's share; both clients give up (their connections close).
+    let attempts = (0..2).map(|_| {
+        impatient
+            .post(format!("{}/execute", stack.api_url))
+            .bearer_auth(&token)
+            .json(&sleeper)
+            .send()
+    });
+    for attempt in futures_util::future::join_all(attempts).await {
+        assert!(attempt.is_err(), "the client was meant to time out: {attempt:?}");
+    }
+    // The server dropped both requests when their clients left: had it kept them, they would
+    // still hold the user's two slots and this run would get 429. (Dropping a request's
+    // execution kills its child: runtime/sandbox/tests/lifetime.rs.)
+    let next = reqwest::Client::new()
+        .post(format!("{}/execute", stack.api_url))
+        .bearer_auth(&token)
+        .json(&json!({"code": "print('next')"}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(next.status(), 200);
+    let body: serde_json::Value = next.json().await.expect("json");
+    assert_eq!(body["stdout"], "next\n", "{body}");
+}
