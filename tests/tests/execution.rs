@@ -264,7 +264,10 @@ async fn a_client_that_gives_up_on_execute_frees_its_runs_at_once() {
             .send()
     });
     for attempt in futures_util::future::join_all(attempts).await {
-        assert!(attempt.is_err(), "the client was meant to time out: {attempt:?}");
+        assert!(
+            attempt.is_err(),
+            "the client was meant to time out: {attempt:?}"
+        );
     }
     // The server dropped both requests when their clients left: had it kept them, they would
     // still hold the user's two slots and this run would get 429. (Dropping a request's

@@ -48,6 +48,11 @@ pub const DEFAULT_READ_PATHS: &[&str] = &[
     "/etc/localtime",
 ];
 
+/// The uid and gid children drop to when the sandbox runs as root: one no account uses, so
+/// they share nothing with `nobody` (which other services run as, PostgreSQL of the local
+/// stack among them) or any other process of the host.
+pub const CHILD_ID: u32 = 64_000;
+
 /// How the sandbox is built; start from `SandboxConfig::default()` and change what differs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -117,8 +122,8 @@ impl Default for SandboxConfig {
             processes: 64,
             output_limit_bytes: 64 << 10,
             max_code_bytes: 128 << 10,
-            uid: 65534,
-            gid: 65534,
+            uid: CHILD_ID,
+            gid: CHILD_ID,
             allowed_modules: DEFAULT_ALLOWED_MODULES
                 .iter()
                 .map(|m| (*m).to_owned())

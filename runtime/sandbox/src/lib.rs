@@ -15,7 +15,7 @@
 //! user code exists in it, applies in order: new session and process group; its pipes as
 //! fds 0-3 and every other descriptor closed (the control socket included); the private
 //! working directory; empty environment; rlimits (CPU = timeout + 1 s, address space,
-//! file size, open files, processes, no core); uid/gid 65534 with no supplementary groups
+//! file size, open files, processes, no core); uid/gid 64000 (no account's) with no supplementary groups
 //! and a check that no capability is left (or, when already unprivileged as in Lambda, a
 //! check of the same); a parent-death signal; `PR_SET_NO_NEW_PRIVS`; Landlock (writes only
 //! in its directory, reads only of the interpreter's libraries, no TCP, no signals or
@@ -50,7 +50,7 @@
 //!   syscalls CPython needs would be stricter but breaks on interpreter or glibc updates).
 //! - Children share the zygote's string-hash seed (fixed when the interpreter starts); the
 //!   `random` module is reseeded per child.
-//! - Children of concurrent executions share uid 65534 and so RLIMIT_NPROC; their private
+//! - Children of concurrent executions share one uid and so RLIMIT_NPROC; their private
 //!   directories are kept apart by Landlock (and, where it is absent and the host is root,
 //!   by unguessable names in a directory children cannot list).
 //! - Without bubblewrap the private directories live on the host's disk, bounded only by

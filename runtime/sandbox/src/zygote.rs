@@ -45,6 +45,9 @@ const PROGRAM: [&str; 5] = [
 const BOOTSTRAP: &str = "import sys; exec(compile(sys.argv.pop(), '<sandbox>', 'exec'))";
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a zygote whose socket closed may take to kill its runs and remove their
+/// directories before it is killed.
+const ZYGOTE_EXIT_GRACE: Duration = Duration::from_secs(3);
 const MAX_EVENT_BYTES: usize = 64 << 10;
 
 /// What the zygote reports about itself once it is ready.
@@ -346,16 +349,35 @@ impl Zygote {
         }
     }
 
-    /// Kills the zygote process (children die with it) and closes the socket.
+    /// Closes the control socket, on which the zygote kills its runs, removes their
+    /// directories and exits; a zygote that has not exited a few seconds later is killed.
     pub(crate) fn shutdown(&self) {
         // SAFETY: shutdown on a socket we own; no memory is passed.
         unsafe {
             libc::shutdown(self.shared.control.get_ref().as_raw_fd(), libc::SHUT_RDWR);
         }
-        let mut process = self.process.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(child) = process.as_mut() {
-            if let Err(error) = child.start_kill() {
-                tracing::debug!(%error, "zygote already gone");
+        let taken = self
+            .process
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(mut child) = taken {
+            let reaper = std::thread::Builder::new()
+                .name("sandbox-zygote-exit".into())
+                .spawn(move || {
+                    let deadline = std::time::Instant::now() + ZYGOTE_EXIT_GRACE;
+                    while std::time::Instant::now() < deadline {
+                        if !matches!(child.try_wait(), Ok(None)) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    if let Err(error) = child.start_kill() {
+                        tracing::debug!(%error, "zygote already gone");
+                    }
+                });
+            if let Err(error) = reaper {
+                tracing::warn!(%error, "cannot wait for the zygote to exit; it exits on its own");
             }
         }
     }

@@ -172,6 +172,21 @@ def _release(run_id, released, awaiting):
         _remove_tree(workdir)
 
 
+def _shut_down(children, awaiting):
+    """The host is gone or done: no run may outlive it, nor any run's directory."""
+    for pidfd, (_, pid, workdir) in children.items():
+        _kill_group(pid)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        os.close(pidfd)
+        _remove_tree(workdir)
+    for workdir in awaiting.values():
+        _remove_tree(workdir)
+    os._exit(0)
+
+
 def _kill(run_id, children):
     for child_id, pid, _ in children.values():
         if child_id == run_id:
@@ -217,9 +232,7 @@ def main():
                 continue
             data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, 5)
             if not data:
-                for _, pid, _ in children.values():
-                    _kill_group(pid)
-                os._exit(0)
+                _shut_down(children, awaiting)
             request = json.loads(data)
             if request["op"] == "run":
                 _spawn(cfg, control, request, fds, zygote_pid, children, poller)
