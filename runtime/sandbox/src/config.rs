@@ -192,3 +192,41 @@ impl SandboxConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The uid of an account, if this host has it.
+    fn account_uid(name: &std::ffi::CStr) -> Option<u32> {
+        // SAFETY: getpwnam reads a valid C string; the entry is read before any other call
+        // could reuse its static buffer.
+        unsafe {
+            let entry = libc::getpwnam(name.as_ptr());
+            (!entry.is_null()).then(|| (*entry).pw_uid)
+        }
+    }
+
+    #[test]
+    fn children_of_a_root_host_share_no_accounts_uid() {
+        let config = SandboxConfig::default();
+        assert_eq!((config.uid, config.gid), (CHILD_ID, CHILD_ID));
+        if let Some(nobody) = account_uid(c"nobody") {
+            assert_ne!(config.uid, nobody, "nobody runs other services");
+        }
+        // SAFETY: getpwuid with any uid; a null answer means no account has it.
+        let owner = unsafe { libc::getpwuid(config.uid) };
+        assert!(owner.is_null(), "uid {} belongs to an account", config.uid);
+    }
+
+    #[test]
+    fn overrides_name_what_is_wrong() {
+        let error = SandboxConfig::with_overrides(None, Some("landlok"))
+            .expect_err("a misspelt layer is refused");
+        assert!(error.to_string().contains("`landlok`"), "{error}");
+        let config = SandboxConfig::with_overrides(Some("/bin/python".into()), Some("none"))
+            .expect("valid overrides");
+        assert_eq!(config.files, FileConfinement::None);
+        assert_eq!(config.python, PathBuf::from("/bin/python"));
+    }
+}
