@@ -63,6 +63,8 @@ const SYS_FCHMODAT2: libc::c_long = 452;
 const SYS_STATMOUNT: libc::c_long = 457;
 const SYS_LISTMOUNT: libc::c_long = 458;
 const PR_SET_SECCOMP: u32 = 22;
+/// `prctl` options refused: `PR_SET_SECCOMP` and `PR_SCHED_CORE` (62).
+const REFUSED_PRCTL: [u32; 2] = [PR_SET_SECCOMP, 62];
 /// `fcntl` commands that make the kernel signal a chosen process (SIGIO or any signal on
 /// I/O readiness, lease breaks, directory changes): the kernel checks only that the uids
 /// match, so in Lambda they would reach the host and every other run.
@@ -295,9 +297,21 @@ impl SeccompProgram {
     }
 
     fn assemble_tail(&mut self) {
-        self.no_seccomp_by_prctl();
-        self.refuse_commands(nr(libc::SYS_fcntl), &SIGNALLING_FCNTL);
-        self.refuse_commands(nr(libc::SYS_ioctl), &SIGNALLING_IOCTL);
+        // `prctl(PR_SET_SECCOMP)` like `seccomp()`; `PR_SCHED_CORE` acts on other processes
+        // of the uid (where the kernel has core scheduling).
+        self.refuse_commands(nr(libc::SYS_prctl), OFFSET_ARG0_LOW, &REFUSED_PRCTL);
+        self.refuse_commands(nr(libc::SYS_fcntl), OFFSET_ARG1_LOW, &SIGNALLING_FCNTL);
+        self.refuse_commands(nr(libc::SYS_ioctl), OFFSET_ARG1_LOW, &SIGNALLING_IOCTL);
+        // A negative clock id names another process's or thread's CPU clock: its existence
+        // and activity. CPython uses only the fixed clocks.
+        for syscall in [
+            libc::SYS_clock_gettime,
+            libc::SYS_clock_getres,
+            libc::SYS_clock_nanosleep,
+            libc::SYS_timer_create,
+        ] {
+            self.refuse_unless_zero(nr(syscall), OFFSET_ARG0_LOW, 0x8000_0000, libc::EINVAL);
+        }
         self.threads_only();
         self.self_only(nr(libc::SYS_kill));
         self.self_only(nr(libc::SYS_tgkill));
@@ -348,18 +362,9 @@ impl SeccompProgram {
         );
         // Space beyond a file's size is outside RLIMIT_FSIZE: only plain allocation (mode 0,
         // which grows the file and so meets the limit) is allowed.
-        self.refuse_unless_zero(nr(libc::SYS_fallocate), OFFSET_ARG1_LOW, !0);
+        self.refuse_unless_zero(nr(libc::SYS_fallocate), OFFSET_ARG1_LOW, !0, libc::EPERM);
         // Set-id and sticky bits through a descriptor (the supervisor masks the path calls).
-        self.refuse_unless_zero(nr(libc::SYS_fchmod), OFFSET_ARG1_LOW, 0o7000);
-        self.push(RET_K, 0, 0, RET_ALLOW);
-    }
-
-    /// `prctl(PR_SET_SECCOMP, ...)` is refused like `seccomp()`; other options are allowed.
-    fn no_seccomp_by_prctl(&mut self) {
-        self.push(JEQ_K, 0, 4, nr(libc::SYS_prctl));
-        self.push(LD_W_ABS, 0, 0, OFFSET_ARG0_LOW);
-        self.push(JEQ_K, 0, 1, PR_SET_SECCOMP);
-        self.push(RET_K, 0, 0, errno(libc::EPERM));
+        self.refuse_unless_zero(nr(libc::SYS_fchmod), OFFSET_ARG1_LOW, 0o7000, libc::EPERM);
         self.push(RET_K, 0, 0, RET_ALLOW);
     }
 
@@ -393,22 +398,22 @@ impl SeccompProgram {
         self.push(RET_K, 0, 0, errno(libc::EPERM));
     }
 
-    /// The syscall is refused (`EPERM`) when the 32-bit argument at `offset` has any bit of
-    /// `mask` set.
-    fn refuse_unless_zero(&mut self, syscall: u32, offset: u32, mask: u32) {
+    /// The syscall is refused with `code` when the 32-bit argument at `offset` has any bit
+    /// of `mask` set.
+    fn refuse_unless_zero(&mut self, syscall: u32, offset: u32, mask: u32, code: libc::c_int) {
         self.push(JEQ_K, 0, 4, syscall);
         self.push(LD_W_ABS, 0, 0, offset);
         self.push(JSET_K, 1, 0, mask);
         self.push(RET_K, 0, 0, RET_ALLOW);
-        self.push(RET_K, 0, 0, errno(libc::EPERM));
+        self.push(RET_K, 0, 0, errno(code));
     }
 
-    /// The syscall is refused (`EPERM`) when its second argument (a 32-bit command) is one
-    /// of `commands`, allowed otherwise.
-    fn refuse_commands(&mut self, syscall: u32, commands: &[u32]) {
+    /// The syscall is refused (`EPERM`) when the 32-bit command at `offset` is one of
+    /// `commands`, allowed otherwise.
+    fn refuse_commands(&mut self, syscall: u32, offset: u32, commands: &[u32]) {
         let count = u8::try_from(commands.len()).unwrap_or(u8::MAX);
         self.push(JEQ_K, 0, count + 3, syscall);
-        self.push(LD_W_ABS, 0, 0, OFFSET_ARG1_LOW);
+        self.push(LD_W_ABS, 0, 0, offset);
         for (index, &command) in (0u8..).zip(commands) {
             self.push(JEQ_K, count - index, 0, command);
         }
@@ -552,7 +557,22 @@ mod tests {
             run(libc::SYS_prctl, u64::from(PR_SET_SECCOMP)),
             errno(libc::EPERM)
         );
+        assert_eq!(run(libc::SYS_prctl, 62), errno(libc::EPERM));
         assert_eq!(run(libc::SYS_prctl, libc::PR_SET_NAME as u64), RET_ALLOW);
+        // Fixed clocks stay; another process's CPU clock (a negative id) is refused.
+        assert_eq!(
+            run(libc::SYS_clock_gettime, libc::CLOCK_MONOTONIC as u64),
+            RET_ALLOW
+        );
+        let other_process_clock = ((!1234i64) << 3 | 2) as u64;
+        assert_eq!(
+            run(libc::SYS_clock_gettime, other_process_clock),
+            errno(libc::EINVAL)
+        );
+        assert_eq!(
+            run(libc::SYS_timer_create, other_process_clock),
+            errno(libc::EINVAL)
+        );
     }
 
     #[test]

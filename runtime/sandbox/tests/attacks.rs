@@ -1026,3 +1026,54 @@ async fn guarded_dunder_names_built_at_run_time_are_refused_by_the_helpers() {
     .await;
     assert_eq!(ordinary.stdout, "3 A 1\n", "{ordinary:?}");
 }
+
+#[tokio::test]
+async fn bypassed_a_flood_of_files_does_not_stall_the_next_runs() {
+    let sb = sandbox(BYPASSED).await;
+    // As many files as the run can make in 2.5 s (hundreds of thousands under Landlock; the
+    // supervisor stops it at its allowance): their removal must not hold up other runs.
+    let flood = "import os, time\nos.mkdir('d')\nn = 0\nend = time.monotonic() + 2.5\ntry:\n    while time.monotonic() < end:\n        for _ in range(1000):\n            os.close(os.open(f'd/{n}', os.O_CREAT | os.O_WRONLY, 0o600))\n            n += 1\nexcept OSError:\n    pass\nprint(n > 0)";
+    let result = run(&sb, flood, 10.0).await;
+    assert_eq!(result.stdout, "True\n", "{result:?}");
+    let followers: Vec<_> = (0..4)
+        .map(|i| {
+            let sb = sb.clone();
+            tokio::spawn(async move { run(&sb, &format!("print({i})"), 5.0).await })
+        })
+        .collect();
+    for (i, follower) in followers.into_iter().enumerate() {
+        let result = follower.await.expect("the follower task");
+        assert!(result.success, "run {i} after the flood: {result:?}");
+        assert_eq!(result.stdout, format!("{i}\n"));
+    }
+    assert_unharmed(&sb).await;
+}
+
+#[tokio::test]
+async fn guarded_forward_references_pass_the_validator_too() {
+    let sb = sandbox(GUARDED).await;
+    // typing compiles and evaluates annotation strings: one built at run time must not
+    // reach what the validator refuses in the program itself.
+    let code = "import typing\nu = '_' + '_'\nL = []\ndef f(x: '(L.append(().' + u + 'class' + u + ') or int)'): pass\ntyping.get_type_hints(f)\nprint(L)";
+    let result = run(&sb, code, 5.0).await;
+    assert_error(&result, "NameError");
+    assert!(
+        result
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Access to '__class__' is not allowed."),
+        "{result:?}"
+    );
+    let ordinary = run(
+        &sb,
+        "import typing\ndef g(x: 'int', y: 'typing.List[str]') -> 'bool': pass\nprint(typing.get_type_hints(g))",
+        5.0,
+    )
+    .await;
+    assert!(ordinary.success, "{ordinary:?}");
+    assert!(
+        ordinary.stdout.contains("'x': <class 'int'>"),
+        "{ordinary:?}"
+    );
+}

@@ -115,11 +115,20 @@ def _refuse_blocked(names):
                 raise AttributeError(f"Access to '{part.strip()}' is not allowed.")
 
 
-def guard_attribute_helpers():
+def guard_attribute_helpers(allowed):
     """Makes the allowlisted helpers that walk attributes by name refuse blocked names, for
-    names built at run time that the validator cannot see (`'__cla' + 'ss__'`)."""
+    names built at run time that the validator cannot see (`'__cla' + 'ss__'`), and makes
+    typing's forward references (strings it compiles and evaluates, e.g. in
+    `get_type_hints`) pass the same validator as the program itself."""
     real_attrgetter, real_methodcaller = operator.attrgetter, operator.methodcaller
     real_get_field = string.Formatter.get_field
+    real_evaluate = typing.ForwardRef._evaluate
+
+    def evaluate(self, *args, **kwargs):
+        violations = validate(self.__forward_arg__, allowed)
+        if violations:
+            raise NameError(f"forward reference {self.__forward_arg__!r}: {violations[0]['message']}")
+        return real_evaluate(self, *args, **kwargs)
 
     def attrgetter(*names):
         _refuse_blocked(names)
@@ -135,6 +144,7 @@ def guard_attribute_helpers():
 
     operator.attrgetter, operator.methodcaller = attrgetter, methodcaller
     string.Formatter.get_field = get_field
+    typing.ForwardRef._evaluate = evaluate
 
 
 def restricted_builtins(allowed):

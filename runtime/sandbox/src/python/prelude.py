@@ -22,3 +22,4 @@ import sys
 import tempfile
 import _thread
 import traceback
+import typing

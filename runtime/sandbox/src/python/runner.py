@@ -98,7 +98,7 @@ def run_user_code(cfg, code, applied):
             if violations:
                 _report({"status": "violations", "violations": _capped(violations), "layers": applied})
                 _exit(0)
-            guard_attribute_helpers()
+            guard_attribute_helpers(allowed)
             namespace = {"__name__": "__main__", "__builtins__": restricted_builtins(allowed)}
         else:
             namespace = {"__name__": "__main__", "__builtins__": builtins}

@@ -99,26 +99,58 @@ def _spawn(cfg, control, request, fds, zygote_pid, children, poller):
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def _remove_tree(top):
+# Entries the zygote removes itself before handing a directory to a helper process, so a
+# run that left millions of files never stalls the loop every other run waits on.
+_REMOVE_INLINE = 4096
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _remove_tree(top, budget=_REMOVE_INLINE):
     """Removes a finished run's directory however the run left it: directories it made
     unreadable are opened up first, and depth is walked with descriptors (no recursion, no
-    path length limit). A failure is reported, never raised: the zygote must outlive it."""
+    path length limit). Past `budget` entries the rest goes to a helper process. A failure
+    is reported, never raised: the zygote must outlive it."""
     error = None
     for _attempt in range(3):
         try:
-            _remove_contents(top)
+            _remove_contents(top, budget)
             os.rmdir(top)
             return
         except FileNotFoundError:
+            return
+        except _TooLarge:
+            _remove_in_helper(top)
             return
         except BaseException as exc:
             error = exc
     sys.stderr.write(f"cannot remove the run directory {top!r}: {type(error).__name__}: {error}\n")
 
 
-def _remove_contents(top):
+def _remove_in_helper(top):
+    """Removes `top` in a grandchild that nothing waits for (it is reparented and reaped by
+    init, or bubblewrap's): the zygote only waits for the brief intermediate child."""
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        sys.stderr.write(f"cannot fork to remove {top!r}: {exc}\n")
+        return
+    if pid == 0:
+        try:
+            os.closerange(3, 1 << 16)
+            if os.fork() == 0:
+                _remove_tree(top, budget=None)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _remove_contents(top, budget):
     stack = []
     names = []
+    removed = 0
     try:
         stack.append(os.open(top, _DIR_FLAGS))
         while stack:
@@ -134,6 +166,9 @@ def _remove_contents(top):
                         os.unlink(entry.name, dir_fd=fd)
                     except FileNotFoundError:
                         pass
+                    removed += 1
+                    if budget is not None and removed > budget:
+                        raise _TooLarge()
             if below is None:
                 os.close(stack.pop())
                 if names:
