@@ -5,7 +5,7 @@
 //! component ([`components`]), and renders it as a Pulumi YAML program ([`render`]) that Pulumi's
 //! bundled YAML language host runs. [`schema`] holds an index of the pinned `@pulumi/aws`
 //! package so that [`check`] can validate the program offline, next to the policy checks of
-//! `shared/spec/infra.md`.
+//! docs/infra.md.
 #![deny(missing_docs)]
 
 pub mod bench;

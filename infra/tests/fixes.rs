@@ -1,4 +1,4 @@
-//! The fixes of infra.md against the original hold for every committed stack and for settings
+//! The fixes of docs/infra.md against the original hold for every committed stack and for settings
 //! the original got wrong: subnets inside the VPC block, issuer region from config, no `*`
 //! resources, batch item failures on every SQS mapping, log retention everywhere.
 

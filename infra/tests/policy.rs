@@ -1,4 +1,4 @@
-//! Every policy check of infra.md (and of the original's fixes) passes on the committed stacks
+//! Every policy check of docs/infra.md (and of the original's fixes) passes on the committed stacks
 //! and fails on a program that violates it, built in the test.
 
 mod common;

@@ -1,4 +1,4 @@
-/** Shapes of the HTTP and WebSocket contract (shared/spec/api.md). */
+/** Shapes of the HTTP and WebSocket contract (docs/api.md). */
 
 export interface SecurityViolation {
   line: number;

@@ -1,5 +1,5 @@
 //! Offline checks of a built program: conformance to the pinned `@pulumi/aws` schema
-//! ([`schema`]) and the policy rules of `shared/spec/infra.md` ([`policy`]).
+//! ([`schema`]) and the policy rules of docs/infra.md ([`policy`]).
 
 pub mod policy;
 pub mod schema;

@@ -1,4 +1,4 @@
-//! The policy rules of `shared/spec/infra.md`, plus the fixes of the original system, each a
+//! The policy rules of docs/infra.md, plus the fixes of the original system, each a
 //! function over the typed program so a test can show it rejecting a violating program.
 
 use crate::check::Finding;

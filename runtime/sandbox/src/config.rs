@@ -1,4 +1,4 @@
-//! Configuration of a [`Sandbox`](crate::Sandbox): every limit of sandbox.md with its default.
+//! Configuration of a [`Sandbox`](crate::Sandbox): every limit with its default.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::files::FileConfinement;
 
-/// The import allowlist of sandbox.md (top-level module names).
+/// The import allowlist (top-level module names) of the Python layer.
 pub const DEFAULT_ALLOWED_MODULES: &[&str] = &[
     "math",
     "cmath",
@@ -67,7 +67,7 @@ pub struct SandboxConfig {
     pub files: FileConfinement,
     /// Executions running at once; further calls wait in a FIFO queue.
     pub max_concurrency: usize,
-    /// Upper bound for a requested timeout (api.md allows up to 30 s).
+    /// Upper bound for a requested timeout (docs/api.md: up to 30 s).
     pub max_timeout: Duration,
     /// RLIMIT_AS of a child.
     pub memory_bytes: u64,

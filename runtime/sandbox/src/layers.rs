@@ -17,7 +17,7 @@ pub enum Identity {
     Inherited(u32),
 }
 
-/// The isolation layers of sandbox.md and whether each is in force.
+/// The isolation layers of docs/sandbox.md and whether each is in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Layers {
     /// Every execution in its own forked process (always on).
@@ -43,7 +43,7 @@ pub struct Layers {
 }
 
 impl Layers {
-    /// Names of the layers sandbox.md asks for that this host lacks.
+    /// Names of the layers docs/sandbox.md lists that this host lacks.
     pub fn missing(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
         if !self.seccomp {

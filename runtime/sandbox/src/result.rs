@@ -1,4 +1,4 @@
-//! The ExecutionResult of api.md, built by the host from what it observed.
+//! The ExecutionResult of docs/api.md, built by the host from what it observed.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ pub struct SecurityViolation {
     pub message: String,
 }
 
-/// The outcome of one execution, shaped exactly as api.md's ExecutionResult.
+/// The outcome of one execution, shaped exactly as docs/api.md's ExecutionResult.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionResult {
     /// True when the code ran to completion without an uncaught exception.

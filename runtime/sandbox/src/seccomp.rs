@@ -8,7 +8,7 @@
 //!
 //! Policy: wrong architecture or x32 → kill the process; system calls newer than this
 //! filter (numbered from [`FIRST_UNKNOWN_SYSCALL`]) → `ENOSYS`, so a kernel update cannot add
-//! a path-taking call the filter has never seen; the deny list of sandbox.md (and the other
+//! a path-taking call the filter has never seen; the deny list of docs/sandbox.md (and the other
 //! syscalls that reach outside a process) → `EPERM`, so Python raises a readable
 //! `PermissionError`; `seccomp()` and `prctl(PR_SET_SECCOMP)` → `EPERM`, so user code cannot
 //! stack a filter of its own; `clone3` → `ENOSYS` so glibc falls back to `clone`, whose flags

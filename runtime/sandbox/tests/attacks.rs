@@ -27,7 +27,7 @@ macro_rules! attack {
     };
 }
 
-/// The functional bound of sandbox.md: timed out within timeout + 0.5 s.
+/// The functional bound of the sandbox: timed out within timeout + 0.5 s.
 async fn assert_times_out(layer: bool, code: &str, timeout_secs: f64) {
     let sb = sandbox(layer).await;
     let (result, waited) = timed(&sb, code, timeout_secs).await;
