@@ -50,7 +50,7 @@ impl serde::Serialize for Shown {
     }
 }
 
-/// Asks at a terminal; says yes with `--yes`, and in CI (no terminal), as delivery.md specifies.
+/// Asks at a terminal; says yes with `--yes`, and in CI (no terminal), where nobody could answer (docs/runbook.md, "Deploy").
 pub fn confirmer(yes: bool) -> impl Fn(&PreviewDigest) -> bool + Send + Sync {
     move |preview: &PreviewDigest| {
         eprint!("{preview}");

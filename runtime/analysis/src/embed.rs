@@ -1,4 +1,4 @@
-//! Embeddings: the input format of analysis.md, the [`Embedder`] interface, the offline hashed
+//! Embeddings: the input format of docs/analysis.md, the [`Embedder`] interface, the offline hashed
 //! embedder and the Gemini embedder.
 //!
 //! The hashed embedder is deterministic and needs no network: identifiers are split on case and

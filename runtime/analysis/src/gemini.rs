@@ -39,7 +39,7 @@ pub struct GeminiConfig {
 }
 
 impl GeminiConfig {
-    /// Defaults of analysis.md for a key: `gemini-2.5-flash`, `gemini-embedding-001` at 768.
+    /// Defaults for a key (docs/analysis.md): `gemini-2.5-flash`, `gemini-embedding-001` at 768.
     pub fn new(api_key: SecretString) -> Self {
         GeminiConfig {
             api_key,

@@ -8,7 +8,7 @@
 //! - [`postgres::PgSearch`]: tables in the application database. With pgvector it ranks in SQL;
 //!   without it (the default here) it scans the user's embeddings exactly, in Rust, with an
 //!   in-process cache of vectors keyed by document revision so that warm queries only move ids.
-//! - [`neo4j::Neo4jSearch`]: the graph of `data.md` with the `snippet_embedding` vector index; every
+//! - [`neo4j::Neo4jSearch`]: the graph of docs/data.md with the `snippet_embedding` vector index; every
 //!   Cypher statement lives in [`neo4j::cypher`].
 #![deny(missing_docs)]
 

@@ -3,7 +3,7 @@
 //! Every snippet write emits a sync event (see `code_remote_queue::sync`). For each event the
 //! [`SyncWorker`] reads the snippet's current row; a missing row removes the document; otherwise
 //! the code is analysed if it changed since the last stored analysis (the analysis is stored on the
-//! row), the snippet is embedded from the embedding input of `analysis.md`, and the document is
+//! row), the snippet is embedded from the embedding input of docs/analysis.md, and the document is
 //! upserted. Because only current state is read and older documents never overwrite newer ones,
 //! replayed and reordered events are harmless.
 //!

@@ -26,7 +26,7 @@ pub struct StaticReport {
     pub space: Cost,
     /// Patterns recognised, in stable order.
     pub patterns: Vec<Pattern>,
-    /// The markdown narrative in the sections of analysis.md.
+    /// The markdown narrative in the sections of docs/analysis.md.
     pub narrative: String,
 }
 

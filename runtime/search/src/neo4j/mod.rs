@@ -1,4 +1,4 @@
-//! The neo4j backend: the graph of `data.md` (users, snippets, languages, complexities, patterns)
+//! The neo4j backend: the graph of docs/data.md (users, snippets, languages, complexities, patterns)
 //! with the `snippet_embedding` vector index, written with MERGE-based upserts.
 //!
 //! All Cypher is in [`cypher`]. Writes run in one transaction per snippet; questions run through
