@@ -283,3 +283,28 @@ async fn a_client_that_gives_up_on_execute_frees_its_runs_at_once() {
     let body: serde_json::Value = next.json().await.expect("json");
     assert_eq!(body["stdout"], "next\n", "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_users_jobs_run_in_the_order_they_were_queued() {
+    let stack = Stack::start().await;
+    let token = stack.token().await;
+    let mut ws = stack.connect(&token).await;
+    // Queued before a worker exists, so they arrive in one batch: the slow first job must
+    // still finish before the quick second one starts.
+    let slow = stack
+        .execute_async(
+            &token,
+            &ws.connection_id,
+            "import time\ntime.sleep(1)\nprint('first')",
+        )
+        .await;
+    let quick = stack
+        .execute_async(&token, &ws.connection_id, "print('second')")
+        .await;
+    let _worker = stack.spawn_worker();
+    let first = ws.next().await;
+    let second = ws.next().await;
+    assert_eq!(first["job_id"], slow.to_string(), "{first}");
+    assert_eq!(first["stdout"], "first\n");
+    assert_eq!(second["job_id"], quick.to_string(), "{second}");
+}

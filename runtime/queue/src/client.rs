@@ -1,5 +1,6 @@
 //! Sending, receiving and deleting execution jobs.
 
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use aws_sdk_sqs::Client;
 use code_remote_domain::ExecutionJob;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub struct ReceivedMessage {
     pub id: String,
     /// The handle that deletes it.
     pub receipt_handle: String,
+    /// Its FIFO message group.
+    pub group: Option<String>,
     /// The raw body.
     pub body: String,
 }
@@ -80,6 +83,7 @@ impl ExecutionQueue {
             .queue_url(&self.url)
             .max_number_of_messages(max.clamp(1, 10))
             .wait_time_seconds(wait.as_secs().min(20) as i32)
+            .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
             .send()
             .await
             .map_err(sqs)?;
@@ -88,9 +92,17 @@ impl ExecutionQueue {
             .unwrap_or_default()
             .into_iter()
             .filter_map(|message| {
+                let group = message
+                    .attributes
+                    .as_ref()
+                    .and_then(|attributes| {
+                        attributes.get(&MessageSystemAttributeName::MessageGroupId)
+                    })
+                    .cloned();
                 Some(ReceivedMessage {
                     id: message.message_id?,
                     receipt_handle: message.receipt_handle?,
+                    group,
                     body: message.body.unwrap_or_default(),
                 })
             })

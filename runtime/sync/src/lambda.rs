@@ -8,14 +8,7 @@ use crate::SyncWorker;
 /// Runs every record through the worker; only the failed ones are reported, so only they are
 /// retried.
 pub async fn handle_event(worker: &SyncWorker, event: SqsEvent) -> SqsBatchResponse {
-    let messages: Vec<BatchMessage> = event
-        .records
-        .into_iter()
-        .map(|record| BatchMessage {
-            id: record.message_id.unwrap_or_default(),
-            body: record.body.unwrap_or_default(),
-        })
-        .collect();
+    let messages: Vec<BatchMessage> = event.records.into_iter().map(BatchMessage::from).collect();
     let failed = process_batch(&messages, |message| async move {
         worker.handle(&message.body).await.map(|_| ())
     })

@@ -45,13 +45,7 @@ pub async fn poll_once(
     wait: Duration,
 ) -> Result<Polled, QueueError> {
     let received = queue.receive(10, wait).await?;
-    let messages: Vec<BatchMessage> = received
-        .iter()
-        .map(|message| BatchMessage {
-            id: message.id.clone(),
-            body: message.body.clone(),
-        })
-        .collect();
+    let messages: Vec<BatchMessage> = received.iter().map(BatchMessage::from).collect();
     let failed = process_batch(&messages, |message| async move {
         worker.handle(&message.body).await.map(|_| ())
     })

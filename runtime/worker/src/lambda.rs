@@ -8,14 +8,7 @@ use crate::Worker;
 /// Runs every record of `event` through the worker; the failed ones are reported so that only
 /// they are retried.
 pub async fn handle_event(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
-    let messages: Vec<BatchMessage> = event
-        .records
-        .into_iter()
-        .map(|record| BatchMessage {
-            id: record.message_id.unwrap_or_default(),
-            body: record.body.unwrap_or_default(),
-        })
-        .collect();
+    let messages: Vec<BatchMessage> = event.records.into_iter().map(BatchMessage::from).collect();
     let failed = process_batch(&messages, |message| worker.handle(&message.body)).await;
     let mut response = SqsBatchResponse::default();
     for id in failed {

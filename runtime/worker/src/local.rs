@@ -30,13 +30,7 @@ pub async fn run(queue: &ExecutionQueue, worker: &Worker, shutdown: impl Future<
 /// Receives one batch, handles it, and deletes what succeeded. Returns how many were handled.
 pub async fn poll_once(queue: &ExecutionQueue, worker: &Worker) -> Result<usize, QueueError> {
     let received = queue.receive(10, POLL_WAIT).await?;
-    let messages: Vec<BatchMessage> = received
-        .iter()
-        .map(|message| BatchMessage {
-            id: message.id.clone(),
-            body: message.body.clone(),
-        })
-        .collect();
+    let messages: Vec<BatchMessage> = received.iter().map(BatchMessage::from).collect();
     let failed = process_batch(&messages, |message| worker.handle(&message.body)).await;
     for message in received.iter().filter(|m| !failed.contains(&m.id)) {
         queue.delete(&message.receipt_handle).await?;
