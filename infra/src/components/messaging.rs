@@ -61,6 +61,11 @@ fn queue(
             .prop("name", format!("{}.fifo", n.name(base)))
             .prop("fifoQueue", true)
             .prop("contentBasedDeduplication", true)
+            // High-throughput FIFO: deduplication and the throughput limit apply per message
+            // group (a user, a snippet), not to the whole queue, so one busy user does not cap
+            // the others (docs/architecture.md, "Fair share").
+            .prop("deduplicationScope", "messageGroup")
+            .prop("fifoThroughputLimit", "perMessageGroupId")
             .prop("sqsManagedSseEnabled", true)
             .prop(
                 "visibilityTimeoutSeconds",
