@@ -382,17 +382,7 @@ async fn execute_async_queues_a_job_in_the_users_group() {
     let app = test_app().await;
     let token = app.token().await;
     // The connection is the caller's own (its `$connect` recorded it); another's is refused.
-    let sub = {
-        use base64::Engine;
-        let payload = token.split('.').nth(1).unwrap();
-        let claims: Value = serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload)
-                .unwrap(),
-        )
-        .unwrap();
-        claims["sub"].as_str().unwrap().to_owned()
-    };
+    let sub = claims(&token)["sub"].as_str().unwrap().to_owned();
     let user = app.store.sync_user(&sub, None, None).await.unwrap();
     let stranger = app
         .store
@@ -445,17 +435,7 @@ async fn execute_async_queues_a_job_in_the_users_group() {
     let group = message.attributes.as_ref().unwrap()
         [&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId]
         .clone();
-    let claims: Value = {
-        use base64::Engine;
-        let payload = token.split('.').nth(1).unwrap();
-        serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload)
-                .unwrap(),
-        )
-        .unwrap()
-    };
-    assert_eq!(group, claims["sub"].as_str().unwrap());
+    assert_eq!(group, claims(&token)["sub"].as_str().unwrap());
     let job = code_remote_domain::JobId::from_uuid(job_id.parse().unwrap());
     let stored = app.store.execution(job).await.unwrap().unwrap();
     assert_eq!(stored.status, code_remote_domain::ExecutionStatus::Queued);
@@ -587,17 +567,7 @@ async fn execute_gives_each_user_a_fair_share_of_the_sandbox() {
 async fn execute_async_refuses_a_user_over_their_pending_jobs() {
     let app = test_app().await;
     let token = app.token().await;
-    let sub = {
-        use base64::Engine;
-        let payload = token.split('.').nth(1).unwrap();
-        let claims: Value = serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload)
-                .unwrap(),
-        )
-        .unwrap();
-        claims["sub"].as_str().unwrap().to_owned()
-    };
+    let sub = claims(&token)["sub"].as_str().unwrap().to_owned();
     let user = app.store.sync_user(&sub, None, None).await.unwrap();
     let connection = code_remote_domain::ConnectionId::parse("conn-fair=".to_owned()).unwrap();
     app.store.open_connection(&connection, user).await.unwrap();
@@ -647,4 +617,16 @@ async fn execute_async_refuses_a_user_over_their_pending_jobs() {
         .call("POST", "/execute/async", Some(&token), Some(job))
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+}
+
+/// The claims of an ID token (its payload, unverified: the test issued it).
+fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
 }

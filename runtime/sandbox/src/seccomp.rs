@@ -63,6 +63,36 @@ const SYS_FCHMODAT2: libc::c_long = 452;
 const SYS_STATMOUNT: libc::c_long = 457;
 const SYS_LISTMOUNT: libc::c_long = 458;
 const PR_SET_SECCOMP: u32 = 22;
+/// Syscalls allowed on the child's own process only: (syscall, the `which` its first argument
+/// must be, where its pid argument is).
+const OWN_PROCESS_ONLY: [(libc::c_long, Option<u32>, u32); 17] = [
+    (libc::SYS_prlimit64, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_setaffinity, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_setscheduler, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_setparam, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_setattr, None, OFFSET_ARG0_LOW),
+    (libc::SYS_setpriority, Some(PRIO_PROCESS), OFFSET_ARG1_LOW),
+    (
+        libc::SYS_ioprio_set,
+        Some(IOPRIO_WHO_PROCESS),
+        OFFSET_ARG1_LOW,
+    ),
+    (libc::SYS_getsid, None, OFFSET_ARG0_LOW),
+    (libc::SYS_getpgid, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_getscheduler, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_getparam, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_getaffinity, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_getattr, None, OFFSET_ARG0_LOW),
+    (libc::SYS_sched_rr_get_interval, None, OFFSET_ARG0_LOW),
+    (libc::SYS_get_robust_list, None, OFFSET_ARG0_LOW),
+    (libc::SYS_getpriority, Some(PRIO_PROCESS), OFFSET_ARG1_LOW),
+    (
+        libc::SYS_ioprio_get,
+        Some(IOPRIO_WHO_PROCESS),
+        OFFSET_ARG1_LOW,
+    ),
+];
+
 /// `prctl` options refused: `PR_SET_SECCOMP` and `PR_SCHED_CORE` (62).
 const REFUSED_PRCTL: [u32; 2] = [PR_SET_SECCOMP, 62];
 /// `fcntl` commands that make the kernel signal a chosen process (SIGIO or any signal on
@@ -315,51 +345,12 @@ impl SeccompProgram {
         self.threads_only();
         self.self_only(nr(libc::SYS_kill));
         self.self_only(nr(libc::SYS_tgkill));
-        // Limits, priorities and CPU placement: the child's own only (0 means itself), so
-        // one run cannot starve or re-limit another that shares its uid.
-        for syscall in [
-            libc::SYS_prlimit64,
-            libc::SYS_sched_setaffinity,
-            libc::SYS_sched_setscheduler,
-            libc::SYS_sched_setparam,
-            libc::SYS_sched_setattr,
-        ] {
-            self.own_process(nr(syscall), None, OFFSET_ARG0_LOW);
+        // Limits, priorities, CPU placement, and what another process is (session, group,
+        // scheduling, robust futex list): the child's own only (0 means itself), so one run
+        // cannot starve, re-limit or find another that shares its uid.
+        for (syscall, which, who) in OWN_PROCESS_ONLY {
+            self.own_process(nr(syscall), which, who);
         }
-        self.own_process(
-            nr(libc::SYS_setpriority),
-            Some(PRIO_PROCESS),
-            OFFSET_ARG1_LOW,
-        );
-        self.own_process(
-            nr(libc::SYS_ioprio_set),
-            Some(IOPRIO_WHO_PROCESS),
-            OFFSET_ARG1_LOW,
-        );
-        // What another process is (session, group, priority, scheduling, robust futex list):
-        // refused too, so a run can neither find the others nor learn their memory layout.
-        for syscall in [
-            libc::SYS_getsid,
-            libc::SYS_getpgid,
-            libc::SYS_sched_getscheduler,
-            libc::SYS_sched_getparam,
-            libc::SYS_sched_getaffinity,
-            libc::SYS_sched_getattr,
-            libc::SYS_sched_rr_get_interval,
-            libc::SYS_get_robust_list,
-        ] {
-            self.own_process(nr(syscall), None, OFFSET_ARG0_LOW);
-        }
-        self.own_process(
-            nr(libc::SYS_getpriority),
-            Some(PRIO_PROCESS),
-            OFFSET_ARG1_LOW,
-        );
-        self.own_process(
-            nr(libc::SYS_ioprio_get),
-            Some(IOPRIO_WHO_PROCESS),
-            OFFSET_ARG1_LOW,
-        );
         // Space beyond a file's size is outside RLIMIT_FSIZE: only plain allocation (mode 0,
         // which grows the file and so meets the limit) is allowed.
         self.refuse_unless_zero(nr(libc::SYS_fallocate), OFFSET_ARG1_LOW, !0, libc::EPERM);
