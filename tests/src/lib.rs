@@ -1,8 +1,9 @@
 //! A whole local stack inside the test process, for end-to-end tests over real sockets.
 //!
-//! [`Stack::start`] brings up what a deployment has, with real components only: a fresh
-//! PostgreSQL database migrated by the engine, moto's Cognito (user pool and client) and SQS (a
-//! FIFO execution queue with a dead-letter queue), the API on a loopback port serving HTTP, the
+//! [`Stack::start_on`] brings up what a deployment has, with real components only: a fresh
+//! PostgreSQL database migrated by the engine, moto's Cognito (user pool and client), a FIFO
+//! execution queue with a dead-letter queue on either [`QueueEngine`] (the PostgreSQL engine in
+//! the same database, or moto's SQS), the API on a loopback port serving HTTP, the
 //! WebSocket and the Management API with search on the database, and a sandbox. Workers are started with
 //! [`Stack::spawn_worker`] and can be killed mid-job by aborting their task.
 #![deny(missing_docs)]
@@ -13,11 +14,12 @@ use code_remote_config::{CognitoConfig, CorsOrigins};
 use code_remote_domain::{ExecutionStatus, JobId};
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
-use code_remote_queue::ExecutionQueue;
+use code_remote_queue::postgres::{self, QueueDefinition};
+use code_remote_queue::{consume, ConsumerOptions, ExecutionQueue, Queue, SqsQueue};
 use code_remote_sandbox::{Sandbox, SandboxConfig};
 use code_remote_search::PgSearch;
 use code_remote_store::{Store, StoredExecution};
-use code_remote_worker::{local, Worker};
+use code_remote_worker::Worker;
 use code_remote_ws::Pusher;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -37,24 +39,30 @@ pub const MAX_RECEIVE_COUNT: u32 = 2;
 /// Bound on every wait of these tests, so a broken stack fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(90);
 
+/// Which engine a stack's queues run on (docs/queues.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueEngine {
+    /// The PostgreSQL engine, in the stack's own database (local stacks' default).
+    Postgres,
+    /// moto's SQS (what a deployed stack has).
+    Sqs,
+}
+
 /// A running local stack.
 pub struct Stack {
     /// Base URL of the API, e.g. `http://127.0.0.1:4312`.
     pub api_url: String,
     /// The store, to check what was persisted.
     pub store: Store,
-    /// SQS client on moto.
-    pub sqs: aws_sdk_sqs::Client,
-    /// The execution queue's URL.
-    pub queue_url: String,
-    /// The dead-letter queue's URL.
-    pub dlq_url: String,
+    /// The execution queue, as the API sends to it.
+    pub queue: ExecutionQueue,
+    /// Its dead-letter queue.
+    pub dead_letters: Queue,
     http: reqwest::Client,
     moto_url: String,
     cognito: Cognito,
     pool: UserPool,
     worker: Worker,
-    queue: ExecutionQueue,
     server: JoinHandle<()>,
     _database: TestDatabase,
 }
@@ -67,16 +75,24 @@ pub struct Client {
 }
 
 impl Stack {
-    /// Starts everything but the workers.
+    /// Starts everything but the workers, with the queues on the PostgreSQL engine.
     pub async fn start() -> Stack {
+        Self::start_on(QueueEngine::Postgres).await
+    }
+
+    /// Starts everything but the workers, with the queues on `engine`.
+    pub async fn start_on(engine: QueueEngine) -> Stack {
         let (database, pg) = code_remote_testkit::migrated_database().await;
         let store = Store::from_pool(pg);
         let moto = MotoServer::shared().await.expect("moto");
         let cognito = Cognito::new(moto);
         let pool = cognito.create_pool().await.expect("user pool");
         let aws = moto.sdk_config().await;
-        let sqs = aws_sdk_sqs::Client::new(&aws);
-        let (queue_url, dlq_url) = create_queues(&sqs).await;
+        let (queue, dead_letters) = match engine {
+            QueueEngine::Sqs => create_sqs_queues(&aws_sdk_sqs::Client::new(&aws)).await,
+            QueueEngine::Postgres => create_postgres_queues(store.pool()).await,
+        };
+        let queue = ExecutionQueue::new(queue);
         let verifier = Arc::new(Verifier::new(
             &CognitoConfig {
                 issuer: pool.issuer.clone(),
@@ -85,7 +101,6 @@ impl Stack {
             },
             reqwest::Client::new(),
         ));
-        let queue = ExecutionQueue::new(sqs.clone(), queue_url.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -124,15 +139,13 @@ impl Stack {
         Stack {
             api_url,
             store,
-            sqs,
-            queue_url,
-            dlq_url,
+            queue,
+            dead_letters,
             http: reqwest::Client::new(),
             moto_url: moto.url().to_owned(),
             cognito,
             pool,
             worker,
-            queue,
             server,
             _database: database,
         }
@@ -145,7 +158,10 @@ impl Stack {
             ("COGNITO_CLIENT_ID", self.pool.client_id.clone()),
             ("COGNITO_ISSUER", self.pool.issuer.clone()),
             ("COGNITO_JWKS_URL", self.pool.jwks_url.clone()),
-            ("EXECUTION_QUEUE_URL", self.queue_url.clone()),
+            (
+                "EXECUTION_QUEUE_URL",
+                self.queue.queue().address().to_string(),
+            ),
             ("WEBSOCKET_MANAGEMENT_URL", self.api_url.clone()),
             ("AWS_ENDPOINT_URL", self.moto_url.clone()),
             ("AWS_REGION", code_remote_moto::REGION.to_owned()),
@@ -162,11 +178,26 @@ impl Stack {
             .expect("token")
     }
 
-    /// Starts a worker polling the queue; abort the handle to kill it mid-job.
+    /// Starts a worker consuming the queue with the sandbox's slots, as the local stack's
+    /// worker process does; abort the handle to kill it mid-job.
     pub fn spawn_worker(&self) -> JoinHandle<()> {
         let worker = self.worker.clone();
-        let queue = self.queue.clone();
-        tokio::spawn(async move { local::run(&queue, &worker, std::future::pending()).await })
+        let queue = self.queue.queue().clone();
+        let options = ConsumerOptions {
+            slots: worker.slots(),
+            wait: Duration::from_secs(1),
+        };
+        tokio::spawn(async move { consume(&queue, options, worker, std::future::pending()).await })
+    }
+
+    /// Messages on the execution queue, in flight or not.
+    pub async fn queue_depth(&self) -> u64 {
+        match self.queue.queue() {
+            Queue::Postgres(queue) => postgres::depth(self.store.pool(), queue.name())
+                .await
+                .expect("depth") as u64,
+            Queue::Sqs(queue) => sqs_depth(queue).await,
+        }
     }
 
     /// Opens a WebSocket as the token's user.
@@ -255,15 +286,12 @@ impl Stack {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.dlq_url)
-                .wait_time_seconds(1)
-                .send()
+                .dead_letters
+                .receive(1, Duration::from_secs(1))
                 .await
                 .expect("receive");
-            if let Some(message) = received.messages.unwrap_or_default().into_iter().next() {
-                return message.body.unwrap_or_default();
+            if let Some(message) = received.into_iter().next() {
+                return message.body;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
@@ -306,7 +334,8 @@ impl Client {
     }
 }
 
-async fn create_queues(sqs: &aws_sdk_sqs::Client) -> (String, String) {
+/// An execution queue and its dead-letter queue in moto's SQS.
+async fn create_sqs_queues(sqs: &aws_sdk_sqs::Client) -> (Queue, Queue) {
     use aws_sdk_sqs::types::QueueAttributeName;
     let suffix = uuid::Uuid::new_v4().simple();
     let dlq_url = sqs
@@ -344,5 +373,65 @@ async fn create_queues(sqs: &aws_sdk_sqs::Client) -> (String, String) {
         .expect("queue")
         .queue_url
         .expect("queue url");
-    (queue_url, dlq_url)
+    (
+        Queue::Sqs(SqsQueue::new(sqs.clone(), queue_url)),
+        Queue::Sqs(SqsQueue::new(sqs.clone(), dlq_url)),
+    )
+}
+
+/// The same two queues on the PostgreSQL engine, in the stack's database.
+async fn create_postgres_queues(pool: &sqlx::PgPool) -> (Queue, Queue) {
+    postgres::install(pool).await.expect("queue engine");
+    let dead_letters = QueueDefinition {
+        name: "exec-dlq.fifo".to_owned(),
+        visibility_timeout: Duration::from_secs(30),
+        max_receive_count: MAX_RECEIVE_COUNT,
+        dead_letter_queue: None,
+    };
+    let jobs = QueueDefinition {
+        name: "exec.fifo".to_owned(),
+        visibility_timeout: Duration::from_secs(VISIBILITY_TIMEOUT_SECONDS.into()),
+        max_receive_count: MAX_RECEIVE_COUNT,
+        dead_letter_queue: Some(dead_letters.name.clone()),
+    };
+    let mut opened = Vec::new();
+    for definition in [dead_letters, jobs] {
+        postgres::create_queue(pool, &definition)
+            .await
+            .expect("create queue");
+        opened.push(Queue::Postgres(
+            postgres::PgQueue::open(pool.clone(), &definition.name)
+                .await
+                .expect("open queue"),
+        ));
+    }
+    let jobs = opened.pop().expect("two queues");
+    (jobs, opened.pop().expect("two queues"))
+}
+
+/// Messages on an SQS queue, visible or in flight.
+async fn sqs_depth(queue: &SqsQueue) -> u64 {
+    use aws_sdk_sqs::types::QueueAttributeName as Name;
+    let attributes = queue
+        .client()
+        .get_queue_attributes()
+        .queue_url(queue.url())
+        .attribute_names(Name::All)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .unwrap_or_default();
+    [
+        Name::ApproximateNumberOfMessages,
+        Name::ApproximateNumberOfMessagesNotVisible,
+    ]
+    .iter()
+    .map(|name| {
+        attributes
+            .get(name)
+            .and_then(|value| value.parse::<u64>().ok())
+            .expect("a message count")
+    })
+    .sum()
 }

@@ -1,13 +1,13 @@
-//! End to end over real sockets: a moto-issued token, `POST /execute/async`, SQS FIFO, the worker,
-//! the sandbox, the store, and the `execution_result` frame on the owner's WebSocket.
+//! End to end over real sockets: a moto-issued token, `POST /execute/async`, the FIFO queue, the
+//! worker, the sandbox, the store, and the `execution_result` frame on the owner's WebSocket.
+//! Every test that goes through the queue runs on both engines (docs/queues.md).
 
 use code_remote_domain::ExecutionStatus;
-use code_remote_e2e::Stack;
+use code_remote_e2e::{QueueEngine, Stack};
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn result_reaches_only_the_owner_and_is_stored() {
-    let stack = Stack::start().await;
+async fn result_reaches_only_the_owner_and_is_stored(engine: QueueEngine) {
+    let stack = Stack::start_on(engine).await;
     let alice = stack.token().await;
     let bob = stack.token().await;
     let mut alice_ws = stack.connect(&alice).await;
@@ -56,9 +56,8 @@ async fn a_connection_without_a_valid_token_is_refused() {
     assert_eq!(stack.connect_status("").await, Some(401));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_worker_killed_mid_job_is_replaced_and_the_job_completes_once() {
-    let stack = Stack::start().await;
+async fn a_worker_killed_mid_job_is_replaced_and_the_job_completes_once(engine: QueueEngine) {
+    let stack = Stack::start_on(engine).await;
     let token = stack.token().await;
     let mut ws = stack.connect(&token).await;
     let first = stack.spawn_worker();
@@ -85,17 +84,12 @@ async fn a_worker_killed_mid_job_is_replaced_and_the_job_completes_once() {
     assert_eq!(rows, 1, "one stored result");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_poison_message_is_dead_lettered_without_blocking_other_users() {
-    let stack = Stack::start().await;
+async fn a_poison_message_is_dead_lettered_without_blocking_other_users(engine: QueueEngine) {
+    let stack = Stack::start_on(engine).await;
     stack
-        .sqs
-        .send_message()
-        .queue_url(&stack.queue_url)
-        .message_body("{not json")
-        .message_group_id("poisoned-user")
-        .message_deduplication_id("poison-1")
-        .send()
+        .queue
+        .queue()
+        .send("{not json", "poisoned-user", "poison-1")
         .await
         .expect("send poison");
     let token = stack.token().await;
@@ -110,9 +104,8 @@ async fn a_poison_message_is_dead_lettered_without_blocking_other_users() {
     assert_eq!(stack.wait_for_dead_letter().await, "{not json");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn output_of_256_kib_arrives_truncated() {
-    let stack = Stack::start().await;
+async fn output_of_256_kib_arrives_truncated(engine: QueueEngine) {
+    let stack = Stack::start_on(engine).await;
     let token = stack.token().await;
     let mut ws = stack.connect(&token).await;
     let _worker = stack.spawn_worker();
@@ -128,9 +121,10 @@ async fn output_of_256_kib_arrives_truncated() {
     assert_eq!(stored.result.unwrap()["truncated"], true);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_result_that_cannot_be_stored_is_still_delivered_and_the_job_marked_failed() {
-    let stack = Stack::start().await;
+async fn a_result_that_cannot_be_stored_is_still_delivered_and_the_job_marked_failed(
+    engine: QueueEngine,
+) {
+    let stack = Stack::start_on(engine).await;
     // The database refuses every successful result from now on (a full disk, a constraint
     // added by a bad migration...), but still accepts a job being marked failed.
     sqlx::raw_sql(
@@ -165,31 +159,13 @@ async fn a_result_that_cannot_be_stored_is_still_delivered_and_the_job_marked_fa
     // frame arrives (a ping answers first).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let attributes = stack
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&stack.queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
-            .send()
-            .await
-            .expect("queue attributes")
-            .attributes
-            .unwrap_or_default();
-        let count = |name| {
-            attributes
-                .get(&name)
-                .and_then(|value| value.parse::<u64>().ok())
-                .unwrap_or(u64::MAX)
-        };
-        use aws_sdk_sqs::types::QueueAttributeName as Name;
-        if count(Name::ApproximateNumberOfMessages) == 0
-            && count(Name::ApproximateNumberOfMessagesNotVisible) == 0
-        {
+        let depth = stack.queue_depth().await;
+        if depth == 0 {
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "the job's message was kept for a retry: {attributes:?}"
+            "the job's message was kept for a retry: {depth} on the queue"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
@@ -284,9 +260,8 @@ async fn a_client_that_gives_up_on_execute_frees_its_runs_at_once() {
     assert_eq!(body["stdout"], "next\n", "{body}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_users_jobs_run_in_the_order_they_were_queued() {
-    let stack = Stack::start().await;
+async fn one_users_jobs_run_in_the_order_they_were_queued(engine: QueueEngine) {
+    let stack = Stack::start_on(engine).await;
     let token = stack.token().await;
     let mut ws = stack.connect(&token).await;
     // Queued before a worker exists, so they arrive in one batch: the slow first job must
@@ -308,3 +283,34 @@ async fn one_users_jobs_run_in_the_order_they_were_queued() {
     assert_eq!(first["stdout"], "first\n");
     assert_eq!(second["job_id"], quick.to_string(), "{second}");
 }
+
+/// Runs each named test on both queue engines, as `postgres::<name>` and `sqs::<name>`.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::QueueEngine::Postgres).await
+                }
+            )*
+        }
+        mod sqs {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::QueueEngine::Sqs).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_engines!(
+    result_reaches_only_the_owner_and_is_stored,
+    a_worker_killed_mid_job_is_replaced_and_the_job_completes_once,
+    a_poison_message_is_dead_lettered_without_blocking_other_users,
+    output_of_256_kib_arrives_truncated,
+    a_result_that_cannot_be_stored_is_still_delivered_and_the_job_marked_failed,
+    one_users_jobs_run_in_the_order_they_were_queued,
+);

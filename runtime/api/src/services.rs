@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use code_remote_analysis::{Analyzer, Embedder, HashedEmbedder, OfflineAnalyzer};
 use code_remote_domain::{SnippetId, UserId};
-use code_remote_queue::{SyncEvent, SyncEventType, SyncQueue};
+use code_remote_queue::{Queue, SyncEvent, SyncEventType, SyncQueue};
 use code_remote_search::SearchBackend;
 use code_remote_sync::services::AnalysisMode;
 use code_remote_ws::Pusher;
@@ -96,14 +96,22 @@ pub async fn load_services(
             "SYNC_QUEUE_URL is not set: snippet writes will not reach the search backend"
         );
     }
+    let sync = match &settings.sync {
+        Some(sync) => Some(SyncQueue::new(
+            Queue::open(
+                &sync.sync_queue,
+                || aws_sdk_sqs::Client::new(aws),
+                store.pool(),
+            )
+            .await?,
+        )),
+        None => None,
+    };
     Ok(SearchServices {
         analyzer: configured.providers.analyzer,
         embedder: configured.providers.embedder,
         backend,
-        sync: settings
-            .sync
-            .as_ref()
-            .map(|sync| SyncQueue::new(aws_sdk_sqs::Client::new(aws), sync.sync_queue_url.clone())),
+        sync,
         pusher: management.map(|url| Pusher::new(aws, &url)),
         analysis_mode: configured.mode,
         search_name: settings.search.backend.as_str(),

@@ -7,6 +7,7 @@
 
 pub mod contract;
 mod logging;
+mod queue;
 mod search;
 pub mod vars;
 
@@ -14,9 +15,10 @@ pub use contract::{
     ApiSettings, Function, MigrateSettings, SyncWorkerSettings, WorkerSettings, WsSettings,
 };
 pub use logging::{init_json_logs, log_ready, READY_MESSAGE};
+pub use queue::{QueueAddress, QueueConfig, SyncQueueConfig, POSTGRES_QUEUE_SCHEME};
 pub use search::{
     AnalysisSettings, GeminiKeySource, Neo4jSettings, Neo4jSource, SearchBackendName,
-    SearchSettings, SyncQueueConfig,
+    SearchSettings,
 };
 
 use secrecy::SecretString;
@@ -260,35 +262,6 @@ impl CognitoConfig {
     }
 }
 
-/// The SQS FIFO queue that carries execution jobs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueConfig {
-    /// `EXECUTION_QUEUE_URL`.
-    pub execution_queue_url: String,
-}
-
-impl QueueConfig {
-    /// The variables [`QueueConfig::load`] reads.
-    pub const VARIABLES: &'static [&'static str] = &[vars::EXECUTION_QUEUE_URL];
-
-    /// Reads `EXECUTION_QUEUE_URL`, which must name a FIFO queue.
-    pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let url = env.url(
-            vars::EXECUTION_QUEUE_URL,
-            env.required(vars::EXECUTION_QUEUE_URL)?,
-        )?;
-        if !url.ends_with(".fifo") {
-            return Err(ConfigError::Invalid {
-                variable: vars::EXECUTION_QUEUE_URL,
-                reason: "expected a FIFO queue (its URL ends in .fifo)".to_owned(),
-            });
-        }
-        Ok(Self {
-            execution_queue_url: url,
-        })
-    }
-}
-
 /// The API Gateway Management API that pushes frames to WebSocket connections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushConfig {
@@ -518,18 +491,6 @@ mod tests {
             config.jwks_url,
             "http://127.0.0.1:5000/pool/.well-known/jwks.json"
         );
-    }
-
-    #[test]
-    fn queue_must_be_fifo() {
-        let env = Env::from_pairs([("EXECUTION_QUEUE_URL", "http://localhost/q")]);
-        assert!(matches!(
-            QueueConfig::load(&env),
-            Err(ConfigError::Invalid {
-                variable: "EXECUTION_QUEUE_URL",
-                ..
-            })
-        ));
     }
 
     #[test]

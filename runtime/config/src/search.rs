@@ -229,40 +229,6 @@ pub(crate) fn embedding_dimensions(env: &Env) -> Result<usize, ConfigError> {
     Ok(dimensions)
 }
 
-/// The SQS FIFO queue of snippet-sync events.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncQueueConfig {
-    /// `SYNC_QUEUE_URL`.
-    pub sync_queue_url: String,
-}
-
-impl SyncQueueConfig {
-    /// The variables [`SyncQueueConfig::load`] reads.
-    pub const VARIABLES: &'static [&'static str] = &[vars::SYNC_QUEUE_URL];
-
-    /// Reads `SYNC_QUEUE_URL`, which must name a FIFO queue.
-    pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let url = env.url(vars::SYNC_QUEUE_URL, env.required(vars::SYNC_QUEUE_URL)?)?;
-        if !url.ends_with(".fifo") {
-            return Err(ConfigError::Invalid {
-                variable: vars::SYNC_QUEUE_URL,
-                reason: "expected a FIFO queue (its URL ends in .fifo)".to_owned(),
-            });
-        }
-        Ok(Self {
-            sync_queue_url: url,
-        })
-    }
-
-    /// Like [`SyncQueueConfig::load`], but `None` when `SYNC_QUEUE_URL` is unset.
-    pub fn load_optional(env: &Env) -> Result<Option<Self>, ConfigError> {
-        match env.optional(vars::SYNC_QUEUE_URL) {
-            None => Ok(None),
-            Some(_) => Self::load(env).map(Some),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,11 +276,5 @@ mod tests {
         let err =
             AnalysisSettings::load(&Env::from_pairs([("EMBEDDING_DIMENSIONS", "0")])).unwrap_err();
         assert_eq!(err.variable(), "EMBEDDING_DIMENSIONS");
-        let err = SyncQueueConfig::load(&Env::from_pairs([("SYNC_QUEUE_URL", "http://q/sync")]))
-            .unwrap_err();
-        assert_eq!(err.variable(), "SYNC_QUEUE_URL");
-        assert!(SyncQueueConfig::load_optional(&Env::from_pairs([]))
-            .unwrap()
-            .is_none());
     }
 }

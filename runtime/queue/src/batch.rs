@@ -6,13 +6,13 @@
 //! and is reported failed with it, as AWS asks of FIFO partial-batch responses: otherwise a
 //! later message would overtake the retried one.
 
-use aws_lambda_events::sqs::SqsMessage;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::future::join_all;
 use std::fmt::Display;
 use std::future::Future;
 use tracing::Instrument;
 
-use crate::ReceivedMessage;
+use crate::{MessageHandler, ReceivedMessage};
 
 /// One message of a batch: its id (reported back on failure), its FIFO group and its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +86,20 @@ where
         failed
     });
     join_all(runs).await.into_iter().flatten().collect()
+}
+
+/// The Lambda entry of both workers: runs every record of an SQS event through `handler` and
+/// answers `batchItemFailures` naming the failed ones, so only they are retried.
+pub async fn handle_sqs_event<H: MessageHandler>(handler: &H, event: SqsEvent) -> SqsBatchResponse {
+    let messages: Vec<BatchMessage> = event.records.into_iter().map(BatchMessage::from).collect();
+    let failed = process_batch(&messages, |message| handler.handle(message.body.clone())).await;
+    let mut response = SqsBatchResponse::default();
+    for id in failed {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = id;
+        response.batch_item_failures.push(failure);
+    }
+    response
 }
 
 #[cfg(test)]

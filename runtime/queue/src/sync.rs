@@ -6,14 +6,12 @@
 //! The body only names the snippet: the worker always reads the current row, which makes replays
 //! and reordering harmless too.
 
-use aws_sdk_sqs::Client;
 use chrono::{DateTime, Utc};
 use code_remote_domain::{SnippetId, UserId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
-use crate::client::{sqs, ExecutionQueue, QueueError, ReceivedMessage};
+use crate::{Queue, QueueError};
 
 /// What happened to the snippet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,58 +69,29 @@ impl SyncEvent {
     }
 }
 
-/// The sync queue.
+/// The sync queue, on either engine.
 #[derive(Debug, Clone)]
 pub struct SyncQueue {
-    client: Client,
-    url: String,
+    queue: Queue,
 }
 
 impl SyncQueue {
-    /// The queue at `url` (`SYNC_QUEUE_URL`), reached with `client`.
-    pub fn new(client: Client, url: impl Into<String>) -> Self {
-        Self {
-            client,
-            url: url.into(),
-        }
+    /// The sync queue over `queue` (`SYNC_QUEUE_URL`).
+    pub fn new(queue: Queue) -> Self {
+        Self { queue }
     }
 
-    /// The queue's URL.
-    pub fn url(&self) -> &str {
-        &self.url
+    /// The underlying queue, which the sync worker consumes.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
     }
 
     /// Sends one event in its snippet's message group.
     pub async fn send(&self, event: &SyncEvent) -> Result<(), QueueError> {
         let (body, dedup) = event.encode()?;
-        self.client
-            .send_message()
-            .queue_url(&self.url)
-            .message_body(body)
-            .message_group_id(event.snippet_id.to_string())
-            .message_deduplication_id(dedup)
-            .send()
+        self.queue
+            .send(&body, &event.snippet_id.to_string(), &dedup)
             .await
-            .map_err(sqs)?;
-        Ok(())
-    }
-
-    /// Long-polls for up to `max` messages (the same SQS calls as the execution queue).
-    pub async fn receive(
-        &self,
-        max: i32,
-        wait: Duration,
-    ) -> Result<Vec<ReceivedMessage>, QueueError> {
-        self.as_fifo().receive(max, wait).await
-    }
-
-    /// Deletes a handled message.
-    pub async fn delete(&self, receipt_handle: &str) -> Result<(), QueueError> {
-        self.as_fifo().delete(receipt_handle).await
-    }
-
-    fn as_fifo(&self) -> ExecutionQueue {
-        ExecutionQueue::new(self.client.clone(), self.url.clone())
     }
 }
 

@@ -3,7 +3,7 @@
 //! Every transition is conditional on the current state, so a redelivered message (SQS delivers at
 //! least once) never runs a finished job again nor overwrites its stored result.
 
-use code_remote_domain::{ExecutionStatus, JobId, UserId};
+use code_remote_domain::{ConnectionId, ExecutionStatus, JobId, UserId};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -18,6 +18,17 @@ pub fn code_sha256(code: &str) -> Vec<u8> {
 /// How long an unfinished job counts against its user's share: far longer than a job can
 /// legitimately wait (a user's jobs run one after another, 30 s at most each).
 pub const PENDING_WINDOW_MINUTES: i32 = 15;
+
+/// Whether the API may queue a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Recorded as queued: send it.
+    Queued,
+    /// The result's connection is not one the user holds.
+    ConnectionNotFound,
+    /// The user already has their share of unfinished jobs.
+    TooManyPending,
+}
 
 /// What the worker should do with a job it took from the queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,23 +49,50 @@ pub struct StoredExecution {
 }
 
 impl Store {
-    /// Records a job accepted by the API (idempotent on `job`).
-    pub async fn record_queued(
+    /// Records a job the API accepts, in one round trip with the two checks before it: the
+    /// result's connection must be one `user` holds, and `user` must have fewer than `limit`
+    /// unfinished jobs of the last [`PENDING_WINDOW_MINUTES`] minutes (a job whose worker died
+    /// long ago stops counting). Idempotent on `job`.
+    pub async fn admit_execution(
         &self,
         job: JobId,
         user: UserId,
         code: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO executions (id, user_id, code_sha256, status)
-             VALUES ($1, $2, $3, 'queued') ON CONFLICT (id) DO NOTHING",
+        connection: &ConnectionId,
+        limit: i64,
+    ) -> Result<Admission, StoreError> {
+        let row = sqlx::query(
+            "WITH owned AS (
+                 SELECT EXISTS (SELECT 1 FROM connections WHERE id = $4 AND user_id = $2) AS yes
+             ), pending AS (
+                 SELECT count(*) AS n FROM executions
+                 WHERE user_id = $2 AND status IN ('queued', 'running')
+                   AND queued_at > now() - make_interval(mins => $6)
+             ), admitted AS (
+                 INSERT INTO executions (id, user_id, code_sha256, status)
+                 SELECT $1, $2, $3, 'queued'
+                 WHERE (SELECT yes FROM owned) AND (SELECT n FROM pending) < $5
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING id
+             )
+             SELECT (SELECT yes FROM owned) AS owned, (SELECT n FROM pending) AS pending,
+                    (SELECT count(*) FROM admitted) AS admitted",
         )
         .bind(job.as_uuid())
         .bind(user.as_uuid())
         .bind(code_sha256(code))
-        .execute(&self.pool)
+        .bind(connection.as_str())
+        .bind(limit)
+        .bind(PENDING_WINDOW_MINUTES)
+        .fetch_one(&self.pool)
         .await?;
-        Ok(())
+        Ok(if !row.try_get::<bool, _>("owned")? {
+            Admission::ConnectionNotFound
+        } else if row.try_get::<i64, _>("pending")? >= limit {
+            Admission::TooManyPending
+        } else {
+            Admission::Queued
+        })
     }
 
     /// Marks a job running (creating its row if the API's write is missing), unless it has finished.
@@ -116,21 +154,6 @@ impl Store {
         });
         self.finish_execution(job, ExecutionStatus::Failed, &result)
             .await
-    }
-
-    /// The user's jobs still queued or running, counting only those queued in the last
-    /// [`PENDING_WINDOW_MINUTES`] minutes: a job whose worker died long ago stops counting.
-    pub async fn pending_executions(&self, user: UserId) -> Result<i64, StoreError> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM executions
-             WHERE user_id = $1 AND status IN ('queued', 'running')
-               AND queued_at > now() - make_interval(mins => $2)",
-        )
-        .bind(user.as_uuid())
-        .bind(PENDING_WINDOW_MINUTES)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(count)
     }
 
     /// A job's stored state, if the job is known.

@@ -3,7 +3,7 @@
 use code_remote_domain::{
     ConnectionId, ExecutionStatus, JobId, NewSnippet, SnippetChanges, SnippetId,
 };
-use code_remote_store::{StartOutcome, Store};
+use code_remote_store::{Admission, StartOutcome, Store};
 use code_remote_testkit::migrated_database;
 use serde_json::json;
 
@@ -171,8 +171,18 @@ async fn executions_finish_once() {
     let store = Store::from_pool(pool);
     let user = store.sync_user("runner", None, None).await.unwrap();
     let job = JobId::generate();
-    store.record_queued(job, user, "print(1)").await.unwrap();
-    store.record_queued(job, user, "print(1)").await.unwrap();
+    let connection = ConnectionId::parse("runner-1=").unwrap();
+    store.open_connection(&connection, user).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .admit_execution(job, user, "print(1)", &connection, 10)
+                .await
+                .unwrap(),
+            Admission::Queued,
+            "admitting is idempotent on the job id"
+        );
+    }
     assert_eq!(
         store.execution(job).await.unwrap().unwrap().status,
         ExecutionStatus::Queued
@@ -211,6 +221,60 @@ async fn executions_finish_once() {
 }
 
 #[tokio::test]
+async fn admission_checks_the_connection_and_the_users_share_in_one_statement() {
+    let (_db, pool) = migrated_database().await;
+    let store = Store::from_pool(pool);
+    let user = store.sync_user("sharer", None, None).await.unwrap();
+    let other = store.sync_user("other", None, None).await.unwrap();
+    let mine = ConnectionId::parse("mine=").unwrap();
+    let theirs = ConnectionId::parse("theirs=").unwrap();
+    store.open_connection(&mine, user).await.unwrap();
+    store.open_connection(&theirs, other).await.unwrap();
+    let admit = |job, connection| {
+        let store = store.clone();
+        async move {
+            store
+                .admit_execution(job, user, "print(1)", connection, 2)
+                .await
+                .unwrap()
+        }
+    };
+    let refused = JobId::generate();
+    assert_eq!(admit(refused, &theirs).await, Admission::ConnectionNotFound);
+    assert!(
+        store.execution(refused).await.unwrap().is_none(),
+        "nothing recorded"
+    );
+    let gone = ConnectionId::parse("gone=").unwrap();
+    assert_eq!(
+        admit(JobId::generate(), &gone).await,
+        Admission::ConnectionNotFound
+    );
+    assert_eq!(admit(JobId::generate(), &mine).await, Admission::Queued);
+    let second = JobId::generate();
+    assert_eq!(admit(second, &mine).await, Admission::Queued);
+    let third = JobId::generate();
+    assert_eq!(admit(third, &mine).await, Admission::TooManyPending);
+    assert!(
+        store.execution(third).await.unwrap().is_none(),
+        "nothing recorded"
+    );
+    store
+        .finish_execution(
+            second,
+            ExecutionStatus::Succeeded,
+            &json!({"success": true}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        admit(third, &mine).await,
+        Admission::Queued,
+        "a finished job frees its place"
+    );
+}
+
+#[tokio::test]
 async fn connections_remember_their_owner() {
     let (_db, pool) = migrated_database().await;
     let store = Store::from_pool(pool);
@@ -234,10 +298,6 @@ async fn a_result_holding_a_nul_byte_is_stored_and_read_back_faithfully() {
     let store = Store::from_pool(pool);
     let user = store.sync_user("nul-writer", None, None).await.unwrap();
     let job = JobId::generate();
-    store
-        .record_queued(job, user, "print('a\\0b')")
-        .await
-        .unwrap();
     store
         .start_execution(job, user, "print('a\\0b')")
         .await

@@ -7,14 +7,13 @@
 //! upserted. Because only current state is read and older documents never overwrite newer ones,
 //! replayed and reordered events are harmless.
 //!
-//! [`lambda::handle_event`] is the SQS Lambda entry (partial batch failures through the queue
-//! crate's adapter); [`local::run`] long-polls the queue with the same handler; [`resync::run`]
+//! [`SyncWorker`] is the queue crate's `MessageHandler`: the SQS Lambda entry
+//! (`handle_sqs_event`, partial batch failures) and the local consumer (`consume`) call it;
+//! [`resync::run`]
 //! rebuilds a backend from PostgreSQL (`deploy graph resync`). [`services`] builds the configured
 //! analyzer, embedder and backend for every binary that needs them.
 #![deny(missing_docs)]
 
-pub mod lambda;
-pub mod local;
 pub mod resync;
 pub mod services;
 mod worker;

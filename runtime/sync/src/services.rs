@@ -25,6 +25,9 @@ pub enum ServicesError {
     /// `SEARCH_BACKEND=neo4j` but the Neo4j secret has no credentials yet.
     #[error("SEARCH_BACKEND is neo4j but the secret {0} has no Neo4j credentials: run `deploy secrets set --stack <stack> neo4j` (docs/runbook.md)")]
     Neo4jUnset(String),
+    /// The sync queue (`SYNC_QUEUE_URL`) could not be opened.
+    #[error("SYNC_QUEUE_URL: {0}")]
+    Queue(#[from] code_remote_queue::QueueError),
 }
 
 /// Which analysis providers a process runs, for its start-up log and `GET /health?deep=1`.

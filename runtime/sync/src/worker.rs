@@ -155,3 +155,11 @@ impl SyncWorker {
         })
     }
 }
+
+impl code_remote_queue::MessageHandler for SyncWorker {
+    type Error = SyncError;
+
+    async fn handle(&self, body: String) -> Result<(), SyncError> {
+        SyncWorker::handle(self, &body).await.map(|_| ())
+    }
+}

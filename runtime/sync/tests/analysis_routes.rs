@@ -108,6 +108,7 @@ async fn analyze_answers_the_contract_shape_and_stores_on_an_owned_snippet() {
     assert_eq!(snippet["time_complexity"], "O(n^2)");
     let received = stack
         .sync
+        .queue()
         .receive(10, Duration::from_secs(1))
         .await
         .expect("receive");

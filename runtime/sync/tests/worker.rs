@@ -7,7 +7,7 @@ use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use code_remote_domain::{NewSnippet, SnippetChanges, SnippetId, UserId};
 use code_remote_queue::{SyncEvent, SyncEventType};
 use code_remote_search::{SearchBackend, SemanticQuery};
-use code_remote_sync::{lambda, SyncOutcome};
+use code_remote_sync::SyncOutcome;
 use support::{stack, TestStack};
 
 async fn user(stack: &TestStack) -> UserId {
@@ -77,7 +77,7 @@ async fn a_half_failing_batch_reports_exactly_the_failed_ids() {
             r#"{"event_type":"snippet.renamed","snippet_id":"x"}"#.to_owned(),
         ),
     ];
-    let response = lambda::handle_event(&stack.worker, event).await;
+    let response = code_remote_queue::handle_sqs_event(&stack.worker, event).await;
     let mut failed: Vec<String> = response
         .batch_item_failures
         .iter()

@@ -2,6 +2,7 @@
 
 use code_remote_domain::execution::InvalidJob;
 use code_remote_domain::{ExecutionJob, ExecutionStatus};
+use code_remote_queue::MessageHandler;
 use code_remote_sandbox::{ExecutionResult, Sandbox};
 use code_remote_store::{StartOutcome, Store, StoreError};
 use code_remote_ws::{PushError, PushOutcome, Pusher};
@@ -42,6 +43,11 @@ impl Worker {
             sandbox,
             pusher,
         }
+    }
+
+    /// Jobs this worker runs at once: the sandbox's slots.
+    pub fn slots(&self) -> usize {
+        self.sandbox.config().max_concurrency
     }
 
     /// Handles one message body. A redelivered job that already finished is not run again: its
@@ -125,5 +131,13 @@ impl Worker {
             }
         }
         Ok(())
+    }
+}
+
+impl MessageHandler for Worker {
+    type Error = WorkerError;
+
+    async fn handle(&self, body: String) -> Result<(), WorkerError> {
+        Worker::handle(self, &body).await
     }
 }

@@ -11,7 +11,7 @@ use code_remote_api::{
 };
 use code_remote_auth::Verifier;
 use code_remote_config::{ApiSettings, Env};
-use code_remote_queue::ExecutionQueue;
+use code_remote_queue::{ExecutionQueue, Queue};
 use code_remote_sandbox::SandboxConfig;
 use code_remote_store::Store;
 use std::net::SocketAddr;
@@ -39,10 +39,14 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("configuring the database pool")?;
     let verifier = Arc::new(Verifier::new(&settings.cognito, reqwest::Client::new()));
-    let queue = ExecutionQueue::new(
-        aws_sdk_sqs::Client::new(&aws),
-        settings.queue.execution_queue_url.clone(),
-    );
+    let queue = Queue::open(
+        &settings.queue.execution_queue,
+        || aws_sdk_sqs::Client::new(&aws),
+        store.pool(),
+    )
+    .await
+    .map(ExecutionQueue::new)
+    .context(code_remote_config::vars::EXECUTION_QUEUE_URL)?;
     let sandbox_config = SandboxConfig::with_overrides(
         settings.sandbox.python.clone(),
         settings.sandbox.file_confinement.as_deref(),

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use code_remote_domain::{ExecuteRequest, ExecutionJob, JobId, ValidationErrors, ValidationIssue};
 use code_remote_sandbox::ExecutionResult;
-use serde_json::{json, Value};
+use code_remote_store::Admission;
 
 use crate::extract::JsonBody;
 use crate::fairness::{ASYNC_RETRY_AFTER_SECS, PENDING_JOBS_PER_USER, SYNC_RETRY_AFTER_SECS};
@@ -48,7 +48,7 @@ pub(crate) async fn execute_async(
     State(state): State<AppState>,
     user: CurrentUser,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobAccepted>, ApiError> {
     let request = ExecuteRequest::parse_async(&body)?;
     let connection_id = request.connection_id.ok_or_else(|| {
         ValidationErrors::single(ValidationIssue::new(
@@ -57,17 +57,6 @@ pub(crate) async fn execute_async(
             "missing",
         ))
     })?;
-    // The result goes to this connection: it must be one the caller opened and still holds
-    // (the same answer as `POST /analyze/async`'s).
-    if state.store().connection_owner(&connection_id).await? != Some(user.id) {
-        return Err(ApiError::NotFound("Connection not found"));
-    }
-    if state.store().pending_executions(user.id).await? >= PENDING_JOBS_PER_USER {
-        return Err(ApiError::TooManyRequests {
-            detail: "Too many executions queued; wait for results to arrive",
-            retry_after_secs: ASYNC_RETRY_AFTER_SECS,
-        });
-    }
     let job = ExecutionJob {
         job_id: JobId::generate(),
         user_id: user.id,
@@ -75,13 +64,34 @@ pub(crate) async fn execute_async(
         code: request.code,
         timeout_seconds: request.timeout,
     };
-    state
+    // The result goes to the job's connection: it must be one the caller opened and still holds
+    // (the same answer as `POST /analyze/async`'s); the caller must be within their share.
+    let admission = state
         .store()
-        .record_queued(job.job_id, job.user_id, &job.code)
+        .admit_execution(
+            job.job_id,
+            job.user_id,
+            &job.code,
+            &job.connection_id,
+            PENDING_JOBS_PER_USER,
+        )
         .await?;
+    match admission {
+        Admission::Queued => {}
+        Admission::ConnectionNotFound => return Err(ApiError::NotFound("Connection not found")),
+        Admission::TooManyPending => {
+            return Err(ApiError::TooManyRequests {
+                detail: "Too many executions queued; wait for results to arrive",
+                retry_after_secs: ASYNC_RETRY_AFTER_SECS,
+            })
+        }
+    }
     state.queue().send(&job, &user.sub).await.map_err(|err| {
         tracing::error!(error = %err, "sending the job failed");
         ApiError::Unavailable("Execution queue unavailable")
     })?;
-    Ok(Json(json!({"job_id": job.job_id, "status": "queued"})))
+    Ok(Json(JobAccepted {
+        job_id: job.job_id.as_uuid(),
+        status: "queued".to_owned(),
+    }))
 }

@@ -8,7 +8,7 @@ use code_remote_auth::Verifier;
 use code_remote_config::{CognitoConfig, CorsOrigins};
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
-use code_remote_queue::ExecutionQueue;
+use code_remote_queue::{ExecutionQueue, Queue, SqsQueue};
 use code_remote_sandbox::SandboxConfig;
 use code_remote_store::Store;
 use http_body_util::BodyExt;
@@ -60,7 +60,7 @@ pub async fn test_app() -> TestApp {
     let state = AppState::new(
         store.clone(),
         verifier,
-        ExecutionQueue::new(sqs.clone(), queue_url.clone()),
+        ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs.clone(), queue_url.clone()))),
         LazySandbox::new(SandboxConfig::default()),
         CorsOrigins::List(vec!["https://app.example".to_owned()]),
         None,

@@ -5,9 +5,9 @@ use anyhow::Context;
 use aws_lambda_events::sqs::SqsEvent;
 use clap::Parser;
 use code_remote_config::{Env, SyncWorkerSettings};
-use code_remote_queue::SyncQueue;
+use code_remote_queue::{consume, handle_sqs_event, ConsumerOptions, Queue};
 use code_remote_store::Store;
-use code_remote_sync::{lambda, local, services, SyncWorker};
+use code_remote_sync::{services, SyncWorker};
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,9 @@ struct Args {
     /// Seconds one receive waits for messages in local mode (1..=20).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=20))]
     wait_seconds: u64,
+    /// Events handled at once in local mode (1..=64).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    slots: u64,
 }
 
 #[tokio::main]
@@ -47,7 +50,12 @@ async fn main() -> anyhow::Result<()> {
     let (providers, storage) = tokio::join!(services::providers(&settings.analysis, &aws), storage);
     let providers = providers?.providers;
     let (store, backend) = storage?;
-    let worker = SyncWorker::new(store, providers.analyzer, providers.embedder, backend);
+    let worker = SyncWorker::new(
+        store.clone(),
+        providers.analyzer,
+        providers.embedder,
+        backend,
+    );
 
     match settings.queue {
         None => {
@@ -56,29 +64,33 @@ async fn main() -> anyhow::Result<()> {
             lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
                 let worker = worker.clone();
                 async move {
-                    Ok::<_, lambda_runtime::Error>(
-                        lambda::handle_event(&worker, event.payload).await,
-                    )
+                    Ok::<_, lambda_runtime::Error>(handle_sqs_event(&*worker, event.payload).await)
                 }
             }))
             .await
             .map_err(|err| anyhow::anyhow!("lambda runtime stopped: {err}"))
         }
         Some(queue) => {
-            let queue = SyncQueue::new(aws_sdk_sqs::Client::new(&aws), queue.sync_queue_url);
+            let queue = Queue::open(
+                &queue.sync_queue,
+                || aws_sdk_sqs::Client::new(&aws),
+                store.pool(),
+            )
+            .await
+            .context(code_remote_config::vars::SYNC_QUEUE_URL)?;
+            let options = ConsumerOptions {
+                slots: usize::try_from(args.slots).unwrap_or(1),
+                wait: Duration::from_secs(args.wait_seconds),
+            };
             tracing::info!(
-                queue = queue.url(),
+                queue = %queue.address(),
+                slots = options.slots,
                 backend = search.backend.as_str(),
                 "sync worker polling"
             );
-            local::run(
-                &queue,
-                &worker,
-                Duration::from_secs(args.wait_seconds),
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                },
-            )
+            consume(&queue, options, worker, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
             .await;
             Ok(())
         }

@@ -13,11 +13,11 @@ use code_remote_auth::Verifier;
 use code_remote_config::{CognitoConfig, CorsOrigins};
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
-use code_remote_queue::{ExecutionQueue, SyncQueue};
+use code_remote_queue::{ExecutionQueue, Queue, SqsQueue, SyncQueue};
 use code_remote_sandbox::SandboxConfig;
 use code_remote_search::{PgSearch, SearchBackend};
 use code_remote_store::Store;
-use code_remote_sync::{local, SyncWorker};
+use code_remote_sync::SyncWorker;
 use code_remote_ws::Pusher;
 use serde_json::Value;
 
@@ -72,7 +72,7 @@ pub async fn stack_with(with_backend: bool) -> TestStack {
         .await
         .expect("listener");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    let sync = SyncQueue::new(sqs.clone(), sync_url);
+    let sync = SyncQueue::new(Queue::Sqs(SqsQueue::new(sqs.clone(), sync_url)));
     let services = SearchServices {
         backend: with_backend.then(|| backend.clone() as Arc<dyn SearchBackend>),
         sync: Some(sync.clone()),
@@ -82,7 +82,7 @@ pub async fn stack_with(with_backend: bool) -> TestStack {
     let state = AppState::new(
         store.clone(),
         verifier,
-        ExecutionQueue::new(sqs, exec_url),
+        ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs, exec_url))),
         LazySandbox::new(SandboxConfig::default()),
         CorsOrigins::List(Vec::new()),
         Some(code_remote_moto::ACCESS_KEY_ID),
@@ -166,9 +166,13 @@ impl TestStack {
         let mut handled = 0;
         let mut empty = 0;
         while empty < 2 {
-            let polled = local::poll_once(&self.sync, &self.worker, Duration::from_secs(1))
-                .await
-                .expect("poll");
+            let polled = code_remote_queue::poll_once(
+                self.sync.queue(),
+                Duration::from_secs(1),
+                &self.worker,
+            )
+            .await
+            .expect("poll");
             assert!(polled.failed.is_empty(), "failed: {:?}", polled.failed);
             if polled.received == 0 {
                 empty += 1;

@@ -7,13 +7,16 @@
 use anyhow::Context;
 use aws_lambda_events::sqs::SqsEvent;
 use code_remote_config::{Env, WorkerSettings};
-use code_remote_queue::ExecutionQueue;
+use code_remote_queue::{consume, handle_sqs_event, ConsumerOptions, Queue};
 use code_remote_sandbox::{Sandbox, SandboxConfig};
 use code_remote_store::Store;
-use code_remote_worker::{lambda, local, Worker};
+use code_remote_worker::Worker;
 use code_remote_ws::Pusher;
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;
+
+/// How long one receive waits for messages outside Lambda.
+const POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -36,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let store = store.context("configuring the database pool")?;
     let sandbox = sandbox.context("starting the sandbox")?;
     let worker = Worker::new(
-        store,
+        store.clone(),
         Arc::new(sandbox),
         Pusher::new(&aws, &settings.push.management_url),
     );
@@ -48,19 +51,26 @@ async fn main() -> anyhow::Result<()> {
             lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
                 let worker = worker.clone();
                 async move {
-                    Ok::<_, lambda_runtime::Error>(
-                        lambda::handle_event(&worker, event.payload).await,
-                    )
+                    Ok::<_, lambda_runtime::Error>(handle_sqs_event(&*worker, event.payload).await)
                 }
             }))
             .await
             .map_err(|err| anyhow::anyhow!("lambda runtime stopped: {err}"))
         }
         Some(queue) => {
-            let queue =
-                ExecutionQueue::new(aws_sdk_sqs::Client::new(&aws), queue.execution_queue_url);
-            tracing::info!(queue = queue.url(), "worker polling");
-            local::run(&queue, &worker, async {
+            let queue = Queue::open(
+                &queue.execution_queue,
+                || aws_sdk_sqs::Client::new(&aws),
+                store.pool(),
+            )
+            .await
+            .context(code_remote_config::vars::EXECUTION_QUEUE_URL)?;
+            let options = ConsumerOptions {
+                slots: worker.slots(),
+                wait: POLL_WAIT,
+            };
+            tracing::info!(queue = %queue.address(), slots = options.slots, "worker polling");
+            consume(&queue, options, worker, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await;

@@ -1,48 +1,24 @@
-//! Sending, receiving and deleting execution jobs.
+//! The SQS engine: the queues of a deployed stack (and of a local stack on moto with
+//! `--queue sqs`).
 
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use aws_sdk_sqs::Client;
-use code_remote_domain::ExecutionJob;
 use std::time::Duration;
 
-/// An SQS request that failed.
-#[derive(Debug, thiserror::Error)]
-pub enum QueueError {
-    /// SQS refused the request or could not be reached.
-    #[error(
-        "SQS request failed (check EXECUTION_QUEUE_URL, AWS_ENDPOINT_URL and credentials): {0}"
-    )]
-    Sqs(String),
-    /// The job could not be encoded.
-    #[error("could not encode the job: {0}")]
-    Encode(#[from] serde_json::Error),
-}
+use crate::{QueueError, ReceivedMessage};
 
-pub(crate) fn sqs<E: std::error::Error>(err: E) -> QueueError {
+fn sqs<E: std::error::Error>(err: E) -> QueueError {
     QueueError::Sqs(aws_sdk_sqs::error::DisplayErrorContext(err).to_string())
 }
 
-/// A message taken from the queue, invisible to others until deleted or its visibility times out.
+/// One SQS FIFO queue.
 #[derive(Debug, Clone)]
-pub struct ReceivedMessage {
-    /// The message id (what a partial-batch response names).
-    pub id: String,
-    /// The handle that deletes it.
-    pub receipt_handle: String,
-    /// Its FIFO message group.
-    pub group: Option<String>,
-    /// The raw body.
-    pub body: String,
-}
-
-/// The execution queue.
-#[derive(Debug, Clone)]
-pub struct ExecutionQueue {
+pub struct SqsQueue {
     client: Client,
     url: String,
 }
 
-impl ExecutionQueue {
+impl SqsQueue {
     /// The queue at `url`, reached with `client`.
     pub fn new(client: Client, url: impl Into<String>) -> Self {
         Self {
@@ -56,32 +32,41 @@ impl ExecutionQueue {
         &self.url
     }
 
-    /// Sends `job` in the message group `group` (the owner's Cognito `sub`), deduplicated on its id.
-    pub async fn send(&self, job: &ExecutionJob, group: &str) -> Result<(), QueueError> {
-        let body = serde_json::to_string(job)?;
+    /// The SQS client, for the calls this type does not wrap (queue attributes in tests).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends `body` in the message group `group`, deduplicated on `deduplication_id`.
+    pub async fn send(
+        &self,
+        body: &str,
+        group: &str,
+        deduplication_id: &str,
+    ) -> Result<(), QueueError> {
         self.client
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
             .message_group_id(group)
-            .message_deduplication_id(job.job_id.to_string())
+            .message_deduplication_id(deduplication_id)
             .send()
             .await
             .map_err(sqs)?;
         Ok(())
     }
 
-    /// Long-polls for up to `max` messages, waiting at most `wait`.
+    /// Long-polls for up to `max` messages (at most 10), waiting at most `wait` (at most 20 s).
     pub async fn receive(
         &self,
-        max: i32,
+        max: usize,
         wait: Duration,
     ) -> Result<Vec<ReceivedMessage>, QueueError> {
         let output = self
             .client
             .receive_message()
             .queue_url(&self.url)
-            .max_number_of_messages(max.clamp(1, 10))
+            .max_number_of_messages(max.clamp(1, 10) as i32)
             .wait_time_seconds(wait.as_secs().min(20) as i32)
             .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
             .send()
