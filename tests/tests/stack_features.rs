@@ -30,7 +30,30 @@ async fn a_deploy_token_is_accepted_and_no_token_is_refused() {
 
 #[tokio::test]
 async fn code_runs_synchronously_and_through_the_queue_to_the_websocket() {
-    let stack = Stack::up(&[]);
+    runs_code_through_the_queue(&[], "postgres").await;
+}
+
+#[tokio::test]
+async fn code_runs_through_moto_sqs_when_the_stack_asks_for_it() {
+    runs_code_through_the_queue(&["--queue", "sqs"], "sqs").await;
+}
+
+/// Runs code synchronously and through the queue on a stack started with `flags`, whose
+/// outputs must name `engine`.
+async fn runs_code_through_the_queue(flags: &[&str], engine: &str) {
+    let stack = Stack::up(flags);
+    let outputs = stack.outputs();
+    assert_eq!(outputs.queue_engine, engine);
+    let scheme = if engine == "sqs" {
+        "http://"
+    } else {
+        "pgqueue://"
+    };
+    assert!(
+        outputs.execution_queue_url.starts_with(scheme)
+            && outputs.sync_queue_url.starts_with(scheme),
+        "{outputs:?}"
+    );
     let api = Api::new(&stack, "runner");
     let (status, result) = api
         .call("POST", "/execute", Some(json!({"code": "print(6 * 7)"})))
@@ -111,7 +134,17 @@ async fn snippets_are_saved_listed_updated_starred_and_deleted() {
 
 #[tokio::test]
 async fn a_saved_snippet_becomes_searchable_through_the_sync_worker() {
-    let stack = Stack::up(&[]);
+    becomes_searchable(&[]).await;
+}
+
+#[tokio::test]
+async fn a_saved_snippet_becomes_searchable_through_moto_sqs() {
+    becomes_searchable(&["--queue", "sqs"]).await;
+}
+
+/// Saves a snippet on a stack started with `flags` and waits until search finds it.
+async fn becomes_searchable(flags: &[&str]) {
+    let stack = Stack::up(flags);
     let api = Api::new(&stack, "searcher");
     let (status, created) = api
         .call(

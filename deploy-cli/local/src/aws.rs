@@ -1,13 +1,10 @@
-//! The stack's AWS resources, created in moto on start: the FIFO queues with their dead-letter
-//! queues, the Cognito user pool and its public client, the buckets and the secrets.
+//! The stack's AWS resources, created in moto on start: the Cognito user pool and its public
+//! client, the buckets and the secrets (the queues are in `queues`).
 //!
-//! SQS goes through the AWS SDK the runtime itself uses. Cognito, S3 and Secrets Manager are
+//! Cognito, S3 and Secrets Manager are
 //! spoken to over their wire protocols (moto accepts unsigned requests): the runtime never calls
 //! them, and their SDK crates would add minutes to every build on two cores for a handful of calls.
 
-use std::collections::HashMap;
-
-use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{json, Value};
 
 use crate::Error;
@@ -15,16 +12,9 @@ use crate::Error;
 /// The region moto pretends to be (its Cognito writes it into every issuer).
 pub const REGION: &str = "us-east-1";
 
-/// Deliveries before a message moves to its dead-letter queue.
-const MAX_RECEIVE_COUNT: u32 = 3;
-
 /// What was created.
 #[derive(Debug, Clone)]
 pub struct Resources {
-    /// The execution jobs queue.
-    pub execution_queue_url: String,
-    /// The snippet sync events queue.
-    pub sync_queue_url: String,
     /// The user pool and its client.
     pub pool: UserPool,
     /// The ARN of the Gemini API key secret, when a key was given (`GEMINI_API_KEY`).
@@ -63,7 +53,6 @@ pub async fn provision(
     name: &str,
     gemini_key: Option<&str>,
 ) -> Result<Resources, Error> {
-    let sqs = aws_sdk_sqs::Client::new(&sdk_config(endpoint).await);
     let aws = Wire::new(endpoint);
     let gemini_name = format!("code-remote/{name}/gemini-api-key");
     let gemini = async {
@@ -72,16 +61,9 @@ pub async fn provision(
             None => Ok(None),
         }
     };
-    let (execution, sync, pool, (), gemini_secret_arn) = tokio::try_join!(
-        fifo_with_dlq(&sqs, "execution", 90),
-        fifo_with_dlq(&sqs, "snippet-sync", 120),
-        aws.create_pool(name),
-        aws.create_buckets(name),
-        gemini,
-    )?;
+    let (pool, (), gemini_secret_arn) =
+        tokio::try_join!(aws.create_pool(name), aws.create_buckets(name), gemini,)?;
     Ok(Resources {
-        execution_queue_url: execution,
-        sync_queue_url: sync,
         pool,
         gemini_secret_arn,
     })
@@ -97,65 +79,6 @@ pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
         .credentials_provider(credentials)
         .load()
         .await
-}
-
-/// Creates `<base>-dlq.fifo` and `<base>.fifo` redriving to it; returns the main queue's URL.
-async fn fifo_with_dlq(
-    sqs: &aws_sdk_sqs::Client,
-    base: &str,
-    visibility_seconds: u32,
-) -> Result<String, Error> {
-    let refused = |action: &str, error: &dyn std::error::Error| Error::Aws {
-        action: format!("{action} for {base}"),
-        detail: format!("{}", aws_sdk_sqs::error::DisplayErrorContext(error)),
-    };
-    let dlq = sqs
-        .create_queue()
-        .queue_name(format!("{base}-dlq.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::MessageRetentionPeriod, "1209600")
-        .send()
-        .await
-        .map_err(|e| refused("CreateQueue (dead letters)", &e))?;
-    let dlq_url = dlq.queue_url().unwrap_or_default().to_owned();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .map_err(|e| refused("GetQueueAttributes", &e))?;
-    let dlq_arn = attributes
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .cloned()
-        .ok_or_else(|| Error::Aws {
-            action: format!("GetQueueAttributes for {base}"),
-            detail: "no QueueArn in the answer".into(),
-        })?;
-    let redrive =
-        json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT.to_string() });
-    let queue = sqs
-        .create_queue()
-        .queue_name(format!("{base}.fifo"))
-        .set_attributes(Some(HashMap::from([
-            (QueueAttributeName::FifoQueue, "true".to_owned()),
-            (
-                QueueAttributeName::VisibilityTimeout,
-                visibility_seconds.to_string(),
-            ),
-            (QueueAttributeName::RedrivePolicy, redrive.to_string()),
-        ])))
-        .send()
-        .await
-        .map_err(|e| refused("CreateQueue", &e))?;
-    queue
-        .queue_url()
-        .map(str::to_owned)
-        .ok_or_else(|| Error::Aws {
-            action: format!("CreateQueue for {base}"),
-            detail: "no QueueUrl in the answer".into(),
-        })
 }
 
 /// Calls over the AWS wire protocols, unsigned, for moto.

@@ -113,6 +113,9 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// Creating the queues on the PostgreSQL engine failed.
+    #[error("creating the stack's queues in its PostgreSQL database: {0}")]
+    Queues(String),
     /// Applying the migrations failed.
     #[error("applying the {database} migrations: {source}")]
     Migrations {

@@ -21,6 +21,7 @@ mod name;
 mod outputs;
 mod postgres;
 mod procs;
+mod queues;
 mod seed;
 mod services;
 mod spawn;
@@ -67,6 +68,26 @@ impl SearchBackend {
     }
 }
 
+/// Which engine runs the stack's queues (docs/queues.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum QueueEngine {
+    /// Tables and functions in the stack's PostgreSQL database: fast under load.
+    #[default]
+    Postgres,
+    /// moto's SQS: the AWS wire format, slow under load.
+    Sqs,
+}
+
+impl QueueEngine {
+    /// `postgres` or `sqs`, as `deploy outputs` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Sqs => "sqs",
+        }
+    }
+}
+
 /// The flags of `deploy up --stack local`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct UpOptions {
@@ -79,6 +100,9 @@ pub struct UpOptions {
     /// Where search reads from.
     #[arg(long, value_enum, default_value_t)]
     pub search_backend: SearchBackend,
+    /// What runs the queues between the API and the workers.
+    #[arg(long, value_enum, default_value_t)]
+    pub queue: QueueEngine,
     /// Start in the background and return once the stack is healthy (stop it with `deploy down`).
     #[arg(long)]
     pub detach: bool,

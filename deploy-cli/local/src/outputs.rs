@@ -31,6 +31,12 @@ pub struct Outputs {
     pub aws_endpoint_url: String,
     /// The stack's PostgreSQL database.
     pub database_url: String,
+    /// What runs the queues: `postgres` (the stack's database) or `sqs` (moto).
+    pub queue_engine: String,
+    /// The execution jobs queue (`pgqueue://<name>` on the PostgreSQL engine).
+    pub execution_queue_url: String,
+    /// The snippet-sync events queue.
+    pub sync_queue_url: String,
 }
 
 impl fmt::Display for Outputs {
@@ -46,6 +52,9 @@ impl fmt::Display for Outputs {
             ("jwksUrl", &self.jwks_url),
             ("awsEndpointUrl", &self.aws_endpoint_url),
             ("databaseUrl", &self.database_url),
+            ("queueEngine", &self.queue_engine),
+            ("executionQueueUrl", &self.execution_queue_url),
+            ("syncQueueUrl", &self.sync_queue_url),
         ];
         for (index, (key, value)) in rows.iter().enumerate() {
             if index > 0 {

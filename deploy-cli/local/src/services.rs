@@ -10,6 +10,7 @@ use std::process::Command;
 use code_remote_config::{vars, Function};
 
 use crate::aws::{Resources, REGION};
+use crate::queues::QueueAddresses;
 use crate::spawn::{self, Running};
 use crate::state::StackDir;
 use crate::Error;
@@ -31,6 +32,8 @@ pub struct Wiring {
     pub aws_endpoint_url: String,
     /// The created AWS resources.
     pub resources: Resources,
+    /// The queues' addresses.
+    pub queues: QueueAddresses,
     /// Where the API listens (`127.0.0.1:port`).
     pub api_listen: String,
     /// The API's base URL (also the Management API's).
@@ -59,11 +62,8 @@ impl Wiring {
         let mut env = BTreeMap::from([
             (vars::DATABASE_URL, self.database_url.clone()),
             (vars::DATABASE_MAX_CONNECTIONS, "5".to_owned()),
-            (
-                vars::EXECUTION_QUEUE_URL,
-                self.resources.execution_queue_url.clone(),
-            ),
-            (vars::SYNC_QUEUE_URL, self.resources.sync_queue_url.clone()),
+            (vars::EXECUTION_QUEUE_URL, self.queues.execution.clone()),
+            (vars::SYNC_QUEUE_URL, self.queues.sync.clone()),
             (vars::COGNITO_CLIENT_ID, pool.client_id.clone()),
             (vars::COGNITO_ISSUER, pool.issuer()),
             (
@@ -161,9 +161,11 @@ mod tests {
             access_key_id: new_access_key_id(),
             database_url: "postgres://postgres@127.0.0.1:5433/code_remote".into(),
             aws_endpoint_url: "http://127.0.0.1:5000".into(),
+            queues: QueueAddresses {
+                execution: "pgqueue://execution.fifo".into(),
+                sync: "pgqueue://snippet-sync.fifo".into(),
+            },
             resources: Resources {
-                execution_queue_url: "http://127.0.0.1:5000/123456789012/execution.fifo".into(),
-                sync_queue_url: "http://127.0.0.1:5000/123456789012/snippet-sync.fifo".into(),
                 pool: UserPool {
                     pool_id: "us-east-1_abc".into(),
                     client_id: "client".into(),

@@ -46,6 +46,11 @@ impl fmt::Display for Summary {
         writeln!(f, "  database   {}", o.database_url)?;
         writeln!(
             f,
+            "  queues     {} ({})",
+            o.queue_engine, o.execution_queue_url
+        )?;
+        writeln!(
+            f,
             "  sign in    {} / {}",
             self.demo.username, self.demo.password
         )?;
@@ -85,6 +90,9 @@ mod tests {
                 jwks_url: url("/jwks.json"),
                 aws_endpoint_url: "http://127.0.0.1:5000".into(),
                 database_url: "postgres://127.0.0.1/db".into(),
+                queue_engine: "postgres".into(),
+                execution_queue_url: "pgqueue://execution.fifo".into(),
+                sync_queue_url: "pgqueue://snippet-sync.fifo".into(),
             },
             demo: DemoUser {
                 username: "demo".into(),

@@ -15,6 +15,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use crate::aws::{self, Wire, REGION};
 use crate::outputs::Outputs;
 use crate::postgres::{self, Postgres};
+use crate::queues;
 use crate::services::{self, Wiring};
 use crate::spawn::{self, Running};
 use crate::state::{Phase, StackDir, State};
@@ -204,9 +205,10 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
     let gemini_key = std::env::var("GEMINI_API_KEY")
         .ok()
         .filter(|k| !k.is_empty());
-    let (resources, ()) = tokio::try_join!(
+    let (resources, (), queues) = tokio::try_join!(
         aws::provision(&aws_endpoint_url, name, gemini_key.as_deref()),
         apply_migrations(&database_url, neo4j.as_ref()),
+        queues::provision(options.queue, &database_url, &aws_endpoint_url),
     )?;
 
     let port = api_port(options.port)?;
@@ -227,6 +229,7 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         database_url: database_url.clone(),
         aws_endpoint_url: aws_endpoint_url.clone(),
         resources: resources.clone(),
+        queues: queues.clone(),
         api_listen: format!("127.0.0.1:{port}"),
         api_url: api_url.clone(),
         search_backend: options.search_backend.as_str().to_owned(),
@@ -257,6 +260,9 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         jwks_url: pool.jwks_url(&aws_endpoint_url),
         aws_endpoint_url,
         database_url,
+        queue_engine: options.queue.as_str().to_owned(),
+        execution_queue_url: queues.execution,
+        sync_queue_url: queues.sync,
         api_url,
     };
     Ok(Summary {
