@@ -437,7 +437,13 @@ fn subscribe(
     logical: &str,
     queue: &Queue,
     function: &Function,
+    reserved_concurrency: Option<u32>,
 ) -> Result<(), InfraError> {
+    // SQS polls with at most as many concurrent invocations as the function may have, so a
+    // reserved function is never throttled into retries (the mapping's minimum is 2).
+    let scaling = reserved_concurrency
+        .filter(|reserved| *reserved >= 2)
+        .map(|reserved| map([("maximumConcurrency", reserved.min(1000))]));
     program.add(
         Resource::new(logical, "aws:lambda/eventSourceMapping:EventSourceMapping")
             .prop("eventSourceArn", queue.queue.arn())
@@ -450,6 +456,7 @@ fn subscribe(
             .prop("enabled", false)
             .ignore_changes("enabled")
             .prop("functionResponseTypes", list(["ReportBatchItemFailures"]))
+            .prop_opt("scalingConfig", scaling)
             .prop("tags", ctx.naming.tags(&format!("{}-trigger", function.id))),
     )?;
     Ok(())
@@ -475,6 +482,7 @@ pub fn build(
         "workerTrigger",
         &deps.messaging.execution,
         &functions.worker,
+        Some(ctx.config.worker_reserved_concurrency),
     )?;
     subscribe(
         program,
@@ -482,6 +490,7 @@ pub fn build(
         "syncWorkerTrigger",
         &deps.messaging.sync,
         &functions.sync_worker,
+        None,
     )?;
     Ok(functions)
 }

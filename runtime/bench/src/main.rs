@@ -1,11 +1,13 @@
 //! `runtime-bench`: throughput and latency of the runtime on a local stack (real PostgreSQL, moto's
-//! SQS and Cognito, the sandbox), with the load generator in the same process on loopback, and the
-//! cold start of the `api` binary (exec to first 200). Prints the original system's figures beside.
+//! Cognito, the sandbox), with the load generator in the same process on loopback, and the cold
+//! start of the `api` binary (exec to first 200). The queue path is measured once per queue
+//! engine (docs/queues.md): PostgreSQL, then moto's SQS. Prints the original system's figures and
+//! the targets beside.
 //!
 //! Run: `cargo build --release -p code-remote-api -p code-remote-bench && target/release/runtime-bench`.
 
 use anyhow::{bail, Context};
-use code_remote_e2e::Stack;
+use code_remote_e2e::{QueueEngine, Stack};
 use futures_util::future::join_all;
 use serde_json::json;
 use std::future::Future;
@@ -16,6 +18,7 @@ const DURATION: Duration = Duration::from_secs(5);
 const E2E_CLIENTS: usize = 50;
 const E2E_JOBS: usize = 20;
 const COLD_STARTS: usize = 5;
+const ONE_CLIENT_JOBS: usize = 200;
 
 struct Figures {
     done: usize,
@@ -145,7 +148,7 @@ async fn cold_start(stack: &Stack) -> anyhow::Result<Vec<Duration>> {
         let mut child = tokio::process::Command::new(&api)
             .envs(stack.process_env())
             .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "error")
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", api.display()))?;
@@ -170,12 +173,107 @@ async fn cold_start(stack: &Stack) -> anyhow::Result<Vec<Duration>> {
     Ok(times)
 }
 
+/// One client, one job at a time: POST to its `execution_result` frame.
+async fn one_client(stack: &Stack) -> Figures {
+    let token = stack.token().await;
+    let mut client = stack.connect(&token).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/execute/async", stack.api_url);
+    let mut latencies = Vec::new();
+    let started = Instant::now();
+    for n in 0..ONE_CLIENT_JOBS {
+        let at = Instant::now();
+        let body = json!({"code": format!("print({n})"), "connection_id": client.connection_id});
+        let sent = http.post(&url).bearer_auth(&token).json(&body).send().await;
+        if !sent.is_ok_and(|r| r.status().is_success()) {
+            continue;
+        }
+        if client.next().await["type"] == "execution_result" {
+            latencies.push(at.elapsed());
+        }
+    }
+    let failed = ONE_CLIENT_JOBS - latencies.len();
+    Figures::from(latencies, failed, started.elapsed())
+}
+
+/// `POST /execute/async` from 50 connections of 50 users, while the worker drains the queue.
+/// Every answer counts (200 queued, or 429 once a user holds their share of pending jobs: the
+/// same admission statement, without the send); returns the figures and how many were queued.
+async fn enqueue(stack: &Stack, http: &reqwest::Client) -> (Figures, usize) {
+    let mut users = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let token = stack.token().await;
+        let client = stack.connect(&token).await;
+        users.push((token, client));
+    }
+    let url = format!("{}/execute/async", stack.api_url);
+    let started = Instant::now();
+    let deadline = started + DURATION;
+    let tasks = users.into_iter().map(|(token, client)| {
+        let (http, url) = (http.clone(), url.clone());
+        tokio::spawn(async move {
+            let body = json!({"code": "print(1)", "connection_id": client.connection_id});
+            let (mut latencies, mut failed, mut queued) = (Vec::new(), 0, 0);
+            while Instant::now() < deadline {
+                let at = Instant::now();
+                let answer = http.post(&url).bearer_auth(&token).json(&body).send().await;
+                match answer.map(|r| r.status().as_u16()) {
+                    Ok(status @ (200 | 429)) => {
+                        latencies.push(at.elapsed());
+                        queued += usize::from(status == 200);
+                    }
+                    _ => failed += 1,
+                }
+            }
+            drop(client);
+            (latencies, failed, queued)
+        })
+    });
+    let (mut latencies, mut failed, mut queued) = (Vec::new(), 0, 0);
+    for (task_latencies, task_failed, task_queued) in join_all(tasks).await.into_iter().flatten() {
+        latencies.extend(task_latencies);
+        failed += task_failed;
+        queued += task_queued;
+    }
+    (Figures::from(latencies, failed, started.elapsed()), queued)
+}
+
+/// The queue path on one engine: one client, 50 clients x 20 jobs, and the enqueue rate.
+async fn queue_path(engine: QueueEngine, http: &reqwest::Client) -> anyhow::Result<()> {
+    let stack = Stack::start_on(engine).await;
+    let _worker = stack.spawn_worker();
+    let name = match engine {
+        QueueEngine::Postgres => "postgres",
+        QueueEngine::Sqs => "sqs (moto)",
+    };
+    println!("--- queue engine: {name} ---");
+    one_client(&stack).await.print(
+        "one client, 1 job at a time",
+        "job",
+        "p50 25 ms (target p50 <= 15 ms)",
+    );
+    end_to_end(&stack).await?.print(
+        "end to end 50 users x 20",
+        "job",
+        "210 jobs/s (target >= 420 jobs/s)",
+    );
+    let (answered, queued) = enqueue(&stack, http).await;
+    answered.print(
+        "POST /execute/async c=50",
+        "req",
+        "1.59k req/s (target >= 3.2k req/s)",
+    );
+    println!(
+        "{:<28} {:>9.0} queued/s; the rest answered 429 at the per-user share",
+        "",
+        queued as f64 / answered.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let stack = Stack::start().await;
-    for _ in 0..4 {
-        stack.spawn_worker();
-    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()?;
@@ -225,36 +323,6 @@ async fn main() -> anyhow::Result<()> {
     .await
     .print("GET /snippets c=50", "req", "n/a");
 
-    let ws = stack.connect(&token).await;
-    let execute = format!("{}/execute/async", stack.api_url);
-    let (client, bearer, connection) = (http.clone(), token.clone(), ws.connection_id.clone());
-    load(CONCURRENCY, move || {
-        let (client, url, bearer) = (client.clone(), execute.clone(), bearer.clone());
-        let body = json!({"code": "print(1)", "connection_id": connection});
-        async move {
-            client
-                .post(url)
-                .bearer_auth(bearer)
-                .json(&body)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-        }
-    })
-    .await
-    .print(
-        "POST /execute/async c=50",
-        "req",
-        "1.59k req/s, p99 160 ms (target 7.95k)",
-    );
-    drop(ws);
-
-    end_to_end(&stack).await?.print(
-        "end to end 50x20",
-        "job",
-        "210 jobs/s, p50 176 ms (target 1.05k, p50 < 20 ms)",
-    );
-
     match cold_start(&stack).await {
         Ok(times) => println!(
             "{:<28} median {:.1} ms, min {:.1} ms over {} runs   original: about 3 s to import (target < 50 ms)",
@@ -264,6 +332,10 @@ async fn main() -> anyhow::Result<()> {
             times.len()
         ),
         Err(err) => println!("api cold start: skipped ({err})"),
+    }
+    drop(stack);
+    for engine in [QueueEngine::Postgres, QueueEngine::Sqs] {
+        queue_path(engine, &http).await?;
     }
     Ok(())
 }

@@ -25,6 +25,13 @@ pub trait MessageHandler: Clone + Send + Sync + 'static {
 /// The most messages one receive asks for (SQS's limit).
 const MAX_BATCH: usize = 10;
 
+/// How long a receive waits while messages are in hand (for SQS: a short poll), and how long
+/// the consumer then pauses unless one of them finishes first. A message whose group is blocked
+/// by one in hand becomes receivable when that one is deleted; SQS and the PostgreSQL engine
+/// then end a waiting receive at once, but moto's long poll keeps waiting its full time, which
+/// would hold a user's next job back by `wait`.
+const BUSY_WAIT: Duration = Duration::from_millis(100);
+
 /// How a consumer runs.
 #[derive(Debug, Clone, Copy)]
 pub struct ConsumerOptions {
@@ -69,12 +76,26 @@ pub async fn consume<H: MessageHandler>(
                 Err(_) => break,
             }
         }
+        let busy = !running.is_empty();
+        let wait = if busy {
+            options.wait.min(BUSY_WAIT)
+        } else {
+            options.wait
+        };
         let received = tokio::select! {
             _ = &mut shutdown => break,
-            received = queue.receive(held.len(), options.wait) => received,
+            received = queue.receive(held.len(), wait) => received,
         };
         match received {
-            Ok(messages) if messages.is_empty() => {}
+            Ok(messages) if messages.is_empty() => {
+                if busy {
+                    tokio::select! {
+                        _ = &mut shutdown => break,
+                        Some(finished) = running.join_next() => log_panic(finished),
+                        _ = tokio::time::sleep(BUSY_WAIT) => {}
+                    }
+                }
+            }
             Ok(messages) => {
                 held.truncate(messages.len());
                 running.spawn(handle_batch(queue.clone(), messages, handler.clone(), held));

@@ -56,7 +56,8 @@ impl SqsQueue {
         Ok(())
     }
 
-    /// Long-polls for up to `max` messages (at most 10), waiting at most `wait` (at most 20 s).
+    /// Long-polls for up to `max` messages (at most 10), waiting at most `wait` in whole
+    /// seconds (at most 20 s; under a second is a short poll).
     pub async fn receive(
         &self,
         max: usize,

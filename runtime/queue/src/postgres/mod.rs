@@ -5,9 +5,9 @@
 
 use sqlx::postgres::{PgListener, PgPool};
 use sqlx::Row;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::{Notify, OnceCell};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -89,7 +89,7 @@ pub struct PgQueue {
 #[derive(Debug, Default)]
 struct Wakeups {
     notify: Notify,
-    listener: OnceCell<JoinHandle<()>>,
+    listener: OnceLock<JoinHandle<()>>,
 }
 
 impl Drop for Wakeups {
@@ -155,7 +155,7 @@ impl PgQueue {
         max: usize,
         wait: Duration,
     ) -> Result<Vec<ReceivedMessage>, QueueError> {
-        self.listen().await;
+        self.listen();
         let deadline = Instant::now() + wait;
         loop {
             // Registered before looking, so a send between the look and the wait still wakes us.
@@ -208,13 +208,11 @@ impl PgQueue {
     }
 
     /// Starts the listener task once; if it cannot connect, receives fall back to rechecking.
-    async fn listen(&self) {
-        let wake = Arc::downgrade(&self.wake);
-        let (pool, name) = (self.pool.clone(), self.name.clone());
-        self.wake
-            .listener
-            .get_or_init(|| async move { tokio::spawn(forward_wakeups(pool, name, wake)) })
-            .await;
+    fn listen(&self) {
+        self.wake.listener.get_or_init(|| {
+            let wake = Arc::downgrade(&self.wake);
+            tokio::spawn(forward_wakeups(self.pool.clone(), self.name.clone(), wake))
+        });
     }
 }
 
