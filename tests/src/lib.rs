@@ -14,8 +14,7 @@ use code_remote_config::{CognitoConfig, CorsOrigins};
 use code_remote_domain::{ExecutionStatus, JobId};
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
-use code_remote_queue::postgres::{self, QueueDefinition};
-use code_remote_queue::{consume, ConsumerOptions, ExecutionQueue, Queue, SqsQueue};
+use code_remote_queue::{consume, postgres, sqs, ConsumerOptions, ExecutionQueue, FifoPair, Queue};
 use code_remote_sandbox::{Sandbox, SandboxConfig};
 use code_remote_search::PgSearch;
 use code_remote_store::{Store, StoredExecution};
@@ -88,10 +87,8 @@ impl Stack {
         let cognito = Cognito::new(moto);
         let pool = cognito.create_pool().await.expect("user pool");
         let aws = moto.sdk_config().await;
-        let (queue, dead_letters) = match engine {
-            QueueEngine::Sqs => create_sqs_queues(&aws_sdk_sqs::Client::new(&aws)).await,
-            QueueEngine::Postgres => create_postgres_queues(store.pool()).await,
-        };
+        let (queue, dead_letters) =
+            create_queues(engine, &aws_sdk_sqs::Client::new(&aws), store.pool()).await;
         let queue = ExecutionQueue::new(queue);
         let verifier = Arc::new(Verifier::new(
             &CognitoConfig {
@@ -192,12 +189,7 @@ impl Stack {
 
     /// Messages on the execution queue, in flight or not.
     pub async fn queue_depth(&self) -> u64 {
-        match self.queue.queue() {
-            Queue::Postgres(queue) => postgres::depth(self.store.pool(), queue.name())
-                .await
-                .expect("depth") as u64,
-            Queue::Sqs(queue) => sqs_depth(queue).await,
-        }
+        self.queue.queue().depth().await.expect("queue depth")
     }
 
     /// Opens a WebSocket as the token's user.
@@ -334,104 +326,29 @@ impl Client {
     }
 }
 
-/// An execution queue and its dead-letter queue in moto's SQS.
-async fn create_sqs_queues(sqs: &aws_sdk_sqs::Client) -> (Queue, Queue) {
-    use aws_sdk_sqs::types::QueueAttributeName;
-    let suffix = uuid::Uuid::new_v4().simple();
-    let dlq_url = sqs
-        .create_queue()
-        .queue_name(format!("exec-dlq-{suffix}.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .expect("dlq")
-        .queue_url
-        .expect("dlq url");
-    let dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("dlq attributes")
-        .attributes
-        .and_then(|attributes| attributes.get(&QueueAttributeName::QueueArn).cloned())
-        .expect("dlq arn");
-    let redrive =
-        json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT.to_string()});
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(format!("exec-{suffix}.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(
-            QueueAttributeName::VisibilityTimeout,
-            VISIBILITY_TIMEOUT_SECONDS.to_string(),
-        )
-        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
-        .send()
-        .await
-        .expect("queue")
-        .queue_url
-        .expect("queue url");
-    (
-        Queue::Sqs(SqsQueue::new(sqs.clone(), queue_url)),
-        Queue::Sqs(SqsQueue::new(sqs.clone(), dlq_url)),
-    )
-}
-
-/// The same two queues on the PostgreSQL engine, in the stack's database.
-async fn create_postgres_queues(pool: &sqlx::PgPool) -> (Queue, Queue) {
-    postgres::install(pool).await.expect("queue engine");
-    let dead_letters = QueueDefinition {
-        name: "exec-dlq.fifo".to_owned(),
-        visibility_timeout: Duration::from_secs(30),
-        max_receive_count: MAX_RECEIVE_COUNT,
-        dead_letter_queue: None,
-    };
-    let jobs = QueueDefinition {
-        name: "exec.fifo".to_owned(),
+/// An execution queue and its dead-letter queue on `engine`, named apart from other tests'
+/// (moto is shared between them).
+async fn create_queues(
+    engine: QueueEngine,
+    sqs: &aws_sdk_sqs::Client,
+    pool: &sqlx::PgPool,
+) -> (Queue, Queue) {
+    let pair = FifoPair {
+        base: format!("exec-{}", uuid::Uuid::new_v4().simple()),
         visibility_timeout: Duration::from_secs(VISIBILITY_TIMEOUT_SECONDS.into()),
         max_receive_count: MAX_RECEIVE_COUNT,
-        dead_letter_queue: Some(dead_letters.name.clone()),
     };
-    let mut opened = Vec::new();
-    for definition in [dead_letters, jobs] {
-        postgres::create_queue(pool, &definition)
-            .await
-            .expect("create queue");
-        opened.push(Queue::Postgres(
-            postgres::PgQueue::open(pool.clone(), &definition.name)
-                .await
-                .expect("open queue"),
-        ));
+    let (queue, dead_letters) = match engine {
+        QueueEngine::Sqs => sqs::create_fifo_pair(sqs, &pair).await,
+        QueueEngine::Postgres => {
+            postgres::install(pool).await.expect("queue engine");
+            postgres::create_fifo_pair(pool, &pair).await
+        }
     }
-    let jobs = opened.pop().expect("two queues");
-    (jobs, opened.pop().expect("two queues"))
-}
-
-/// Messages on an SQS queue, visible or in flight.
-async fn sqs_depth(queue: &SqsQueue) -> u64 {
-    use aws_sdk_sqs::types::QueueAttributeName as Name;
-    let attributes = queue
-        .client()
-        .get_queue_attributes()
-        .queue_url(queue.url())
-        .attribute_names(Name::All)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .unwrap_or_default();
-    [
-        Name::ApproximateNumberOfMessages,
-        Name::ApproximateNumberOfMessagesNotVisible,
-    ]
-    .iter()
-    .map(|name| {
-        attributes
-            .get(name)
-            .and_then(|value| value.parse::<u64>().ok())
-            .expect("a message count")
-    })
-    .sum()
+    .expect("create queues");
+    let open = |address| Queue::open(address, || sqs.clone(), pool);
+    (
+        open(&queue).await.expect("open queue"),
+        open(&dead_letters).await.expect("open dead-letter queue"),
+    )
 }

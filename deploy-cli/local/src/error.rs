@@ -113,9 +113,14 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
-    /// Creating the queues on the PostgreSQL engine failed.
-    #[error("creating the stack's queues in its PostgreSQL database: {0}")]
-    Queues(String),
+    /// Creating the queues failed.
+    #[error("creating the stack's queues in {engine}: {detail}")]
+    Queues {
+        /// Where: the stack's PostgreSQL or moto's SQS.
+        engine: String,
+        /// What went wrong.
+        detail: String,
+    },
     /// Applying the migrations failed.
     #[error("applying the {database} migrations: {source}")]
     Migrations {

@@ -151,9 +151,12 @@ async fn run_and_delete<H: MessageHandler>(
 ) -> Result<Vec<String>, QueueError> {
     let messages: Vec<BatchMessage> = received.iter().map(BatchMessage::from).collect();
     let failed = process_batch(&messages, |message| handler.handle(message.body.clone())).await;
-    for message in received.iter().filter(|m| !failed.contains(&m.id)) {
-        queue.delete(&message.receipt_handle).await?;
-    }
+    let handled: Vec<&str> = received
+        .iter()
+        .filter(|m| !failed.contains(&m.id))
+        .map(|m| m.receipt_handle.as_str())
+        .collect();
+    queue.delete(&handled).await?;
     Ok(failed)
 }
 

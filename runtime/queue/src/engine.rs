@@ -43,6 +43,30 @@ pub struct ReceivedMessage {
     pub body: String,
 }
 
+/// A FIFO queue and its dead-letter queue as both engines create them: `<base>.fifo` moves a
+/// message to `<base>-dlq.fifo` on the receive after its `max_receive_count`th.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FifoPair {
+    /// The names' stem.
+    pub base: String,
+    /// How long a received message stays invisible to other receivers.
+    pub visibility_timeout: Duration,
+    /// Receives before the next one dead-letters the message.
+    pub max_receive_count: u32,
+}
+
+impl FifoPair {
+    /// `<base>.fifo`.
+    pub fn name(&self) -> String {
+        format!("{}.fifo", self.base)
+    }
+
+    /// `<base>-dlq.fifo`.
+    pub fn dead_letter_name(&self) -> String {
+        format!("{}-dlq.fifo", self.base)
+    }
+}
+
 /// A queue on either engine.
 #[derive(Debug, Clone)]
 pub enum Queue {
@@ -105,11 +129,22 @@ impl Queue {
         }
     }
 
-    /// Deletes a handled message.
-    pub async fn delete(&self, receipt_handle: &str) -> Result<(), QueueError> {
+    /// Deletes handled messages by their receipt handles (SQS: batches of 10).
+    pub async fn delete(&self, receipt_handles: &[&str]) -> Result<(), QueueError> {
+        if receipt_handles.is_empty() {
+            return Ok(());
+        }
         match self {
-            Queue::Sqs(queue) => queue.delete(receipt_handle).await,
-            Queue::Postgres(queue) => queue.delete(receipt_handle).await,
+            Queue::Sqs(queue) => queue.delete(receipt_handles).await,
+            Queue::Postgres(queue) => queue.delete(receipt_handles).await,
+        }
+    }
+
+    /// Messages on the queue, in flight or not (SQS: its approximate counts).
+    pub async fn depth(&self) -> Result<u64, QueueError> {
+        match self {
+            Queue::Sqs(queue) => queue.depth().await,
+            Queue::Postgres(queue) => queue.depth().await,
         }
     }
 }

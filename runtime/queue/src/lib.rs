@@ -15,12 +15,12 @@ mod consumer;
 mod engine;
 mod execution;
 pub mod postgres;
-mod sqs;
+pub mod sqs;
 pub mod sync;
 
 pub use batch::{handle_sqs_event, process_batch, BatchMessage};
 pub use consumer::{consume, poll_once, ConsumerOptions, MessageHandler, Polled};
-pub use engine::{Queue, QueueError, ReceivedMessage};
+pub use engine::{FifoPair, Queue, QueueError, ReceivedMessage};
 pub use execution::ExecutionQueue;
 pub use sqs::SqsQueue;
 pub use sync::{SyncEvent, SyncEventType, SyncQueue};

@@ -1,8 +1,8 @@
 //! The PostgreSQL queue engine against a real PostgreSQL: the SQS FIFO semantics the workers
 //! rely on (docs/queues.md).
 
-use code_remote_queue::postgres::{self, PgQueue, QueueDefinition};
-use code_remote_queue::{consume, ConsumerOptions, MessageHandler, Queue, QueueError};
+use code_remote_queue::postgres::{self, PgQueue};
+use code_remote_queue::{consume, ConsumerOptions, FifoPair, MessageHandler, Queue, QueueError};
 use code_remote_testkit::migrated_database;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -11,23 +11,15 @@ use std::time::Duration;
 
 const NO_WAIT: Duration = Duration::ZERO;
 
-/// A queue `name.fifo` with a dead-letter queue `name-dlq.fifo`.
+/// The queue `jobs.fifo` with its dead-letter queue `jobs-dlq.fifo`.
 async fn queues(pool: &PgPool, visibility: Duration, max_receives: u32) -> (PgQueue, PgQueue) {
     postgres::install(pool).await.unwrap();
-    let dlq = QueueDefinition {
-        name: "jobs-dlq.fifo".into(),
-        visibility_timeout: Duration::from_secs(30),
-        max_receive_count: 10,
-        dead_letter_queue: None,
-    };
-    postgres::create_queue(pool, &dlq).await.unwrap();
-    let jobs = QueueDefinition {
-        name: "jobs.fifo".into(),
+    let pair = FifoPair {
+        base: "jobs".into(),
         visibility_timeout: visibility,
         max_receive_count: max_receives,
-        dead_letter_queue: Some(dlq.name.clone()),
     };
-    postgres::create_queue(pool, &jobs).await.unwrap();
+    postgres::create_fifo_pair(pool, &pair).await.unwrap();
     (
         PgQueue::open(pool.clone(), "jobs.fifo").await.unwrap(),
         PgQueue::open(pool.clone(), "jobs-dlq.fifo").await.unwrap(),
@@ -55,10 +47,16 @@ async fn a_group_is_delivered_in_order_one_message_at_a_time() {
         queue.receive(10, NO_WAIT).await.unwrap().is_empty(),
         "nothing of the group while its first message is in flight"
     );
-    queue.delete(&first[0].receipt_handle).await.unwrap();
+    queue
+        .delete(&[first[0].receipt_handle.as_str()])
+        .await
+        .unwrap();
     let second = queue.receive(10, NO_WAIT).await.unwrap();
     assert_eq!(bodies(&second), ["a2"]);
-    queue.delete(&second[0].receipt_handle).await.unwrap();
+    queue
+        .delete(&[second[0].receipt_handle.as_str()])
+        .await
+        .unwrap();
     assert_eq!(bodies(&queue.receive(10, NO_WAIT).await.unwrap()), ["a3"]);
 }
 
@@ -78,7 +76,10 @@ async fn groups_are_delivered_side_by_side_oldest_first() {
     assert_eq!(bodies(&batch), ["a1", "b1", "c1"]);
     let limited = {
         for message in &batch {
-            queue.delete(&message.receipt_handle).await.unwrap();
+            queue
+                .delete(&[message.receipt_handle.as_str()])
+                .await
+                .unwrap();
         }
         queue.receive(1, NO_WAIT).await.unwrap()
     };
@@ -102,10 +103,16 @@ async fn an_undeleted_message_comes_back_after_its_visibility_timeout() {
     assert_eq!(again[0].id, first[0].id, "the same message");
     assert_ne!(again[0].receipt_handle, first[0].receipt_handle);
     // The first receive's handle is stale: deleting with it leaves the message.
-    queue.delete(&first[0].receipt_handle).await.unwrap();
-    assert_eq!(postgres::depth(&pool, "jobs.fifo").await.unwrap(), 1);
-    queue.delete(&again[0].receipt_handle).await.unwrap();
-    assert_eq!(postgres::depth(&pool, "jobs.fifo").await.unwrap(), 0);
+    queue
+        .delete(&[first[0].receipt_handle.as_str()])
+        .await
+        .unwrap();
+    assert_eq!(queue.depth().await.unwrap(), 1);
+    queue
+        .delete(&[again[0].receipt_handle.as_str()])
+        .await
+        .unwrap();
+    assert_eq!(queue.depth().await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -120,12 +127,15 @@ async fn a_message_received_too_often_moves_to_the_dead_letter_queue() {
         let batch = queue.receive(10, Duration::from_millis(300)).await.unwrap();
         for message in batch {
             if message.body == "fine" {
-                queue.delete(&message.receipt_handle).await.unwrap();
+                queue
+                    .delete(&[message.receipt_handle.as_str()])
+                    .await
+                    .unwrap();
             } else {
                 received += 1;
             }
         }
-        if postgres::depth(&pool, "jobs-dlq.fifo").await.unwrap() == 1 {
+        if dead_letters.depth().await.unwrap() == 1 {
             break;
         }
     }
@@ -133,7 +143,7 @@ async fn a_message_received_too_often_moves_to_the_dead_letter_queue() {
         received, 2,
         "delivered max_receive_count times, then dead-lettered"
     );
-    assert_eq!(postgres::depth(&pool, "jobs.fifo").await.unwrap(), 0);
+    assert_eq!(queue.depth().await.unwrap(), 0);
     let dead = dead_letters.receive(10, NO_WAIT).await.unwrap();
     assert_eq!(bodies(&dead), ["poison"]);
     assert_eq!(dead[0].group.as_deref(), Some("mallory"));
@@ -149,7 +159,10 @@ async fn a_deduplication_id_is_sent_once_per_group() {
     let batch = queue.receive(10, NO_WAIT).await.unwrap();
     assert_eq!(bodies(&batch), ["first", "other group"]);
     for message in &batch {
-        queue.delete(&message.receipt_handle).await.unwrap();
+        queue
+            .delete(&[message.receipt_handle.as_str()])
+            .await
+            .unwrap();
     }
     // Still a duplicate after the first copy was handled: the window is five minutes.
     queue.send("late retry", "alice", "job-1").await.unwrap();
@@ -172,7 +185,7 @@ async fn a_missing_queue_or_engine_is_named_at_open() {
     assert!(missing.to_string().contains("nope.fifo"), "{missing}");
     let stale = queues(&pool, Duration::from_secs(1), 1).await.0;
     assert!(matches!(
-        stale.delete("not-a-receipt").await,
+        stale.delete(&["not-a-receipt"]).await,
         Err(QueueError::InvalidReceipt(_))
     ));
 }
@@ -270,11 +283,7 @@ async fn concurrent_consumers_keep_each_group_in_order_and_never_overlap_it() {
         sorted.sort();
         assert_eq!(order, sorted, "{group} out of order");
     }
-    assert_eq!(
-        postgres::depth(&pool, "jobs.fifo").await.unwrap(),
-        0,
-        "all deleted"
-    );
+    assert_eq!(queue.depth().await.unwrap(), 0, "all deleted");
 }
 
 /// Fails its first call by never finishing it (a worker that dies mid-job).
@@ -319,11 +328,7 @@ async fn a_consumer_killed_mid_message_leaves_it_for_the_next_one() {
     }
     first.abort();
     let _ = first.await;
-    assert_eq!(
-        postgres::depth(&pool, "jobs.fifo").await.unwrap(),
-        1,
-        "kept for a retry"
-    );
+    assert_eq!(queue.depth().await.unwrap(), 1, "kept for a retry");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let second = tokio::spawn({
         let (queue, handler) = (queue.clone(), handler.clone());
@@ -335,7 +340,7 @@ async fn a_consumer_killed_mid_message_leaves_it_for_the_next_one() {
         }
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while postgres::depth(&pool, "jobs.fifo").await.unwrap() > 0 {
+    while queue.depth().await.unwrap() > 0 {
         assert!(std::time::Instant::now() < deadline, "never redelivered");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

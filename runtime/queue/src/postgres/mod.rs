@@ -11,7 +11,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::{QueueError, ReceivedMessage};
+use code_remote_config::QueueAddress;
+
+use crate::{FifoPair, QueueError, ReceivedMessage};
 
 /// The channel every send and delete notifies, with the queue's name as payload.
 const CHANNEL: &str = "code_remote_queue";
@@ -20,17 +22,17 @@ const CHANNEL: &str = "code_remote_queue";
 /// silently, and a notification can be lost while the listener reconnects).
 const RECHECK: Duration = Duration::from_millis(250);
 
-/// How a queue is created: the attributes the local stack gives the SQS queues too.
+/// One queue's row in `code_remote_queue.queues`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueDefinition {
+struct QueueDefinition {
     /// The queue's name (ends in `.fifo`).
-    pub name: String,
+    name: String,
     /// How long a received message stays invisible to other receivers.
-    pub visibility_timeout: Duration,
+    visibility_timeout: Duration,
     /// Receives after which the next one moves the message to `dead_letter_queue`.
-    pub max_receive_count: u32,
+    max_receive_count: u32,
     /// The queue that takes messages received too often; `None` keeps them forever.
-    pub dead_letter_queue: Option<String>,
+    dead_letter_queue: Option<String>,
 }
 
 /// Creates the engine's tables and functions if they are missing (idempotent, safe to run
@@ -49,7 +51,7 @@ pub async fn install(pool: &PgPool) -> Result<(), QueueError> {
 }
 
 /// Creates `definition`'s queue, or updates its attributes if it exists.
-pub async fn create_queue(pool: &PgPool, definition: &QueueDefinition) -> Result<(), QueueError> {
+async fn create_queue(pool: &PgPool, definition: &QueueDefinition) -> Result<(), QueueError> {
     sqlx::query(
         "INSERT INTO code_remote_queue.queues
              (name, visibility_timeout, max_receive_count, dead_letter_queue)
@@ -68,13 +70,32 @@ pub async fn create_queue(pool: &PgPool, definition: &QueueDefinition) -> Result
     Ok(())
 }
 
-/// Messages waiting in a queue (in flight or not): what `deploy status` and the tests count.
-pub async fn depth(pool: &PgPool, queue: &str) -> Result<i64, QueueError> {
-    sqlx::query_scalar("SELECT count(*) FROM code_remote_queue.messages WHERE queue = $1")
-        .bind(queue)
-        .fetch_one(pool)
-        .await
-        .map_err(database)
+/// Creates `pair`'s queue and its dead-letter queue (updating their attributes if they exist);
+/// returns their addresses.
+pub async fn create_fifo_pair(
+    pool: &PgPool,
+    pair: &FifoPair,
+) -> Result<(QueueAddress, QueueAddress), QueueError> {
+    let dead_letters = QueueDefinition {
+        name: pair.dead_letter_name(),
+        visibility_timeout: pair.visibility_timeout,
+        max_receive_count: pair.max_receive_count,
+        dead_letter_queue: None,
+    };
+    let queue = QueueDefinition {
+        name: pair.name(),
+        visibility_timeout: pair.visibility_timeout,
+        max_receive_count: pair.max_receive_count,
+        dead_letter_queue: Some(dead_letters.name.clone()),
+    };
+    create_queue(pool, &dead_letters).await?;
+    create_queue(pool, &queue).await?;
+    Ok((
+        QueueAddress::Postgres { name: queue.name },
+        QueueAddress::Postgres {
+            name: dead_letters.name,
+        },
+    ))
 }
 
 /// One queue of the engine.
@@ -193,18 +214,35 @@ impl PgQueue {
             .map_err(database)
     }
 
-    /// Deletes a handled message by its latest receipt handle; a stale handle (the message was
-    /// received again since) deletes nothing, and that is not an error.
-    pub async fn delete(&self, receipt_handle: &str) -> Result<(), QueueError> {
-        let receipt: uuid::Uuid = receipt_handle
-            .parse()
-            .map_err(|_| QueueError::InvalidReceipt(receipt_handle.to_owned()))?;
-        sqlx::query("SELECT code_remote_queue.delete($1)")
-            .bind(receipt)
+    /// Deletes handled messages by their latest receipt handles, in one round trip; a stale
+    /// handle (the message was received again since) deletes nothing, and that is not an error.
+    pub async fn delete(&self, receipt_handles: &[&str]) -> Result<(), QueueError> {
+        let receipts = receipt_handles
+            .iter()
+            .map(|handle| {
+                handle
+                    .parse::<uuid::Uuid>()
+                    .map_err(|_| QueueError::InvalidReceipt((*handle).to_owned()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        sqlx::query("SELECT code_remote_queue.delete($1, $2)")
+            .bind(&*self.name)
+            .bind(receipts)
             .execute(&self.pool)
             .await
             .map_err(database)?;
         Ok(())
+    }
+
+    /// Messages on the queue, in flight or not.
+    pub async fn depth(&self) -> Result<u64, QueueError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM code_remote_queue.messages WHERE queue = $1")
+                .bind(&*self.name)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(database)?;
+        Ok(count.unsigned_abs())
     }
 
     /// Starts the listener task once; if it cannot connect, receives fall back to rechecking.

@@ -112,17 +112,19 @@ BEGIN
     RETURNING m.message_id, m.receipt, m.group_id, m.body, m.receive_count;
 END $$;
 
--- Deletes a handled message by the receipt of its latest receive; the next message of its
--- group becomes receivable, so the queue's receivers are woken.
-CREATE OR REPLACE FUNCTION code_remote_queue.delete(p_receipt uuid) RETURNS boolean
-LANGUAGE plpgsql AS $$
+-- Deletes handled messages of p_queue by the receipts of their latest receives (stale
+-- receipts delete nothing); the next message of each group becomes receivable, so the queue's
+-- receivers are woken. Returns how many were deleted.
+CREATE OR REPLACE FUNCTION code_remote_queue.delete(p_queue text, p_receipts uuid[])
+RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-    v_queue text;
+    v_deleted integer;
 BEGIN
-    DELETE FROM code_remote_queue.messages WHERE receipt = p_receipt RETURNING queue INTO v_queue;
-    IF NOT FOUND THEN
-        RETURN false;
+    DELETE FROM code_remote_queue.messages
+    WHERE queue = p_queue AND receipt = ANY (p_receipts);
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    IF v_deleted > 0 THEN
+        PERFORM pg_notify('code_remote_queue', p_queue);
     END IF;
-    PERFORM pg_notify('code_remote_queue', v_queue);
-    RETURN true;
+    RETURN v_deleted;
 END $$;
