@@ -19,14 +19,26 @@ pub async fn postgres(url: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Upgrades the Neo4j database at `uri` to the head revision.
-pub async fn neo4j(uri: &str, user: &str, password: &str) -> Result<(), Error> {
+/// Upgrades the Neo4j database at `uri` to the head revision; its vector index takes the offline
+/// model's dimension when the stack embeds with it.
+pub async fn neo4j(
+    uri: &str,
+    user: &str,
+    password: &str,
+    offline_model: bool,
+) -> Result<(), Error> {
     let failed = |source| Error::Migrations {
         database: "Neo4j",
         source,
     };
     let history = History::load(&Source::embedded(Dialect::Neo4j)).map_err(failed)?;
-    let backend = Neo4jBackend::connect(uri, user, password, Neo4jSettings::default())
+    let settings = if offline_model {
+        Neo4jSettings::with_embedding_dimension(crate::services::OFFLINE_MODEL_DIMENSION as u32)
+            .map_err(failed)?
+    } else {
+        Neo4jSettings::default()
+    };
+    let backend = Neo4jBackend::connect(uri, user, password, settings)
         .await
         .map_err(failed)?;
     let mut migrator = Migrator::new(history, backend);

@@ -15,6 +15,10 @@ use crate::spawn::{self, Running};
 use crate::state::StackDir;
 use crate::Error;
 
+/// The vector length of the offline semantic embedder (all-MiniLM-L6-v2); the API and the sync
+/// worker refuse to start, naming `EMBEDDING_DIMENSIONS`, if it ever differs from the model's.
+pub(crate) const OFFLINE_MODEL_DIMENSION: usize = 384;
+
 /// The functions a local stack runs, in start order (the API first: the others push to it).
 pub fn services() -> Vec<Function> {
     Function::ALL
@@ -44,6 +48,8 @@ pub struct Wiring {
     pub neo4j: Option<[String; 3]>,
     /// The stack's web root (the built app and its `config.json`), when the app is built.
     pub frontend_dir: Option<std::path::PathBuf>,
+    /// The offline semantic embedder's files, when `scripts/setup-model` installed them.
+    pub offline_model_dir: Option<std::path::PathBuf>,
     /// The access key id every process signs its AWS calls with, fresh for each `up`: the
     /// API's local WebSocket gateway accepts Management API calls signed with it only.
     pub access_key_id: String,
@@ -85,6 +91,13 @@ impl Wiring {
         }
         if let Some(dir) = &self.frontend_dir {
             env.insert(vars::FRONTEND_DIR, dir.display().to_string());
+        }
+        if let Some(dir) = &self.offline_model_dir {
+            env.insert(vars::OFFLINE_EMBEDDING_MODEL_DIR, dir.display().to_string());
+            env.insert(
+                vars::EMBEDDING_DIMENSIONS,
+                OFFLINE_MODEL_DIMENSION.to_string(),
+            );
         }
         env
     }
@@ -179,6 +192,7 @@ mod tests {
             search_backend: "postgres".into(),
             neo4j: None,
             frontend_dir: Some(frontend.to_path_buf()),
+            offline_model_dir: None,
         }
     }
 

@@ -187,6 +187,8 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
     let bin_dir = spawn::bin_dir()?;
     let services = services::resolve(&bin_dir)?;
     let neo4j = neo4j_settings(options.search_backend)?;
+    let offline_model_dir = Some(project.join(".models/all-MiniLM-L6-v2"))
+        .filter(|dir| dir.join("model.safetensors").is_file());
     let moto_binary = moto::ensure_installed(&project).await?;
     let (database, emulator) = tokio::join!(
         postgres::start(&stack.dir),
@@ -207,7 +209,7 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         .filter(|k| !k.is_empty());
     let (resources, (), queues) = tokio::try_join!(
         aws::provision(&aws_endpoint_url, name, gemini_key.as_deref()),
-        apply_migrations(&database_url, neo4j.as_ref()),
+        apply_migrations(&database_url, neo4j.as_ref(), offline_model_dir.is_some()),
         queues::provision(options.queue, &database_url, &aws_endpoint_url),
     )?;
 
@@ -235,6 +237,7 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         search_backend: options.search_backend.as_str().to_owned(),
         neo4j,
         frontend_dir,
+        offline_model_dir,
         access_key_id: services::new_access_key_id(),
     };
     for function in services {
@@ -305,10 +308,14 @@ fn port_of(url: &str) -> Option<u16> {
     authority.rsplit(':').next()?.parse().ok()
 }
 
-async fn apply_migrations(database_url: &str, neo4j: Option<&[String; 3]>) -> Result<(), Error> {
+async fn apply_migrations(
+    database_url: &str,
+    neo4j: Option<&[String; 3]>,
+    offline_model: bool,
+) -> Result<(), Error> {
     migrate::postgres(database_url).await?;
     if let Some([uri, user, password]) = neo4j {
-        migrate::neo4j(uri, user, password).await?;
+        migrate::neo4j(uri, user, password, offline_model).await?;
     }
     Ok(())
 }

@@ -22,6 +22,9 @@ pub enum AnalysisError {
     /// Gemini answered with a shape this client does not understand.
     #[error("unexpected gemini reply: {0}")]
     Shape(String),
+    /// The offline model failed to embed.
+    #[error("offline embedding failed: {0}")]
+    Embedding(String),
     /// The configuration cannot work.
     #[error("invalid analysis configuration: {0}")]
     Config(String),

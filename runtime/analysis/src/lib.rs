@@ -2,7 +2,7 @@
 //!
 //! Two interchangeable providers sit behind each interface, chosen by configuration
 //! ([`AnalysisConfig`]): [`Analyzer`] (Gemini, or the offline static analyzer) and [`Embedder`]
-//! (Gemini, or the offline hashed embedder). The offline ones need no network and are what every
+//! (Gemini, or offline: all-MiniLM-L6-v2 when its files are installed, else the hashed embedder). The offline ones need no network and are what every
 //! test uses. Complexity notation is normalised by [`notation`] before it is stored, and
 //! [`intent`] turns a search query into validated filters.
 #![deny(missing_docs)]
@@ -14,6 +14,7 @@ mod error;
 pub mod gemini;
 pub mod intent;
 pub mod llm_reply;
+pub mod minilm;
 pub mod narrative;
 pub mod notation;
 pub mod offline;
@@ -29,6 +30,7 @@ pub use embed::{Embedder, EmbeddingInput, GeminiEmbedder, HashedEmbedder};
 pub use error::AnalysisError;
 pub use gemini::{GeminiClient, GeminiConfig};
 pub use intent::{parse_intent, SearchIntent};
+pub use minilm::MiniLmEmbedder;
 pub use notation::{normalize, ComplexityClass, Cost};
 pub use patterns::Pattern;
 
@@ -39,6 +41,9 @@ pub struct AnalysisConfig {
     pub gemini: Option<GeminiConfig>,
     /// Embedding dimension of the stack (768 by default).
     pub embedding_dimension: usize,
+    /// The offline semantic embedder's directory; without Gemini it embeds instead of the
+    /// hashed embedder, and the stack's dimension must then be its 384.
+    pub offline_model_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for AnalysisConfig {
@@ -46,6 +51,7 @@ impl Default for AnalysisConfig {
         AnalysisConfig {
             gemini: None,
             embedding_dimension: embed::DEFAULT_DIMENSION,
+            offline_model_dir: None,
         }
     }
 }
@@ -76,10 +82,28 @@ impl Providers {
                     embedder: Arc::new(GeminiEmbedder::new(client)),
                 })
             }
-            None => Ok(Providers {
-                analyzer: Arc::new(OfflineAnalyzer),
-                embedder: Arc::new(HashedEmbedder::new(cfg.embedding_dimension)),
-            }),
+            None => {
+                let embedder: Arc<dyn Embedder> = match &cfg.offline_model_dir {
+                    Some(dir) => {
+                        if cfg.embedding_dimension != MiniLmEmbedder::DIMENSION {
+                            return Err(AnalysisError::Config(format!(
+                                "the offline model embeds in {} dimensions but the stack's \
+                                 EMBEDDING_DIMENSIONS is {}: set it to {0}",
+                                MiniLmEmbedder::DIMENSION,
+                                cfg.embedding_dimension
+                            )));
+                        }
+                        Arc::new(MiniLmEmbedder::load(dir).map_err(|err| {
+                            AnalysisError::Config(format!("OFFLINE_EMBEDDING_MODEL_DIR: {err}"))
+                        })?)
+                    }
+                    None => Arc::new(HashedEmbedder::new(cfg.embedding_dimension)),
+                };
+                Ok(Providers {
+                    analyzer: Arc::new(OfflineAnalyzer),
+                    embedder,
+                })
+            }
         }
     }
 }

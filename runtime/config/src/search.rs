@@ -178,6 +178,9 @@ pub struct AnalysisSettings {
     pub embedding_model: Option<String>,
     /// `EMBEDDING_DIMENSIONS` (default 768): the stack's embedding dimension.
     pub embedding_dimensions: usize,
+    /// `OFFLINE_EMBEDDING_MODEL_DIR`: the offline semantic embedder, used when no Gemini key is
+    /// configured.
+    pub offline_model_dir: Option<std::path::PathBuf>,
 }
 
 impl AnalysisSettings {
@@ -188,10 +191,12 @@ impl AnalysisSettings {
         vars::ANALYSIS_MODEL,
         vars::EMBEDDING_MODEL,
         vars::EMBEDDING_DIMENSIONS,
+        vars::OFFLINE_EMBEDDING_MODEL_DIR,
     ];
 
     /// Reads `GEMINI_API_KEY` (wins when both are set), `GEMINI_API_KEY_SECRET_ARN`,
-    /// `ANALYSIS_MODEL`, `EMBEDDING_MODEL` and `EMBEDDING_DIMENSIONS`.
+    /// `ANALYSIS_MODEL`, `EMBEDDING_MODEL`, `EMBEDDING_DIMENSIONS` and
+    /// `OFFLINE_EMBEDDING_MODEL_DIR`.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         let gemini_key = match (
             env.optional(vars::GEMINI_API_KEY),
@@ -213,6 +218,9 @@ impl AnalysisSettings {
             analysis_model: env.optional(vars::ANALYSIS_MODEL),
             embedding_model: env.optional(vars::EMBEDDING_MODEL),
             embedding_dimensions,
+            offline_model_dir: env
+                .optional(vars::OFFLINE_EMBEDDING_MODEL_DIR)
+                .map(std::path::PathBuf::from),
         })
     }
 }

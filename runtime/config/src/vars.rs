@@ -64,6 +64,9 @@ pub const ANALYSIS_MODEL: &str = "ANALYSIS_MODEL";
 pub const EMBEDDING_MODEL: &str = "EMBEDDING_MODEL";
 /// The stack's embedding dimension (search tables and the Neo4j vector index).
 pub const EMBEDDING_DIMENSIONS: &str = "EMBEDDING_DIMENSIONS";
+/// The directory of the offline semantic embedder (all-MiniLM-L6-v2: `tokenizer.json` and
+/// `model.safetensors`); unset, the offline embedder is the hashed one.
+pub const OFFLINE_EMBEDDING_MODEL_DIR: &str = "OFFLINE_EMBEDDING_MODEL_DIR";
 /// Set by Lambda: the Runtime API's address (its presence means "running in Lambda").
 pub const AWS_LAMBDA_RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
 /// Set by Lambda: the function's region.

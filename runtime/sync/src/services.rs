@@ -98,8 +98,13 @@ pub async fn providers(
     let providers = Providers::from_config(&AnalysisConfig {
         gemini,
         embedding_dimension: settings.embedding_dimensions,
+        offline_model_dir: settings.offline_model_dir.clone(),
     })?;
-    tracing::info!(analysis = mode.as_str(), "analysis providers ready");
+    tracing::info!(
+        analysis = mode.as_str(),
+        embedder = providers.embedder.name(),
+        "analysis providers ready"
+    );
     Ok(ConfiguredProviders { providers, mode })
 }
 

@@ -136,37 +136,152 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/search/queries.json");
     let set: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
-    let queries = set["queries"].as_array().cloned().unwrap_or_default();
+    let queries: Vec<(String, Vec<String>)> = set["queries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|q| {
+            let relevant = q["relevant"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (q["q"].as_str().unwrap_or_default().to_owned(), relevant)
+        })
+        .collect();
     let doc_words: Vec<HashSet<String>> = docs.iter().map(|d| words(d)).collect();
-    let (mut hashed, mut baseline) = (0.0, 0.0);
-    for q in &queries {
-        let text = q["q"].as_str().unwrap_or_default();
-        let relevant: Vec<String> = q["relevant"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let qv = embedder.embed_text(text);
-        let scores: Vec<f32> = vectors.iter().map(|v| cosine(&qv, v)).collect();
-        hashed += recall_at_5(&rank(&scores), &names, &relevant);
-        let qw = words(text);
-        let overlap: Vec<f32> = doc_words
-            .iter()
-            .map(|w| qw.intersection(w).count() as f32)
-            .collect();
-        baseline += recall_at_5(&rank(&overlap), &names, &relevant);
-    }
-    let n = queries.len().max(1) as f64;
+    let keyword: Vec<Vec<usize>> = queries
+        .iter()
+        .map(|(text, _)| {
+            let qw = words(text);
+            rank(
+                &doc_words
+                    .iter()
+                    .map(|w| qw.intersection(w).count() as f32)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let hashed: Vec<Vec<usize>> = queries
+        .iter()
+        .map(|(text, _)| {
+            let qv = embedder.embed_text(text);
+            rank(&vectors.iter().map(|v| cosine(&qv, v)).collect::<Vec<_>>())
+        })
+        .collect();
     println!(
-        "search quality over {} queries, {} documents (recall@5, exact cosine):",
+        "search quality over {} queries, {} documents (exact ranking):",
         queries.len(),
         docs.len()
     );
-    println!("  hashed embedder:          {:.3}", hashed / n);
-    println!("  keyword-overlap baseline: {:.3}", baseline / n);
-    println!("  gemini embedder:          not measured (Gemini is unreachable from this machine)");
+    let report = |name: &str, rankings: &[Vec<usize>]| {
+        let m = Quality::of(rankings, &queries, &names);
+        println!(
+            "  {name:<26} recall@5 {:.3}  hit@3 {:.3}  MRR {:.3}",
+            m.recall_at_5, m.hit_at_3, m.mrr
+        );
+    };
+    report("keyword overlap", &keyword);
+    report("hashed embedder", &hashed);
+    match minilm_rankings(&docs, &queries) {
+        Ok(minilm) => {
+            report("MiniLM embedder", &minilm);
+            let hybrid: Vec<Vec<usize>> = keyword
+                .iter()
+                .zip(&minilm)
+                .map(|(k, m)| reciprocal_rank_fusion(&[k, m], docs.len()))
+                .collect();
+            report("hybrid (RRF keyword+MiniLM)", &hybrid);
+        }
+        Err(err) => println!("  MiniLM embedder:           not measured ({err})"),
+    }
+    println!(
+        "  gemini embedder:            not measured (Gemini is unreachable from this machine)"
+    );
     Ok(())
+}
+
+/// Search-quality figures of one ranking method.
+struct Quality {
+    recall_at_5: f64,
+    hit_at_3: f64,
+    mrr: f64,
+}
+
+impl Quality {
+    fn of(rankings: &[Vec<usize>], queries: &[(String, Vec<String>)], names: &[String]) -> Self {
+        let n = queries.len().max(1) as f64;
+        let mut quality = Quality {
+            recall_at_5: 0.0,
+            hit_at_3: 0.0,
+            mrr: 0.0,
+        };
+        for (ranked, (_, relevant)) in rankings.iter().zip(queries) {
+            quality.recall_at_5 += recall_at_5(ranked, names, relevant) / n;
+            let first = ranked.iter().position(|i| relevant.contains(&names[*i]));
+            if first.is_some_and(|p| p < 3) {
+                quality.hit_at_3 += 1.0 / n;
+            }
+            quality.mrr += first.map_or(0.0, |p| 1.0 / (p as f64 + 1.0)) / n;
+        }
+        quality
+    }
+}
+
+/// Reciprocal rank fusion (k = 60) of several rankings of the same documents.
+fn reciprocal_rank_fusion(rankings: &[&Vec<usize>], documents: usize) -> Vec<usize> {
+    let mut fused = vec![0f32; documents];
+    for ranking in rankings {
+        for (position, document) in ranking.iter().enumerate() {
+            fused[*document] += 1.0 / (60.0 + position as f32 + 1.0);
+        }
+    }
+    rank(&fused)
+}
+
+/// Rankings by all-MiniLM-L6-v2 from `.models/` (scripts/setup-model), with its load time and
+/// document throughput printed.
+fn minilm_rankings(
+    docs: &[String],
+    queries: &[(String, Vec<String>)],
+) -> Result<Vec<Vec<usize>>, Box<dyn Error>> {
+    let dir = std::env::var_os("MINILM_MODEL_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2")
+        });
+    let started = Instant::now();
+    let model = code_remote_minilm::MiniLm::load(&dir)?;
+    let loaded = started.elapsed();
+    let started = Instant::now();
+    let mut vectors = Vec::new();
+    for batch in docs.chunks(8) {
+        let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
+        vectors.extend(model.embed(&batch)?);
+    }
+    let embedded = started.elapsed();
+    let mut query_times = Vec::new();
+    let mut rankings = Vec::new();
+    for (text, _) in queries {
+        let started = Instant::now();
+        let qv = model.embed(&[text.as_str()])?.remove(0);
+        query_times.push(started.elapsed());
+        rankings.push(rank(
+            &vectors.iter().map(|v| cosine(&qv, v)).collect::<Vec<_>>(),
+        ));
+    }
+    query_times.sort();
+    println!(
+        "MiniLM: model load {}, {} documents in {} ({:.1} documents/s, batches of 8), query embedding p50 {}",
+        fmt(loaded),
+        docs.len(),
+        fmt(embedded),
+        docs.len() as f64 / embedded.as_secs_f64(),
+        fmt(percentile(&query_times, 0.5))
+    );
+    Ok(rankings)
 }

@@ -1,0 +1,80 @@
+//! all-MiniLM-L6-v2, the offline sentence embedder (docs/analysis.md): a six-layer BERT encoder
+//! whose mean-pooled, L2-normalised output puts texts that mean the same thing close together
+//! (384 dimensions), with no network and no model hub: the weights and the tokenizer come from
+//! a directory that `scripts/setup` fills from a registry package.
+//!
+//! [`wordpiece::WordPiece`] turns text into the model's token ids (BERT's uncased WordPiece);
+//! [`bert::Encoder`] runs the network on candle's CPU backend; [`MiniLm`] puts them together.
+#![deny(missing_docs)]
+
+pub mod bert;
+pub mod wordpiece;
+
+use std::path::{Path, PathBuf};
+
+use candle_core::Device;
+
+/// The vector length of the model.
+pub const DIMENSION: usize = 384;
+
+/// Tokens one text is cut to (the model's `max_seq_length`), `[CLS]` and `[SEP]` included.
+pub const MAX_TOKENS: usize = 256;
+
+/// What can go wrong loading or running the model.
+#[derive(Debug, thiserror::Error)]
+pub enum MiniLmError {
+    /// A model file is missing or unreadable.
+    #[error("cannot read {path}: {reason} (scripts/setup installs the model)")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `tokenizer.json` is not a BERT WordPiece tokenizer.
+    #[error("{0}")]
+    Tokenizer(String),
+    /// The weights do not fit the network, or a tensor operation failed.
+    #[error("model: {0}")]
+    Model(#[from] candle_core::Error),
+}
+
+/// The loaded model: tokenizer and encoder, shared by every request of a process.
+pub struct MiniLm {
+    tokenizer: wordpiece::WordPiece,
+    encoder: bert::Encoder,
+}
+
+impl MiniLm {
+    /// Loads `tokenizer.json` and `model.safetensors` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, MiniLmError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|err| MiniLmError::Read {
+                path,
+                reason: err.to_string(),
+            })
+        };
+        let tokenizer = wordpiece::WordPiece::from_tokenizer_json(&read("tokenizer.json")?)?;
+        let encoder = bert::Encoder::load(read("model.safetensors")?, &Device::Cpu)?;
+        Ok(Self { tokenizer, encoder })
+    }
+
+    /// Unit vectors of `texts`, in order; each text is cut to [`MAX_TOKENS`] tokens.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, MiniLmError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|text| self.tokenizer.encode(text, MAX_TOKENS))
+            .collect();
+        Ok(self.encoder.embed(&ids)?)
+    }
+}
+
+impl std::fmt::Debug for MiniLm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MiniLm").finish_non_exhaustive()
+    }
+}
