@@ -64,6 +64,9 @@ pub trait Embedder: Send + Sync {
     fn name(&self) -> &str;
     /// Vector length.
     fn dimension(&self) -> usize;
+    /// The similarity under which a document is unrelated to a query for this embedder's
+    /// vectors: search does not return it. Each embedder has its own spread of scores.
+    fn score_floor(&self) -> f64;
     /// Embeds stored documents (rendered [`EmbeddingInput`]s).
     fn embed_documents<'a>(
         &'a self,
@@ -131,6 +134,11 @@ impl Embedder for HashedEmbedder {
         self.dimension
     }
 
+    /// Shared hashed features make any positive score a (weak) match.
+    fn score_floor(&self) -> f64 {
+        0.0
+    }
+
     fn embed_documents<'a>(
         &'a self,
         texts: &'a [String],
@@ -163,6 +171,12 @@ impl Embedder for GeminiEmbedder {
 
     fn dimension(&self) -> usize {
         self.client.config().embedding_dimension
+    }
+
+    /// Not calibrated (Gemini is unreachable from the development machines): only scores
+    /// under zero are dropped.
+    fn score_floor(&self) -> f64 {
+        0.0
     }
 
     fn embed_documents<'a>(

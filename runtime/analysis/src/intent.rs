@@ -86,8 +86,13 @@ pub struct SearchIntent {
     pub language: Option<Language>,
     /// Only starred snippets.
     pub starred: bool,
-    /// Patterns asked for.
+    /// Patterns the query names.
     pub patterns: Vec<Pattern>,
+    /// Whether [`SearchIntent::patterns`] filter the results: only when the query is nothing but
+    /// structured words ("recursive", "starred sliding window"). Among other words ("sorting
+    /// algorithm") a pattern word is part of what the query means, so it is embedded with them
+    /// and filters nothing.
+    pub patterns_filter: bool,
     /// Remaining words, to embed.
     pub text: String,
 }
@@ -155,6 +160,8 @@ pub fn parse_intent(query: &str) -> SearchIntent {
         rest = rest.replacen(&o, " ", 1);
     }
     let mut lower = rest.to_lowercase();
+    // Pattern words, kept aside: they join the embedded text when other words remain.
+    let mut pattern_words = Vec::new();
     for phrase in PHRASES {
         if let Some(pos) = lower.find(phrase) {
             if let Some(p) = Pattern::parse(phrase) {
@@ -162,6 +169,7 @@ pub fn parse_intent(query: &str) -> SearchIntent {
                     intent.patterns.push(p);
                 }
             }
+            pattern_words.push(phrase.to_owned());
             lower.replace_range(pos..pos + phrase.len(), " ");
         }
     }
@@ -201,12 +209,18 @@ pub fn parse_intent(query: &str) -> SearchIntent {
             if !intent.patterns.contains(&p) {
                 intent.patterns.push(p);
             }
+            pattern_words.push(raw.to_string());
             continue;
         }
         if FILLER.contains(&w) {
             continue;
         }
         kept.push(raw.to_string());
+    }
+    intent.patterns_filter = kept.is_empty() && !intent.patterns.is_empty();
+    if !kept.is_empty() {
+        pattern_words.extend(kept);
+        kept = pattern_words;
     }
     intent.text = kept.join(" ").chars().take(MAX_TEXT_CHARS).collect();
     intent
@@ -225,7 +239,33 @@ mod tests {
         assert_eq!(i.language, Some(Language::Python));
         assert!(i.starred);
         assert_eq!(i.patterns, vec![Pattern::Recursion]);
-        assert_eq!(i.text, "for graphs");
+        assert!(
+            !i.patterns_filter,
+            "other words remain, so the pattern word is embedded"
+        );
+        assert_eq!(i.text, "recursive for graphs");
+        let only = parse_intent("my starred recursive python snippets");
+        assert!(only.patterns_filter);
+        assert_eq!(only.text, "");
+    }
+
+    #[test]
+    fn a_pattern_word_among_other_words_is_meaning_not_a_filter() {
+        for query in [
+            "sorting algorithm",
+            "sort a list of names",
+            "which code sorts",
+        ] {
+            let i = parse_intent(query);
+            assert!(!i.patterns_filter, "{query}: {i:?}");
+            assert!(!i.text.is_empty(), "{query}");
+        }
+        let i = parse_intent("sorting algorithm");
+        assert!(
+            i.text.contains("sorting") && i.text.contains("algorithm"),
+            "{}",
+            i.text
+        );
     }
 
     #[test]

@@ -56,6 +56,12 @@ impl Embedder for MiniLmEmbedder {
         Self::DIMENSION
     }
 
+    /// Unrelated texts land near 0 with this model, paraphrases above 0.5 (tests/model.rs of
+    /// code-remote-minilm).
+    fn score_floor(&self) -> f64 {
+        0.15
+    }
+
     fn embed_documents<'a>(
         &'a self,
         texts: &'a [String],

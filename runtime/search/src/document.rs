@@ -84,18 +84,23 @@ pub struct SearchFilters {
 
 impl SearchFilters {
     /// The filters a parsed query asks for. Only validated values come through: enums and
-    /// canonical class names, never the query's own words.
+    /// canonical class names, never the query's own words. Patterns filter only when the query
+    /// is nothing but structured words ([`SearchIntent::patterns_filter`]).
     pub fn from_intent(intent: &SearchIntent) -> Self {
         Self {
             language: intent.language.map(|l| l.as_str().to_owned()),
             starred_only: intent.starred,
             complexity_class: intent.complexity_class.map(|c| c.name()),
             complexity_kind: intent.complexity_kind,
-            patterns: intent
-                .patterns
-                .iter()
-                .map(|p| p.name().to_owned())
-                .collect(),
+            patterns: if intent.patterns_filter {
+                intent
+                    .patterns
+                    .iter()
+                    .map(|p| p.name().to_owned())
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 

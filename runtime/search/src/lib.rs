@@ -24,6 +24,7 @@ pub use document::{SearchFilters, SearchHit, SemanticQuery, SnippetDocument};
 pub use error::SearchError;
 pub use neo4j::Neo4jSearch;
 pub use postgres::PgSearch;
+pub use rank::presentable;
 
 /// The most results any question returns, whatever the caller asks.
 pub const MAX_LIMIT: usize = 100;

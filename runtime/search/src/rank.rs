@@ -1,4 +1,7 @@
-//! Ranking shared by the backends that score in Rust: cosine similarity plus small boosts.
+//! Ranking shared by the backends that score in Rust (cosine similarity plus small boosts), and
+//! the bounds every answer is given before it leaves the API ([`presentable`]).
+
+use crate::SearchHit;
 
 /// Added per requested pattern a snippet uses.
 pub(crate) const PATTERN_BOOST: f64 = 0.05;
@@ -32,6 +35,18 @@ pub(crate) fn score(similarity: f64, matched_patterns: i64, starred: bool) -> f6
     similarity + PATTERN_BOOST * matched_patterns.max(0) as f64 + starred
 }
 
+/// Hits as a caller sees them: those scoring under `floor` (the embedder's, see
+/// `Embedder::score_floor`) or under zero dropped, every score within [0, 1] (similarity plus
+/// boosts can pass 1), best first.
+pub fn presentable(mut hits: Vec<SearchHit>, floor: f64) -> Vec<SearchHit> {
+    hits.retain(|hit| hit.score >= floor.max(0.0));
+    for hit in &mut hits {
+        hit.score = hit.score.clamp(0.0, 1.0);
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    hits
+}
+
 /// Indices of the `k` best scores, best first (ties keep input order).
 pub(crate) fn top_k(scores: &[f64], k: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
@@ -63,6 +78,31 @@ mod tests {
         let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert!((cosine(&a, &b) - f64::from(plain)).abs() < 1e-4);
         assert_eq!(cosine(&a[..3], &b), cosine(&a[..3], &b[..3]));
+    }
+
+    fn hit(score: f64) -> SearchHit {
+        SearchHit {
+            snippet_id: code_remote_domain::SnippetId::generate(),
+            title: None,
+            language: "python".into(),
+            description: None,
+            time_complexity: None,
+            space_complexity: None,
+            score,
+        }
+    }
+
+    #[test]
+    fn presentable_scores_are_bounded_sorted_and_floored() {
+        let hits = || vec![hit(0.4), hit(1.07), hit(-0.05), hit(0.1), hit(0.9)];
+        let scores = |hits: Vec<SearchHit>| hits.iter().map(|h| h.score).collect::<Vec<_>>();
+        assert_eq!(scores(presentable(hits(), 0.15)), [1.0, 0.9, 0.4]);
+        assert_eq!(scores(presentable(hits(), 0.0)), [1.0, 0.9, 0.4, 0.1]);
+        assert_eq!(
+            scores(presentable(hits(), -1.0)),
+            [1.0, 0.9, 0.4, 0.1],
+            "never under 0"
+        );
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub struct SearchResult {
     pub time_complexity: Option<String>,
     /// Its space complexity.
     pub space_complexity: Option<String>,
-    /// Similarity plus boosts; higher is better.
+    /// How well it matches, in [0, 1] (similarity plus small boosts, capped); results under
+    /// the embedder's floor are not returned.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub score: f64,
 }
 
@@ -111,8 +113,12 @@ fn unavailable(err: impl std::fmt::Display) -> ApiError {
     UNAVAILABLE
 }
 
-fn results(hits: Vec<SearchHit>) -> Vec<SearchResult> {
-    hits.into_iter().map(SearchResult::from).collect()
+/// What the caller sees of `hits`: bounded scores, best first, nothing under the embedder's floor.
+fn results(state: &AppState, hits: Vec<SearchHit>) -> Vec<SearchResult> {
+    code_remote_search::presentable(hits, state.services().embedder.score_floor())
+        .into_iter()
+        .map(SearchResult::from)
+        .collect()
 }
 
 /// Searches the caller's snippets by meaning, filtered and boosted by the query's intent.
@@ -166,7 +172,7 @@ pub(crate) async fn search(
         limit: limit as usize,
     };
     let hits = backend.search(user.id, &query).await.map_err(unavailable)?;
-    let results = results(hits);
+    let results = results(&state, hits);
     Ok(Json(SearchResponse {
         query: q,
         total: results.len(),
@@ -214,7 +220,7 @@ pub(crate) async fn by_complexity(
         .by_complexity(user.id, kind, &notation, limit as usize)
         .await
         .map_err(unavailable)?;
-    let results = results(hits);
+    let results = results(&state, hits);
     Ok(Json(ComplexityResponse {
         complexity_type: match kind {
             ComplexityKind::Time => "time",
@@ -255,7 +261,7 @@ pub(crate) async fn similar(
         .await
         .map_err(unavailable)?
         .unwrap_or_default();
-    let similar: Vec<SearchResult> = results(hits)
+    let similar: Vec<SearchResult> = results(&state, hits)
         .into_iter()
         .filter(|hit| hit.snippet_id != id.as_uuid())
         .collect();

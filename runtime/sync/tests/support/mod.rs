@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use code_remote_analysis::{HashedEmbedder, OfflineAnalyzer};
+use code_remote_analysis::{Embedder, MiniLmEmbedder, OfflineAnalyzer};
 use code_remote_api::{router, AppState, LazySandbox, SearchServices};
 use code_remote_auth::Verifier;
 use code_remote_config::{CognitoConfig, CorsOrigins};
@@ -73,7 +73,9 @@ pub async fn stack_with(with_backend: bool) -> TestStack {
         .expect("listener");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let sync = SyncQueue::new(Queue::Sqs(SqsQueue::new(sqs.clone(), sync_url)));
+    let embedder = offline_embedder();
     let services = SearchServices {
+        embedder: embedder.clone(),
         backend: with_backend.then(|| backend.clone() as Arc<dyn SearchBackend>),
         sync: Some(sync.clone()),
         pusher: Some(Pusher::new(&aws, &base)),
@@ -95,7 +97,7 @@ pub async fn stack_with(with_backend: bool) -> TestStack {
     let worker = SyncWorker::new(
         store.clone(),
         Arc::new(OfflineAnalyzer),
-        Arc::new(HashedEmbedder::default()),
+        embedder,
         backend.clone(),
     );
     TestStack {
@@ -203,4 +205,16 @@ pub fn encode(q: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The offline embedder local stacks run (all-MiniLM-L6-v2 from `.models/`, installed by
+/// scripts/setup-model), loaded once for the whole test binary.
+pub fn offline_embedder() -> Arc<dyn Embedder> {
+    static MODEL: std::sync::OnceLock<MiniLmEmbedder> = std::sync::OnceLock::new();
+    let model = MODEL.get_or_init(|| {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2");
+        MiniLmEmbedder::load(&dir).unwrap_or_else(|err| panic!("{err}: run scripts/setup-model"))
+    });
+    Arc::new(model.clone())
 }
