@@ -20,6 +20,7 @@ pub mod notation;
 pub mod offline;
 pub mod parse;
 pub mod patterns;
+pub mod quality;
 
 use std::sync::Arc;
 

@@ -9,10 +9,14 @@ use std::error::Error;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use code_remote_analysis::dataset::{default_dir, load, score, LabelledSnippet};
+use code_remote_analysis::dataset::{default_dir, load, score};
 use code_remote_analysis::embed::cosine;
 use code_remote_analysis::offline::analyze_code;
-use code_remote_analysis::{EmbeddingInput, HashedEmbedder};
+use code_remote_analysis::quality::{
+    default_queries, document, load_queries, rank, reciprocal_rank_fusion, user_code,
+    LabelledQuery, Quality,
+};
+use code_remote_analysis::HashedEmbedder;
 
 const ROUNDS: usize = 20;
 
@@ -28,23 +32,6 @@ fn fmt(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// The snippet as a user would save it: label headers removed.
-fn user_code(s: &LabelledSnippet) -> String {
-    s.code
-        .lines()
-        .filter(|l| {
-            !(l.starts_with("# time:") || l.starts_with("# space:") || l.starts_with("# patterns:"))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn short_name(s: &LabelledSnippet) -> String {
-    s.name
-        .split_once('_')
-        .map_or(s.name.clone(), |(_, rest)| rest.to_string())
-}
-
 fn words(text: &str) -> HashSet<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() > 1)
@@ -52,22 +39,10 @@ fn words(text: &str) -> HashSet<String> {
         .collect()
 }
 
-fn recall_at_5(ranked: &[usize], names: &[String], relevant: &[String]) -> f64 {
-    let top: HashSet<&String> = ranked.iter().take(5).map(|i| &names[*i]).collect();
-    let hits = relevant.iter().filter(|r| top.contains(r)).count();
-    hits as f64 / relevant.len().clamp(1, 5) as f64
-}
-
-fn rank(scores: &[f32]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
-    idx
-}
-
 fn main() -> Result<(), Box<dyn Error>> {
     let snippets = load(&default_dir())?;
     let codes: Vec<String> = snippets.iter().map(user_code).collect();
-    let names: Vec<String> = snippets.iter().map(short_name).collect();
+    let (names, docs): (Vec<String>, Vec<String>) = snippets.iter().map(document).unzip();
 
     let s = score(&snippets);
     println!(
@@ -79,9 +54,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let mut times = Vec::new();
-    let mut analyses = Vec::new();
     for code in &codes {
-        analyses.push(analyze_code(code).ok());
         for _ in 0..ROUNDS {
             let t = Instant::now();
             let r = analyze_code(code);
@@ -99,22 +72,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let embedder = HashedEmbedder::default();
-    let docs: Vec<String> = codes
-        .iter()
-        .zip(&analyses)
-        .map(|(code, a)| {
-            let time = a.as_ref().map(|r| r.time.notation());
-            let space = a.as_ref().map(|r| r.space.notation());
-            EmbeddingInput {
-                title: None,
-                description: None,
-                time_complexity: time.as_deref(),
-                space_complexity: space.as_deref(),
-                code,
-            }
-            .render()
-        })
-        .collect();
     let mut etimes = Vec::new();
     let mut vectors = Vec::new();
     for d in &docs {
@@ -134,30 +91,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         fmt(percentile(&etimes, 0.99))
     );
 
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/search/queries.json");
-    let set: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
-    let queries: Vec<(String, Vec<String>)> = set["queries"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|q| {
-            let relevant = q["relevant"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            (q["q"].as_str().unwrap_or_default().to_owned(), relevant)
-        })
-        .collect();
+    let queries = load_queries(&default_queries())?;
     let doc_words: Vec<HashSet<String>> = docs.iter().map(|d| words(d)).collect();
     let keyword: Vec<Vec<usize>> = queries
         .iter()
-        .map(|(text, _)| {
-            let qw = words(text);
+        .map(|query| {
+            let qw = words(&query.text);
             rank(
                 &doc_words
                     .iter()
@@ -168,8 +107,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     let hashed: Vec<Vec<usize>> = queries
         .iter()
-        .map(|(text, _)| {
-            let qv = embedder.embed_text(text);
+        .map(|query| {
+            let qv = embedder.embed_text(&query.text);
             rank(&vectors.iter().map(|v| cosine(&qv, v)).collect::<Vec<_>>())
         })
         .collect();
@@ -181,7 +120,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let report = |name: &str, rankings: &[Vec<usize>]| {
         let m = Quality::of(rankings, &queries, &names);
         println!(
-            "  {name:<26} recall@5 {:.3}  hit@3 {:.3}  MRR {:.3}",
+            "  {name:<28} recall@5 {:.3}  hit@3 {:.3}  MRR {:.3}",
             m.recall_at_5, m.hit_at_3, m.mrr
         );
     };
@@ -197,63 +136,21 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .collect();
             report("hybrid (RRF keyword+MiniLM)", &hybrid);
         }
-        Err(err) => println!("  MiniLM embedder:           not measured ({err})"),
+        Err(err) => println!("  MiniLM embedder:             not measured ({err})"),
     }
     println!(
-        "  gemini embedder:            not measured (Gemini is unreachable from this machine)"
+        "  gemini embedder:              not measured (Gemini is unreachable from this machine)"
     );
     Ok(())
-}
-
-/// Search-quality figures of one ranking method.
-struct Quality {
-    recall_at_5: f64,
-    hit_at_3: f64,
-    mrr: f64,
-}
-
-impl Quality {
-    fn of(rankings: &[Vec<usize>], queries: &[(String, Vec<String>)], names: &[String]) -> Self {
-        let n = queries.len().max(1) as f64;
-        let mut quality = Quality {
-            recall_at_5: 0.0,
-            hit_at_3: 0.0,
-            mrr: 0.0,
-        };
-        for (ranked, (_, relevant)) in rankings.iter().zip(queries) {
-            quality.recall_at_5 += recall_at_5(ranked, names, relevant) / n;
-            let first = ranked.iter().position(|i| relevant.contains(&names[*i]));
-            if first.is_some_and(|p| p < 3) {
-                quality.hit_at_3 += 1.0 / n;
-            }
-            quality.mrr += first.map_or(0.0, |p| 1.0 / (p as f64 + 1.0)) / n;
-        }
-        quality
-    }
-}
-
-/// Reciprocal rank fusion (k = 60) of several rankings of the same documents.
-fn reciprocal_rank_fusion(rankings: &[&Vec<usize>], documents: usize) -> Vec<usize> {
-    let mut fused = vec![0f32; documents];
-    for ranking in rankings {
-        for (position, document) in ranking.iter().enumerate() {
-            fused[*document] += 1.0 / (60.0 + position as f32 + 1.0);
-        }
-    }
-    rank(&fused)
 }
 
 /// Rankings by all-MiniLM-L6-v2 from `.models/` (scripts/setup-model), with its load time and
 /// document throughput printed.
 fn minilm_rankings(
     docs: &[String],
-    queries: &[(String, Vec<String>)],
+    queries: &[LabelledQuery],
 ) -> Result<Vec<Vec<usize>>, Box<dyn Error>> {
-    let dir = std::env::var_os("MINILM_MODEL_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2")
-        });
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2");
     let started = Instant::now();
     let model = code_remote_minilm::MiniLm::load(&dir)?;
     let loaded = started.elapsed();
@@ -266,9 +163,9 @@ fn minilm_rankings(
     let embedded = started.elapsed();
     let mut query_times = Vec::new();
     let mut rankings = Vec::new();
-    for (text, _) in queries {
+    for query in queries {
         let started = Instant::now();
-        let qv = model.embed(&[text.as_str()])?.remove(0);
+        let qv = model.embed(&[query.text.as_str()])?.remove(0);
         query_times.push(started.elapsed());
         rankings.push(rank(
             &vectors.iter().map(|v| cosine(&qv, v)).collect::<Vec<_>>(),
