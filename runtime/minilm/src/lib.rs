@@ -17,8 +17,11 @@ use candle_core::Device;
 /// The vector length of the model.
 pub const DIMENSION: usize = 384;
 
-/// Tokens one text is cut to (the model's `max_seq_length`), `[CLS]` and `[SEP]` included.
-pub const MAX_TOKENS: usize = 256;
+/// Tokens one text is cut to, `[CLS]` and `[SEP]` included: the length the model was trained
+/// on. Its card allows 256, but on the project's query set 128 finds more (hit@3 0.849 against
+/// 0.836) at about half the cost, because a snippet's title, description and analysis come
+/// first and its code's head says most of what it does.
+pub const MAX_TOKENS: usize = 128;
 
 /// What can go wrong loading or running the model.
 #[derive(Debug, thiserror::Error)]
