@@ -83,16 +83,12 @@ impl Embedder for MiniLmEmbedder {
 mod tests {
     use crate::{AnalysisConfig, Providers};
 
-    fn model_dir() -> std::path::PathBuf {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2")
-    }
-
     #[tokio::test]
     async fn without_gemini_the_installed_model_embeds_queries_and_documents() {
         let providers = Providers::from_config(&AnalysisConfig {
             gemini: None,
             embedding_dimension: 384,
-            offline_model_dir: Some(model_dir()),
+            offline_model_dir: Some(code_remote_minilm::checkout_dir()),
         })
         .expect("the model is installed by scripts/setup-model");
         let embedder = providers.embedder;
@@ -117,7 +113,7 @@ mod tests {
             embedding_dimension: dimension,
             offline_model_dir: Some(dir),
         };
-        let err = Providers::from_config(&config(768, model_dir()))
+        let err = Providers::from_config(&config(768, code_remote_minilm::checkout_dir()))
             .err()
             .expect("refused");
         assert!(err.to_string().contains("EMBEDDING_DIMENSIONS"), "{err}");

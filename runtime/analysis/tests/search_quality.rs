@@ -25,10 +25,8 @@ async fn quality(embedder: &dyn Embedder) -> Quality {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minilm_finds_what_people_mean_and_beats_the_hashed_embedder() {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2");
-    let minilm =
-        MiniLmEmbedder::load(&dir).unwrap_or_else(|err| panic!("{err}: run scripts/setup-model"));
+    let minilm = MiniLmEmbedder::load(&code_remote_minilm::checkout_dir())
+        .unwrap_or_else(|err| panic!("{err}: run scripts/setup-model"));
     let semantic = quality(&minilm).await;
     let hashed = quality(&HashedEmbedder::default()).await;
     println!("MiniLM {semantic:?}\nhashed {hashed:?}");

@@ -23,6 +23,21 @@ pub const DIMENSION: usize = 384;
 /// first and its code's head says most of what it does.
 pub const MAX_TOKENS: usize = 128;
 
+/// Where `scripts/setup-model` installs the model, relative to a checkout's root.
+pub const INSTALL_DIR: &str = ".models/all-MiniLM-L6-v2";
+
+/// The model's directory in the checkout this crate was built from: what tests and benchmarks
+/// load (`MINILM_MODEL_DIR` overrides it).
+pub fn checkout_dir() -> PathBuf {
+    std::env::var_os("MINILM_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(INSTALL_DIR)
+        })
+}
+
 /// What can go wrong loading or running the model.
 #[derive(Debug, thiserror::Error)]
 pub enum MiniLmError {

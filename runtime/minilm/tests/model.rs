@@ -1,7 +1,6 @@
 //! The real all-MiniLM-L6-v2 weights (installed by scripts/setup-model into
 //! `.models/all-MiniLM-L6-v2`, or wherever `MINILM_MODEL_DIR` points).
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use code_remote_minilm::{MiniLm, DIMENSION};
@@ -9,11 +8,7 @@ use code_remote_minilm::{MiniLm, DIMENSION};
 fn model() -> &'static MiniLm {
     static MODEL: OnceLock<MiniLm> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let dir = std::env::var_os("MINILM_MODEL_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2")
-            });
+        let dir = code_remote_minilm::checkout_dir();
         MiniLm::load(&dir).unwrap_or_else(|err| {
             panic!("the model is not installed ({err}): run scripts/setup-model")
         })

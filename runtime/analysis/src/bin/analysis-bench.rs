@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 use std::error::Error;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use code_remote_analysis::dataset::{default_dir, load, score};
@@ -150,7 +149,7 @@ fn minilm_rankings(
     docs: &[String],
     queries: &[LabelledQuery],
 ) -> Result<Vec<Vec<usize>>, Box<dyn Error>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2");
+    let dir = code_remote_minilm::checkout_dir();
     let started = Instant::now();
     let model = code_remote_minilm::MiniLm::load(&dir)?;
     let loaded = started.elapsed();

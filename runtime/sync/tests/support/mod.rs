@@ -212,9 +212,8 @@ pub fn encode(q: &str) -> String {
 pub fn offline_embedder() -> Arc<dyn Embedder> {
     static MODEL: std::sync::OnceLock<MiniLmEmbedder> = std::sync::OnceLock::new();
     let model = MODEL.get_or_init(|| {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-MiniLM-L6-v2");
-        MiniLmEmbedder::load(&dir).unwrap_or_else(|err| panic!("{err}: run scripts/setup-model"))
+        MiniLmEmbedder::load(&code_remote_minilm::checkout_dir())
+            .unwrap_or_else(|err| panic!("{err}: run scripts/setup-model"))
     });
     Arc::new(model.clone())
 }
