@@ -8,8 +8,10 @@
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 use std::fmt::Display;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use tracing::Instrument;
 
 use crate::{MessageHandler, ReceivedMessage};
@@ -78,10 +80,17 @@ where
                 continue;
             }
             let span = tracing::info_span!("message", message_id = %message.id);
-            if let Err(err) = handler(message).instrument(span).await {
-                tracing::warn!(message_id = %message.id, error = %err, "message failed; it and the rest of its group will be retried");
-                failed.push(message.id.clone());
-            }
+            // A handler that panics fails its own message only; the batch's others stand.
+            let outcome = AssertUnwindSafe(handler(message).instrument(span))
+                .catch_unwind()
+                .await;
+            let error = match outcome {
+                Ok(Ok(())) => continue,
+                Ok(Err(err)) => err.to_string(),
+                Err(_) => "the handler panicked".to_owned(),
+            };
+            tracing::warn!(message_id = %message.id, %error, "message failed; it and the rest of its group will be retried");
+            failed.push(message.id.clone());
         }
         failed
     });
@@ -105,6 +114,24 @@ pub async fn handle_sqs_event<H: MessageHandler>(handler: &H, event: SqsEvent) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_fails_only_its_message_and_its_group() {
+        let messages = [
+            message("a1", "alice"),
+            message("b1", "bob"),
+            message("a2", "alice"),
+        ];
+        let failed = process_batch(&messages, |message| {
+            let id = message.id.clone();
+            async move {
+                assert_ne!(id, "a1", "a bug in the handler");
+                Ok::<(), &str>(())
+            }
+        })
+        .await;
+        assert_eq!(failed, ["a1", "a2"]);
+    }
 
     #[tokio::test]
     async fn a_half_failing_batch_reports_only_the_failures() {

@@ -1,7 +1,8 @@
 //! The local consumer of both workers: receives from a queue and keeps up to `slots` messages
 //! in hand at once, each batch run through [`process_batch`] like a Lambda event, deleting what
 //! succeeded. A failed (or panicked) message is left alone: it reappears after its visibility
-//! timeout and reaches the dead-letter queue after its receives run out.
+//! timeout and reaches the dead-letter queue after its receives run out; the rest of its batch
+//! is deleted as usual.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -82,13 +83,17 @@ pub async fn consume<H: MessageHandler>(
         } else {
             options.wait
         };
-        let received = tokio::select! {
-            _ = &mut shutdown => break,
-            received = queue.receive(held.len(), wait) => received,
+        // A receive is never abandoned: what it took is in flight, so it is handled (and
+        // deleted) even when shutdown comes during the receive.
+        let receiving = queue.receive(held.len(), wait);
+        tokio::pin!(receiving);
+        let (received, stopping) = tokio::select! {
+            received = &mut receiving => (received, false),
+            _ = &mut shutdown => (receiving.await, true),
         };
         match received {
             Ok(messages) if messages.is_empty() => {
-                if busy {
+                if busy && !stopping {
                     tokio::select! {
                         _ = &mut shutdown => break,
                         Some(finished) = running.join_next() => log_panic(finished),
@@ -102,6 +107,9 @@ pub async fn consume<H: MessageHandler>(
             }
             Err(err) => {
                 tracing::error!(error = %err, "receiving from the queue failed");
+                if stopping {
+                    break;
+                }
                 tokio::select! {
                     _ = &mut shutdown => break,
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -110,6 +118,9 @@ pub async fn consume<H: MessageHandler>(
         }
         while let Some(finished) = running.try_join_next() {
             log_panic(finished);
+        }
+        if stopping {
+            break;
         }
     }
     while let Some(finished) = running.join_next().await {
@@ -162,6 +173,6 @@ async fn run_and_delete<H: MessageHandler>(
 
 fn log_panic(finished: Result<(), tokio::task::JoinError>) {
     if let Err(err) = finished {
-        tracing::error!(error = %err, "a batch handler panicked; its messages will be delivered again");
+        tracing::error!(error = %err, "a batch task failed; its messages will be delivered again");
     }
 }

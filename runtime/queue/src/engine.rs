@@ -21,6 +21,9 @@ pub enum QueueError {
     /// A PostgreSQL queue that does not exist.
     #[error("queue {0:?} does not exist in the database (local stacks create their queues on `deploy up`)")]
     UnknownQueue(String),
+    /// A message SQS would refuse (both engines refuse the same ones).
+    #[error("invalid message: {0}")]
+    InvalidMessage(String),
     /// A receipt handle this engine never gave out.
     #[error("invalid receipt handle {0:?}")]
     InvalidReceipt(String),
@@ -43,13 +46,37 @@ pub struct ReceivedMessage {
     pub body: String,
 }
 
+/// SQS's limits on a message: a body of at most 256 KiB, group and deduplication ids of 1 to
+/// 128 characters. The SQS engine has them checked by SQS; the PostgreSQL engine checks here.
+pub(crate) fn check_message(
+    body: &str,
+    group: &str,
+    deduplication_id: &str,
+) -> Result<(), QueueError> {
+    if body.len() > 256 * 1024 {
+        return Err(QueueError::InvalidMessage(format!(
+            "a body of {} bytes is over 256 KiB",
+            body.len()
+        )));
+    }
+    for (what, id) in [("group", group), ("deduplication id", deduplication_id)] {
+        if id.is_empty() || id.chars().count() > 128 {
+            return Err(QueueError::InvalidMessage(format!(
+                "a message {what} has 1 to 128 characters"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A FIFO queue and its dead-letter queue as both engines create them: `<base>.fifo` moves a
 /// message to `<base>-dlq.fifo` on the receive after its `max_receive_count`th.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FifoPair {
     /// The names' stem.
     pub base: String,
-    /// How long a received message stays invisible to other receivers.
+    /// How long a received message stays invisible to other receivers (SQS counts whole
+    /// seconds: a fraction is rounded up there).
     pub visibility_timeout: Duration,
     /// Receives before the next one dead-letters the message.
     pub max_receive_count: u32,

@@ -190,7 +190,7 @@ pub async fn create_fifo_pair(
         .attributes(QueueAttributeName::FifoQueue, "true")
         .attributes(
             QueueAttributeName::VisibilityTimeout,
-            pair.visibility_timeout.as_secs().to_string(),
+            pair.visibility_timeout.as_secs_f64().ceil().to_string(),
         )
         .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
         .send()

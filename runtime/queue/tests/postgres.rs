@@ -348,3 +348,154 @@ async fn a_consumer_killed_mid_message_leaves_it_for_the_next_one() {
     second.await.unwrap();
     assert_eq!(*handler.calls.lock().unwrap(), ["job", "job"]);
 }
+
+/// Panics on "boom", records every other body it handles.
+#[derive(Clone, Default)]
+struct PanicsOnBoom {
+    handled: Arc<Mutex<Vec<String>>>,
+}
+
+impl MessageHandler for PanicsOnBoom {
+    type Error = std::convert::Infallible;
+
+    async fn handle(&self, body: String) -> Result<(), Self::Error> {
+        if body == "boom" {
+            panic!("handler bug");
+        }
+        self.handled.lock().unwrap().push(body);
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_message_does_not_take_its_batch_mates_to_the_dead_letter_queue() {
+    let (_db, pool) = migrated_database().await;
+    let (queue, dead_letters) = queues(&pool, Duration::from_millis(300), 2).await;
+    queue.send("boom", "mallory", "boom").await.unwrap();
+    queue.send("fine", "alice", "fine").await.unwrap();
+    let handler = PanicsOnBoom::default();
+    let consumer = tokio::spawn({
+        let (queue, handler) = (Queue::Postgres(queue.clone()), handler.clone());
+        let options = ConsumerOptions {
+            slots: 10,
+            wait: Duration::from_millis(200),
+        };
+        async move { consume(&queue, options, handler, std::future::pending()).await }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while queue.depth().await.unwrap() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    consumer.abort();
+    let dead = dead_letters.receive(10, NO_WAIT).await.unwrap();
+    assert_eq!(
+        *handler.handled.lock().unwrap(),
+        ["fine"],
+        "a message that succeeded is handled once and deleted"
+    );
+    assert_eq!(
+        bodies(&dead),
+        ["boom"],
+        "only the panicking message is dead-lettered"
+    );
+}
+
+#[tokio::test]
+async fn a_group_is_delivered_in_the_order_its_sends_committed() {
+    let (_db, pool) = migrated_database().await;
+    let (queue, _) = queues(&pool, Duration::from_millis(300), 5).await;
+    // A send whose transaction commits late: a later send of its group waits for it, so no
+    // message can be delivered, fail, and then be overtaken by the late one on its retry.
+    let mut slow = pool.begin().await.unwrap();
+    sqlx::query("SELECT code_remote_queue.send('jobs.fifo', 'alice', 'a', 'A')")
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    let later = tokio::spawn({
+        let queue = queue.clone();
+        async move { queue.send("B", "alice", "b").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !later.is_finished(),
+        "the later send waits for the earlier one of its group"
+    );
+    assert!(queue.receive(10, NO_WAIT).await.unwrap().is_empty());
+    slow.commit().await.unwrap();
+    later.await.unwrap().unwrap();
+    let first = queue.receive(10, NO_WAIT).await.unwrap();
+    assert_eq!(bodies(&first), ["A"]);
+    // A fails (not deleted): its retry still comes before B.
+    let again = queue.receive(10, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(bodies(&again), ["A"]);
+    queue
+        .send("C", "bob", "c")
+        .await
+        .expect("other groups never wait");
+}
+
+#[tokio::test]
+async fn a_pool_of_one_connection_still_sends_and_receives() {
+    let (db, _pool) = migrated_database().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(db.url())
+        .await
+        .unwrap();
+    let (queue, _) = queues(&pool, Duration::from_secs(30), 5).await;
+    queue.send("one", "alice", "one").await.unwrap();
+    let _ = queue.receive(10, Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    queue
+        .send("two", "bob", "two")
+        .await
+        .expect("send after the first receive");
+    let received = queue.receive(10, NO_WAIT).await.expect("second receive");
+    assert!(!received.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_during_a_receive_still_handles_and_deletes_what_it_took() {
+    let (_db, pool) = migrated_database().await;
+    let (queue, _) = queues(&pool, Duration::from_secs(30), 5).await;
+    queue.send("job", "alice", "job-1").await.unwrap();
+    // Another consumer's receive holds the queue's receive lock for a moment.
+    let mut other = pool.begin().await.unwrap();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtext('code_remote_queue'), hashtext('jobs.fifo'))",
+    )
+    .execute(&mut *other)
+    .await
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let recorder = Recorder::default();
+    let consumer = tokio::spawn({
+        let (queue, recorder) = (Queue::Postgres(queue.clone()), recorder.clone());
+        let options = ConsumerOptions {
+            slots: 2,
+            wait: Duration::from_secs(5),
+        };
+        async move {
+            consume(&queue, options, recorder, async {
+                let _ = stopped.await;
+            })
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Shutdown arrives while the receive waits; then the receive gets the lock and takes the job.
+    let _ = stop.send(());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    other.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(20), consumer)
+        .await
+        .expect("the consumer stops once what it took is handled")
+        .unwrap();
+    assert_eq!(*recorder.handled.lock().unwrap(), ["job"]);
+    assert_eq!(
+        queue.depth().await.unwrap(),
+        0,
+        "handled and deleted, not left claimed"
+    );
+}

@@ -3,7 +3,7 @@
 //! deduplication, visibility timeout, receive count, dead-lettering); this module calls them,
 //! one round trip per operation, and turns `LISTEN` wake-ups into long polls.
 
-use sqlx::postgres::{PgListener, PgPool};
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use sqlx::Row;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -159,6 +159,7 @@ impl PgQueue {
         group: &str,
         deduplication_id: &str,
     ) -> Result<(), QueueError> {
+        crate::engine::check_message(body, group, deduplication_id)?;
         sqlx::query("SELECT code_remote_queue.send($1, $2, $3, $4)")
             .bind(&*self.name)
             .bind(group)
@@ -216,22 +217,24 @@ impl PgQueue {
 
     /// Deletes handled messages by their latest receipt handles, in one round trip; a stale
     /// handle (the message was received again since) deletes nothing, and that is not an error.
+    /// A handle this engine never gave out deletes nothing; the valid ones are still deleted,
+    /// and the first invalid one is then reported.
     pub async fn delete(&self, receipt_handles: &[&str]) -> Result<(), QueueError> {
-        let receipts = receipt_handles
+        let (receipts, invalid): (Vec<_>, Vec<_>) = receipt_handles
             .iter()
-            .map(|handle| {
-                handle
-                    .parse::<uuid::Uuid>()
-                    .map_err(|_| QueueError::InvalidReceipt((*handle).to_owned()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|handle| handle.parse::<uuid::Uuid>().map_err(|_| *handle))
+            .partition(Result::is_ok);
+        let receipts: Vec<uuid::Uuid> = receipts.into_iter().flatten().collect();
         sqlx::query("SELECT code_remote_queue.delete($1, $2)")
             .bind(&*self.name)
             .bind(receipts)
             .execute(&self.pool)
             .await
             .map_err(database)?;
-        Ok(())
+        match invalid.into_iter().next() {
+            Some(Err(handle)) => Err(QueueError::InvalidReceipt(handle.to_owned())),
+            _ => Ok(()),
+        }
     }
 
     /// Messages on the queue, in flight or not.
@@ -258,7 +261,12 @@ impl PgQueue {
 async fn forward_wakeups(pool: PgPool, name: Arc<str>, wake: std::sync::Weak<Wakeups>) {
     loop {
         let listener = async {
-            let mut listener = PgListener::connect_with(&pool).await?;
+            // A connection of its own: a listener holds its connection for as long as it
+            // listens, which would take one from the store's pool for good.
+            let own = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with((*pool.connect_options()).clone());
+            let mut listener = PgListener::connect_with(&own).await?;
             listener.listen(CHANNEL).await?;
             Ok::<_, sqlx::Error>(listener)
         };

@@ -24,6 +24,10 @@ CREATE TABLE IF NOT EXISTS code_remote_queue.messages (
 );
 CREATE INDEX IF NOT EXISTS messages_in_order ON code_remote_queue.messages (queue, id);
 CREATE INDEX IF NOT EXISTS messages_by_group ON code_remote_queue.messages (queue, group_id, id);
+-- What a receive asks of every candidate: is anything of its group in flight, and is anything
+-- due for the dead-letter queue; both sets are small next to the backlog.
+CREATE INDEX IF NOT EXISTS messages_received ON code_remote_queue.messages (queue, group_id)
+    WHERE invisible_until IS NOT NULL;
 
 -- Deduplication ids seen in the last five minutes, per message group (SQS's
 -- `deduplicationScope: messageGroup`).
@@ -39,7 +43,8 @@ CREATE INDEX IF NOT EXISTS deduplication_expiry ON code_remote_queue.deduplicati
 
 -- Sends one message unless its deduplication id was seen in its group in the last five
 -- minutes; returns the message id (the first one's for a duplicate, as SQS does) and wakes
--- the queue's receivers.
+-- the queue's receivers. Sends of one group are serialised, so a group's ids are taken in
+-- commit order: a message delivered first is never overtaken by one committed after it.
 CREATE OR REPLACE FUNCTION code_remote_queue.send(
     p_queue text, p_group text, p_deduplication_id text, p_body text
 ) RETURNS uuid LANGUAGE plpgsql AS $$
@@ -47,6 +52,9 @@ DECLARE
     v_id uuid := gen_random_uuid();
     v_first uuid;
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext(p_queue), hashtext(p_group));
+    DELETE FROM code_remote_queue.deduplication AS d
+    WHERE d.queue = p_queue AND d.group_id = p_group AND d.expires_at <= now();
     INSERT INTO code_remote_queue.deduplication AS seen
         (queue, group_id, deduplication_id, message_id, expires_at)
     VALUES (p_queue, p_group, p_deduplication_id, v_id, now() + interval '5 minutes')
@@ -75,37 +83,41 @@ RETURNS TABLE (message_id uuid, receipt uuid, group_id text, body text, receive_
 LANGUAGE plpgsql AS $$
 DECLARE
     q code_remote_queue.queues%ROWTYPE;
+    v_now timestamptz;
 BEGIN
     SELECT * INTO q FROM code_remote_queue.queues WHERE name = p_queue;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'queue % does not exist', p_queue USING ERRCODE = 'undefined_object';
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('code_remote_queue'), hashtext(p_queue));
+    -- The time after the lock wait, not the transaction's start: a timeout counted from
+    -- before the wait would hand messages out already visible again.
+    v_now := clock_timestamp();
 
     IF q.dead_letter_queue IS NOT NULL THEN
         UPDATE code_remote_queue.messages AS m
         SET queue = q.dead_letter_queue, receive_count = 0, invisible_until = NULL, receipt = NULL
         WHERE m.queue = p_queue AND m.receive_count >= q.max_receive_count
-          AND m.invisible_until <= now();
+          AND m.invisible_until <= v_now;
     END IF;
     DELETE FROM code_remote_queue.deduplication AS d
-    WHERE d.queue = p_queue AND d.expires_at <= now();
+    WHERE d.queue = p_queue AND d.expires_at <= v_now;
 
     RETURN QUERY
     WITH picked AS (
         SELECT m.id FROM code_remote_queue.messages AS m
         WHERE m.queue = p_queue
-          AND (m.invisible_until IS NULL OR m.invisible_until <= now())
+          AND (m.invisible_until IS NULL OR m.invisible_until <= v_now)
           AND NOT EXISTS (
               SELECT 1 FROM code_remote_queue.messages AS other
               WHERE other.queue = m.queue AND other.group_id = m.group_id
-                AND (other.id < m.id OR other.invisible_until > now()))
+                AND (other.id < m.id OR other.invisible_until > v_now))
         ORDER BY m.id
         LIMIT p_max
         FOR UPDATE SKIP LOCKED
     )
     UPDATE code_remote_queue.messages AS m
-    SET invisible_until = now() + q.visibility_timeout,
+    SET invisible_until = v_now + q.visibility_timeout,
         receive_count = m.receive_count + 1,
         receipt = gen_random_uuid()
     FROM picked WHERE m.id = picked.id
