@@ -1,9 +1,10 @@
 //! Search quality over the project's labelled query set (`tests/data/search/queries.json`):
 //! each question names the dataset snippets a person expects near the top, and a ranking method
-//! is judged by recall@5, hit@3 and mean reciprocal rank. `analysis-bench` prints the figures;
-//! a test holds the offline model to them.
+//! is judged by recall@5, hit@3 and mean reciprocal rank. `analysis-bench` prints the embedders'
+//! figures over code alone; the search crate's `quality` bench prints them through the search
+//! backends with the titles and descriptions users saved (`tests/data/search/snippets.json`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::dataset::LabelledSnippet;
@@ -46,38 +47,93 @@ pub fn load_queries(path: &Path) -> Result<Vec<LabelledQuery>, std::io::Error> {
         .collect())
 }
 
-/// A labelled snippet's code as a user saves it: its label header removed.
-pub fn user_code(snippet: &LabelledSnippet) -> String {
-    snippet
-        .code
-        .lines()
-        .filter(|l| {
-            !(l.starts_with("# time:") || l.starts_with("# space:") || l.starts_with("# patterns:"))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// What a user saved with a labelled snippet: a title and maybe a description
+/// (`tests/data/search/snippets.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Saved {
+    /// The snippet's title.
+    pub title: Option<String>,
+    /// Its description, if the user wrote one.
+    pub description: Option<String>,
 }
 
-/// A labelled snippet's short name (the file stem without the number) and the text the sync
-/// worker would embed for it.
-pub fn document(snippet: &LabelledSnippet) -> (String, String) {
-    let code = user_code(snippet);
-    let analysis = analyze_code(&code).ok();
-    let time = analysis.as_ref().map(|a| a.time.notation());
-    let space = analysis.as_ref().map(|a| a.space.notation());
-    let text = EmbeddingInput {
-        title: None,
-        description: None,
-        time_complexity: time.as_deref(),
-        space_complexity: space.as_deref(),
-        code: &code,
+/// The saved titles and descriptions' path.
+pub fn default_saved() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/search/snippets.json")
+}
+
+/// Reads saved titles and descriptions, by the snippets' short names.
+pub fn load_saved(path: &Path) -> Result<HashMap<String, Saved>, std::io::Error> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        snippets: HashMap<String, Saved>,
     }
-    .render();
-    let name = snippet
-        .name
-        .split_once('_')
-        .map_or(snippet.name.clone(), |(_, rest)| rest.to_owned());
-    (name, text)
+    let file: File = serde_json::from_slice(&std::fs::read(path)?)?;
+    Ok(file.snippets)
+}
+
+/// A labelled snippet as the sync worker stores it: the code a user saves (label header
+/// removed), what the offline analyser finds in it, and what the user saved with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledDocument {
+    /// Short name (the file stem without its number), as queries name it.
+    pub name: String,
+    /// The saved title, if any.
+    pub title: Option<String>,
+    /// The saved description, if any.
+    pub description: Option<String>,
+    /// The code.
+    pub code: String,
+    /// Time complexity the offline analyser finds.
+    pub time: Option<String>,
+    /// Space complexity the offline analyser finds.
+    pub space: Option<String>,
+    /// Pattern names the offline analyser finds.
+    pub patterns: Vec<String>,
+}
+
+impl LabelledDocument {
+    /// `snippet` with what its user saved (`None`: code only).
+    pub fn new(snippet: &LabelledSnippet, saved: Option<&Saved>) -> Self {
+        let code: String = snippet
+            .code
+            .lines()
+            .filter(|l| {
+                !(l.starts_with("# time:")
+                    || l.starts_with("# space:")
+                    || l.starts_with("# patterns:"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let analysis = analyze_code(&code).ok();
+        let saved = saved.cloned().unwrap_or_default();
+        Self {
+            name: snippet
+                .name
+                .split_once('_')
+                .map_or(snippet.name.clone(), |(_, rest)| rest.to_owned()),
+            title: saved.title,
+            description: saved.description,
+            time: analysis.as_ref().map(|a| a.time.notation()),
+            space: analysis.as_ref().map(|a| a.space.notation()),
+            patterns: analysis
+                .map(|a| a.patterns.iter().map(|p| p.name().to_owned()).collect())
+                .unwrap_or_default(),
+            code,
+        }
+    }
+
+    /// The text the sync worker embeds for it.
+    pub fn embedding_input(&self) -> String {
+        EmbeddingInput {
+            title: self.title.as_deref(),
+            description: self.description.as_deref(),
+            time_complexity: self.time.as_deref(),
+            space_complexity: self.space.as_deref(),
+            code: &self.code,
+        }
+        .render()
+    }
 }
 
 /// Document indices by score, best first.
@@ -85,17 +141,6 @@ pub fn rank(scores: &[f32]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|a, b| scores[*b].total_cmp(&scores[*a]));
     order
-}
-
-/// Reciprocal rank fusion (k = 60) of several rankings of the same documents.
-pub fn reciprocal_rank_fusion(rankings: &[&[usize]], documents: usize) -> Vec<usize> {
-    let mut fused = vec![0f32; documents];
-    for ranking in rankings {
-        for (position, document) in ranking.iter().enumerate() {
-            fused[*document] += 1.0 / (60.0 + position as f32 + 1.0);
-        }
-    }
-    rank(&fused)
 }
 
 /// Search-quality figures of one ranking method over a query set.
@@ -155,6 +200,23 @@ mod tests {
         assert!((q.hit_at_3 - 0.5).abs() < 1e-9);
         assert!((q.mrr - (1.0 + 1.0 / 4.0) / 2.0).abs() < 1e-9);
         assert!((q.recall_at_5 - 1.0).abs() < 1e-9);
-        assert_eq!(reciprocal_rank_fusion(&[&[0, 1], &[1, 0]], 2).len(), 2);
+    }
+
+    #[test]
+    fn every_labelled_snippet_has_a_saved_title() {
+        let saved = load_saved(&default_saved()).expect("saved titles");
+        let snippets = crate::dataset::load(&crate::dataset::default_dir()).expect("dataset");
+        for snippet in &snippets {
+            let document = LabelledDocument::new(snippet, None);
+            let with = LabelledDocument::new(snippet, saved.get(&document.name));
+            assert!(with.title.is_some(), "{} has no saved title", document.name);
+            assert!(with.embedding_input().starts_with("Title: "));
+            assert!(!with.code.contains("# time:"));
+        }
+        assert_eq!(
+            saved.len(),
+            snippets.len(),
+            "no title for a missing snippet"
+        );
     }
 }

@@ -4,12 +4,22 @@
 
 use code_remote_analysis::dataset::{default_dir, load};
 use code_remote_analysis::embed::cosine;
-use code_remote_analysis::quality::{default_queries, document, load_queries, rank, Quality};
+use code_remote_analysis::quality::{
+    default_queries, load_queries, rank, LabelledDocument, Quality,
+};
 use code_remote_analysis::{Embedder, HashedEmbedder, MiniLmEmbedder};
 
 async fn quality(embedder: &dyn Embedder) -> Quality {
     let snippets = load(&default_dir()).expect("dataset");
-    let (names, docs): (Vec<String>, Vec<String>) = snippets.iter().map(document).unzip();
+    let labelled: Vec<LabelledDocument> = snippets
+        .iter()
+        .map(|s| LabelledDocument::new(s, None))
+        .collect();
+    let names: Vec<String> = labelled.iter().map(|d| d.name.clone()).collect();
+    let docs: Vec<String> = labelled
+        .iter()
+        .map(LabelledDocument::embedding_input)
+        .collect();
     let queries = load_queries(&default_queries()).expect("query set");
     assert!(queries.len() >= 60, "the set keeps at least 60 questions");
     let vectors = embedder.embed_documents(&docs).await.expect("documents");

@@ -7,6 +7,8 @@ use code_remote_analysis::SearchIntent;
 use code_remote_domain::{SnippetId, UserId};
 use serde::Serialize;
 
+use crate::full_text::FullText;
+
 /// The searchable form of one snippet, built by the sync worker from the current PostgreSQL row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnippetDocument {
@@ -58,6 +60,19 @@ impl SnippetDocument {
     /// Lowercased language, as filters compare it.
     pub fn language_key(&self) -> String {
         self.language.trim().to_lowercase()
+    }
+
+    /// The analysis in words, for full-text search: pattern names and growth classes
+    /// (`binary search logarithmic time constant space`).
+    pub fn analysis_terms(&self) -> String {
+        let mut terms = self.patterns.clone();
+        if let Some(class) = self.time_class() {
+            terms.push(format!("{class} time"));
+        }
+        if let Some(class) = self.space_class() {
+            terms.push(format!("{class} space"));
+        }
+        terms.join(" ")
     }
 }
 
@@ -113,8 +128,12 @@ impl SearchFilters {
 /// One search question.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SemanticQuery {
-    /// The embedded free text; `None` ranks by the structured filters alone.
+    /// The embedded free text; `None` ranks by word matches when there are words, otherwise by
+    /// the structured filters alone.
     pub embedding: Option<Vec<f32>>,
+    /// The free text's words, matched against titles, descriptions and analysis terms and fused
+    /// with the vector similarity (docs/search.md).
+    pub text: Option<FullText>,
     /// Structured filters.
     pub filters: SearchFilters,
     /// A snippet never to return (the source of a similar-snippets question).
@@ -138,6 +157,7 @@ pub struct SearchHit {
     pub time_complexity: Option<String>,
     /// Its space complexity, if analysed.
     pub space_complexity: Option<String>,
-    /// Similarity plus boosts; higher is better.
+    /// Similarity, word matches and boosts fused; higher is better (bounded to [0, 1] by
+    /// [`crate::presentable`]).
     pub score: f64,
 }

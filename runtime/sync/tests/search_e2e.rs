@@ -20,7 +20,33 @@ async fn saved_snippets_are_found_scoped_to_their_owner() {
     let fib = stack.save(&alice, "Fibonacci", FIB).await;
     let bubble = stack.save(&alice, "Bubble sort", BUBBLE).await;
     let secret = stack.save(&bob, "Bob's binary search", BINARY_SEARCH).await;
-    assert_eq!(stack.drain().await, 4);
+    let (status, body) = stack
+        .call(
+            Method::POST,
+            "/snippets",
+            &alice,
+            Some(
+                json!({"title": "find", "description": "Looks a value up in a sorted list",
+                        "code": "def find(xs, x):\n    return xs.index(x)\n"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let described = body["id"].as_str().expect("id").to_owned();
+    assert_eq!(stack.drain().await, 5);
+
+    // The words of a saved description are found (full text fused with the vector).
+    let (_, body) = stack
+        .get(
+            &format!("/search?q={}", encode("value in a sorted list")),
+            &alice,
+        )
+        .await;
+    let found = ids(&body["results"]);
+    assert!(
+        found.iter().take(2).any(|id| *id == described),
+        "the described snippet is near the top: {body}"
+    );
 
     let (status, body) = stack
         .get(
@@ -83,6 +109,7 @@ async fn saved_snippets_are_found_scoped_to_their_owner() {
         "' OR 1=1; DROP TABLE snippets; --",
         "x\") MATCH (n) DETACH DELETE n RETURN n //",
         "CALL { MATCH (s:Snippet) RETURN s } $user_id",
+        "\"unterminated -sorted OR or or ((( binary:* & !search <-> | ''",
     ] {
         let (status, body) = stack
             .get(&format!("/search?q={}", encode(hostile)), &alice)
@@ -95,7 +122,7 @@ async fn saved_snippets_are_found_scoped_to_their_owner() {
         );
     }
     let (status, body) = stack.get("/snippets", &alice).await;
-    assert_eq!((status, body["total"].as_i64()), (200, Some(3)));
+    assert_eq!((status, body["total"].as_i64()), (200, Some(4)));
 
     let (status, body) = stack
         .get(&format!("/search/similar/{search}"), &alice)
@@ -105,7 +132,7 @@ async fn saved_snippets_are_found_scoped_to_their_owner() {
     let similar = ids(&body["similar"]);
     assert!(!similar.contains(&search), "similar returned its source");
     assert!(!similar.contains(&secret));
-    assert!(similar.len() <= 2, "{body}");
+    assert!(similar.len() <= 3, "{body}");
     let scores: Vec<f64> = body["similar"]
         .as_array()
         .unwrap()

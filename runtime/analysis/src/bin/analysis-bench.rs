@@ -12,8 +12,7 @@ use code_remote_analysis::dataset::{default_dir, load, score};
 use code_remote_analysis::embed::cosine;
 use code_remote_analysis::offline::analyze_code;
 use code_remote_analysis::quality::{
-    default_queries, document, load_queries, rank, reciprocal_rank_fusion, user_code,
-    LabelledQuery, Quality,
+    default_queries, load_queries, rank, LabelledDocument, LabelledQuery, Quality,
 };
 use code_remote_analysis::HashedEmbedder;
 
@@ -40,8 +39,16 @@ fn words(text: &str) -> HashSet<String> {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let snippets = load(&default_dir())?;
-    let codes: Vec<String> = snippets.iter().map(user_code).collect();
-    let (names, docs): (Vec<String>, Vec<String>) = snippets.iter().map(document).unzip();
+    let labelled: Vec<LabelledDocument> = snippets
+        .iter()
+        .map(|s| LabelledDocument::new(s, None))
+        .collect();
+    let codes: Vec<String> = labelled.iter().map(|d| d.code.clone()).collect();
+    let names: Vec<String> = labelled.iter().map(|d| d.name.clone()).collect();
+    let docs: Vec<String> = labelled
+        .iter()
+        .map(LabelledDocument::embedding_input)
+        .collect();
 
     let s = score(&snippets);
     println!(
@@ -112,7 +119,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         })
         .collect();
     println!(
-        "search quality over {} queries, {} documents (exact ranking):",
+        "search quality over {} queries, {} documents of code only (exact ranking; with titles and \
+         through the search backends: cargo bench -p code-remote-search --bench quality):",
         queries.len(),
         docs.len()
     );
@@ -126,15 +134,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     report("keyword overlap", &keyword);
     report("hashed embedder", &hashed);
     match minilm_rankings(&docs, &queries) {
-        Ok(minilm) => {
-            report("MiniLM embedder", &minilm);
-            let hybrid: Vec<Vec<usize>> = keyword
-                .iter()
-                .zip(&minilm)
-                .map(|(k, m)| reciprocal_rank_fusion(&[k, m], docs.len()))
-                .collect();
-            report("hybrid (RRF keyword+MiniLM)", &hybrid);
-        }
+        Ok(minilm) => report("MiniLM embedder", &minilm),
         Err(err) => println!("  MiniLM embedder:             not measured ({err})"),
     }
     println!(

@@ -11,10 +11,11 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use code_remote_analysis::intent::ComplexityKind;
-use code_remote_analysis::{normalize, parse_intent};
+use code_remote_analysis::normalize;
 use code_remote_domain::validation::{FieldReader, Length};
 use code_remote_domain::{SnippetId, ValidationErrors, ValidationIssue};
-use code_remote_search::{SearchBackend, SearchFilters, SearchHit, SemanticQuery};
+use code_remote_search::question::ask;
+use code_remote_search::{SearchBackend, SearchHit};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -141,43 +142,16 @@ pub(crate) async fn search(
         return Err(ApiError::Internal("query checked but missing".into()));
     };
     let backend = backend(&state)?;
-    let intent = parse_intent(&q);
-    let text = if !intent.text.trim().is_empty() {
-        Some(intent.text.clone())
-    } else if intent.is_structured() {
-        None
-    } else {
-        Some(q.clone())
-    };
-    let embedding = match &text {
-        Some(text) => Some(
-            state
-                .services()
-                .embedder
-                .embed_query(text)
-                .await
-                .map_err(unavailable)?,
-        ),
-        None => None,
-    };
-    let method = if embedding.is_some() {
-        "semantic"
-    } else {
-        "structured"
-    };
-    let query = SemanticQuery {
-        embedding,
-        filters: SearchFilters::from_intent(&intent),
-        exclude: None,
-        limit: limit as usize,
-    };
+    let (query, method) = ask(&q, state.services().embedder.as_ref(), limit as usize)
+        .await
+        .map_err(unavailable)?;
     let hits = backend.search(user.id, &query).await.map_err(unavailable)?;
     let results = results(&state, hits);
     Ok(Json(SearchResponse {
         query: q,
         total: results.len(),
         results,
-        method: method.to_owned(),
+        method: method.as_str().to_owned(),
     }))
 }
 

@@ -82,7 +82,8 @@ WHERE s.updated_at IS NULL OR s.updated_at <= $updated_at
 SET s.title = $title, s.description = $description, s.language = $language,
     s.time_complexity = $time_complexity, s.space_complexity = $space_complexity,
     s.time_class = $time_class, s.space_class = $space_class, s.is_starred = $is_starred,
-    s.embedding = $embedding, s.updated_at = $updated_at, s.synced_at = timestamp()
+    s.analysis_terms = $analysis_terms, s.embedding = $embedding, s.updated_at = $updated_at,
+    s.synced_at = timestamp()
 MERGE (u)-[:OWNS]->(s)
 RETURN s.id AS id";
 
@@ -114,37 +115,80 @@ pub const DELETE_SNIPPET: &str = "MATCH (s:Snippet {id: $snippet_id}) DETACH DEL
 macro_rules! filters {
     () => {
         "($language IS NULL OR toLower(s.language) = $language)
-  AND (NOT $starred_only OR (u)-[:STARRED]->(s))
+  AND (NOT $starred_only OR EXISTS { MATCH (u)-[:STARRED]->(s) })
   AND ($complexity_class IS NULL
        OR (CASE WHEN $space THEN s.space_class ELSE s.time_class END) = $complexity_class)
-  AND (size($patterns) = 0 OR any(p IN $patterns WHERE (s)-[:USES]->(:Pattern {name: p})))
+  AND (size($patterns) = 0 OR EXISTS { MATCH (s)-[:USES]->(pt:Pattern) WHERE pt.name IN $patterns })
   AND ($exclude_id IS NULL OR s.id <> $exclude_id)"
     };
 }
 
-/// Result columns with boosts: a pattern asked for and used adds 0.05, starred adds 0.02.
+/// Boosts: a pattern asked for and used adds 0.05, starred adds 0.02 (the postgres backend's).
+/// A `COUNT { }` subquery, the form both Neo4j 5 and other Cypher servers accept in projections.
+macro_rules! boost {
+    () => {
+        "0.05 * COUNT { MATCH (s)-[:USES]->(pt:Pattern) WHERE pt.name IN $patterns }
+     + CASE WHEN s.is_starred THEN 0.02 ELSE 0.0 END"
+    };
+}
+
+/// The columns of a result.
+macro_rules! hit_columns {
+    () => {
+        "s.id AS snippet_id, s.title AS title, s.language AS language,
+       s.description AS description, s.time_complexity AS time_complexity,
+       s.space_complexity AS space_complexity"
+    };
+}
+
+/// Result columns with boosts, best first.
 macro_rules! ranked_return {
     () => {
-        "WITH s, base + 0.05 * size([p IN $patterns WHERE (s)-[:USES]->(:Pattern {name: p})])
-     + CASE WHEN s.is_starred THEN 0.02 ELSE 0.0 END AS score
-RETURN s.id AS snippet_id, s.title AS title, s.language AS language,
-       s.description AS description, s.time_complexity AS time_complexity,
-       s.space_complexity AS space_complexity, score
+        concat!(
+            "WITH s, base + ",
+            boost!(),
+            " AS score
+RETURN ",
+            hit_columns!(),
+            ", score
 ORDER BY score DESC, s.updated_at DESC
 LIMIT $limit"
+        )
     };
 }
 
 /// Semantic search through the `snippet_embedding` vector index. The index answers over all
 /// users, so it is asked for `$candidates` (many more than `$limit`) before scoping to the user.
+/// The index scores cosine similarity as (1 + cosine) / 2; `2 * score - 1` gives the cosine back,
+/// so scores mean what the postgres backend's mean.
 pub const SEMANTIC: &str = concat!(
     "CALL db.index.vector.queryNodes('snippet_embedding', $candidates, $embedding)
-YIELD node AS s, score AS base
+YIELD node AS s, score AS index_score
 MATCH (u:User {id: $user_id})-[:OWNS]->(s)
 WHERE ",
     filters!(),
-    "\n",
+    "\nWITH s, 2.0 * index_score - 1.0 AS base\n",
     ranked_return!()
+);
+
+/// Word matches through the `snippet_text` full-text index (title, description, analysis terms;
+/// `$text` built by `FullText::lucene`), scoped to the user. The Lucene score becomes
+/// score / (1 + score), in [0, 1) like the postgres backend's; each row carries its boost and its
+/// embedding, so matches the vector index did not return are scored against the question here.
+pub const FULL_TEXT: &str = concat!(
+    "CALL db.index.fulltext.queryNodes('snippet_text', $text)
+YIELD node AS s, score AS lucene
+MATCH (u:User {id: $user_id})-[:OWNS]->(s)
+WHERE ",
+    filters!(),
+    "
+RETURN ",
+    hit_columns!(),
+    ", lucene / (1.0 + lucene) AS text, ",
+    boost!(),
+    " AS boost, s.embedding AS embedding
+ORDER BY text DESC, s.updated_at DESC
+LIMIT $text_limit"
 );
 
 /// Structured search without text: the user's snippets that pass the filters.
@@ -186,6 +230,9 @@ const CANDIDATES_PER_RESULT: usize = 20;
 
 /// Upper bound on index candidates.
 const MAX_CANDIDATES: usize = 2_000;
+
+/// Most word matches one question fuses.
+const MAX_TEXT_MATCHES: i64 = 200;
 
 fn id(value: impl ToString) -> Param {
     Param::Text(value.to_string())
@@ -233,6 +280,7 @@ pub fn upsert(document: &SnippetDocument) -> [Statement; 3] {
                     Param::OptionalText(document.space_class().map(str::to_owned)),
                 ),
                 ("is_starred", Param::Bool(document.is_starred)),
+                ("analysis_terms", Param::Text(document.analysis_terms())),
                 ("embedding", Param::Floats(document.embedding.clone())),
             ],
         },
@@ -265,11 +313,10 @@ pub fn delete(snippet: SnippetId) -> Statement {
     }
 }
 
-/// A search question: [`SEMANTIC`] with an embedding, [`STRUCTURED`] without.
-pub fn search(user: UserId, query: &SemanticQuery) -> Statement {
-    let limit = query.limit.clamp(1, MAX_LIMIT);
+/// The filter parameters every question binds.
+fn filter_params(user: UserId, query: &SemanticQuery) -> Vec<(&'static str, Param)> {
     let filters = &query.filters;
-    let mut params = vec![
+    vec![
         ("user_id", id(user)),
         ("language", Param::OptionalText(filters.language.clone())),
         ("starred_only", Param::Bool(filters.starred_only)),
@@ -283,8 +330,15 @@ pub fn search(user: UserId, query: &SemanticQuery) -> Statement {
             "exclude_id",
             Param::OptionalText(query.exclude.map(|s| s.to_string())),
         ),
-        ("limit", Param::Int(limit as i64)),
-    ];
+    ]
+}
+
+/// A search question's ranked statement: [`SEMANTIC`] with an embedding, [`STRUCTURED`]
+/// without. Word matches are asked separately ([`full_text`]) and fused by the backend.
+pub fn search(user: UserId, query: &SemanticQuery) -> Statement {
+    let limit = query.limit.clamp(1, MAX_LIMIT);
+    let mut params = filter_params(user, query);
+    params.push(("limit", Param::Int(limit as i64)));
     match &query.embedding {
         Some(embedding) => {
             params.push(("embedding", Param::Floats(embedding.clone())));
@@ -302,6 +356,18 @@ pub fn search(user: UserId, query: &SemanticQuery) -> Statement {
             params,
         },
     }
+}
+
+/// The word matches of a question with words ([`FULL_TEXT`]); `None` without words.
+pub fn full_text(user: UserId, query: &SemanticQuery) -> Option<Statement> {
+    let text = query.text.as_ref()?;
+    let mut params = filter_params(user, query);
+    params.push(("text", Param::Text(text.lucene())));
+    params.push(("text_limit", Param::Int(MAX_TEXT_MATCHES)));
+    Some(Statement {
+        text: FULL_TEXT,
+        params,
+    })
 }
 
 /// The user's snippets with an exact (canonical) complexity.
@@ -344,6 +410,7 @@ pub fn document_ids() -> Statement {
 mod tests {
     use super::*;
     use crate::document::SearchFilters;
+    use crate::FullText;
     use chrono::{TimeZone, Utc};
 
     const WRITES: [&str; 6] = ["CREATE", "MERGE", "SET ", "DELETE", "REMOVE", "CALL {"];
@@ -448,6 +515,10 @@ mod tests {
             Some(&Param::Text(doc.snippet_id.to_string()))
         );
         assert_eq!(star.param("is_starred"), Some(&Param::Bool(true)));
+        assert_eq!(
+            node.param("analysis_terms"),
+            Some(&Param::Text("recursion memoization quadratic time".into()))
+        );
     }
 
     #[test]
@@ -464,15 +535,28 @@ mod tests {
             user,
             &SemanticQuery {
                 embedding: Some(vec![1.0, 0.0]),
+                text: FullText::parse("binary (search) OR x"),
                 filters: filters.clone(),
                 exclude: None,
                 limit: 500,
             },
         );
+        let words = full_text(
+            user,
+            &SemanticQuery {
+                embedding: None,
+                text: FullText::parse("binary (search) OR x"),
+                filters: filters.clone(),
+                exclude: None,
+                limit: 5,
+            },
+        )
+        .expect("a question with words asks the full-text index");
         let structured = search(
             user,
             &SemanticQuery {
                 embedding: None,
+                text: None,
                 filters,
                 exclude: Some(SnippetId::generate()),
                 limit: 5,
@@ -480,7 +564,8 @@ mod tests {
         );
         let complexity = by_complexity(user, ComplexityKind::Space, "O(n)", 20);
         let source = source_embedding(user, SnippetId::generate());
-        for statement in [&semantic, &structured, &complexity, &source] {
+        assert!(full_text(user, &SemanticQuery::default()).is_none());
+        for statement in [&semantic, &words, &structured, &complexity, &source] {
             assert_bound(statement);
             for write in WRITES {
                 assert!(
@@ -504,6 +589,13 @@ mod tests {
             Some(&Param::Int(MAX_CANDIDATES as i64))
         );
         assert_eq!(semantic.param("space"), Some(&Param::Bool(true)));
+        assert_eq!(words.text, FULL_TEXT);
+        assert!(FULL_TEXT.contains("db.index.fulltext.queryNodes('snippet_text', $text)"));
+        assert_eq!(
+            words.param("text"),
+            Some(&Param::Text("binary OR search OR x".into())),
+            "only words reach Lucene"
+        );
         assert_eq!(structured.text, STRUCTURED);
         assert_eq!(structured.param("limit"), Some(&Param::Int(5)));
         assert!(matches!(

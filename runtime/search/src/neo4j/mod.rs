@@ -18,7 +18,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::backend::{BackendKind, SearchBackend};
 use crate::document::{SearchHit, SemanticQuery, SnippetDocument};
-use crate::SearchError;
+use crate::rank::{fuse_hits, WordMatch};
+use crate::{SearchError, MAX_LIMIT};
 use cypher::Statement;
 
 /// Default timeout of every request.
@@ -135,9 +136,55 @@ impl Neo4jSearch {
         };
         Ok(Some(self.hits(cypher::search(user, &query)).await?))
     }
+
+    /// A question answered by the vector (or structured) statement and the word matches, fused.
+    async fn rank(
+        &self,
+        user: UserId,
+        query: &SemanticQuery,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let words = match cypher::full_text(user, query) {
+            Some(statement) => self
+                .rows(statement)
+                .await?
+                .iter()
+                .map(word_match)
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let ranked = if query.embedding.is_some() || query.text.is_none() {
+            self.hits(cypher::search(user, query)).await?
+        } else {
+            Vec::new()
+        };
+        Ok(fuse_hits(
+            ranked,
+            words,
+            query.embedding.as_deref(),
+            query.limit.clamp(1, MAX_LIMIT),
+        ))
+    }
+}
+
+/// A row of [`cypher::FULL_TEXT`].
+fn word_match(row: &Row) -> Result<WordMatch, SearchError> {
+    let field = |err: neo4rs::DeError| SearchError::Neo4jRow(err.to_string());
+    let embedding: Option<Vec<f64>> = row.get("embedding").map_err(field)?;
+    Ok(WordMatch {
+        hit: hit_with_score(row, row.get("boost").map_err(field)?)?,
+        text: row.get("text").map_err(field)?,
+        embedding: embedding.map(|v| v.into_iter().map(|x| x as f32).collect()),
+    })
 }
 
 fn hit(row: &Row) -> Result<SearchHit, SearchError> {
+    let score = row
+        .get("score")
+        .map_err(|err| SearchError::Neo4jRow(err.to_string()))?;
+    hit_with_score(row, score)
+}
+
+fn hit_with_score(row: &Row, score: f64) -> Result<SearchHit, SearchError> {
     let field = |err: neo4rs::DeError| SearchError::Neo4jRow(err.to_string());
     let id: String = row.get("snippet_id").map_err(field)?;
     let id = uuid::Uuid::parse_str(&id)
@@ -149,7 +196,7 @@ fn hit(row: &Row) -> Result<SearchHit, SearchError> {
         description: row.get("description").map_err(field)?,
         time_complexity: row.get("time_complexity").map_err(field)?,
         space_complexity: row.get("space_complexity").map_err(field)?,
-        score: row.get("score").map_err(field)?,
+        score,
     })
 }
 
@@ -180,7 +227,7 @@ impl SearchBackend for Neo4jSearch {
         user: UserId,
         query: &'a SemanticQuery,
     ) -> BoxFuture<'a, Result<Vec<SearchHit>, SearchError>> {
-        Box::pin(self.hits(cypher::search(user, query)))
+        Box::pin(self.rank(user, query))
     }
 
     fn by_complexity<'a>(

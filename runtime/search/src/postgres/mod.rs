@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::backend::{BackendKind, SearchBackend};
 use crate::document::{SearchFilters, SearchHit, SemanticQuery, SnippetDocument};
-use crate::rank::{cosine, score, top_k};
+use crate::rank::{cosine, fuse, score, top_k};
 use crate::{SearchError, MAX_LIMIT};
 use cache::{Candidate, EmbeddingCache};
 
@@ -32,6 +32,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Most documents one question considers (a user with more sees the first ones only).
 const MAX_CANDIDATES: i64 = 200_000;
+
+/// Most word matches one question fuses (the best ones; the rest keep their vector score).
+const MAX_TEXT_MATCHES: i64 = 1_000;
 
 /// Longest complexity notation a `varchar(50)` column keeps.
 const NOTATION_CHARS: usize = 50;
@@ -103,6 +106,7 @@ impl PgSearch {
             .bind(document.space_class())
             .bind(document.is_starred)
             .bind(document.updated_at)
+            .bind(document.analysis_terms())
             .execute(&mut *tx)
             .await?;
         if written.rows_affected() == 0 {
@@ -141,8 +145,8 @@ impl PgSearch {
     ) -> Result<Vec<SearchHit>, SearchError> {
         let limit = query.limit.clamp(1, MAX_LIMIT);
         let mut tx = self.read().await?;
-        let hits = match &query.embedding {
-            None => {
+        let hits = match (&query.embedding, &query.text) {
+            (None, None) => {
                 let rows = filtered(sql::STRUCTURED, user, query)
                     .bind(limit as i64)
                     .fetch_all(&mut *tx)
@@ -151,7 +155,18 @@ impl PgSearch {
                     .map(|row| hit(row, boosted(row, 1.0)?))
                     .collect::<Result<Vec<_>, _>>()?
             }
-            Some(embedding) if self.pgvector => {
+            (None, Some(text)) => {
+                let rows = filtered(sql::FULL_TEXT, user, query)
+                    .bind(text.websearch())
+                    .bind(limit as i64)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                rows.iter()
+                    .map(|row| hit(row, boosted(row, row.try_get("text_rank")?)?))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            (Some(embedding), _) if self.pgvector => {
+                let words = self.text_ranks(&mut tx, user, query).await?;
                 let rows = filtered(sql::PGVECTOR, user, query)
                     .bind((limit * 4) as i64)
                     .bind(embedding)
@@ -159,13 +174,17 @@ impl PgSearch {
                     .await?;
                 let mut hits = rows
                     .iter()
-                    .map(|row| hit(row, boosted(row, row.try_get("similarity")?)?))
+                    .map(|row| {
+                        let id: Uuid = row.try_get("snippet_id")?;
+                        let text = words.get(&id).copied().unwrap_or(0.0);
+                        hit(row, boosted(row, fuse(row.try_get("similarity")?, text))?)
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 hits.sort_by(|a, b| b.score.total_cmp(&a.score));
                 hits.truncate(limit);
                 hits
             }
-            Some(embedding) => self.scan(&mut tx, user, query, embedding, limit).await?,
+            (Some(embedding), _) => self.scan(&mut tx, user, query, embedding, limit).await?,
         };
         tx.rollback().await?;
         Ok(hits)
@@ -185,6 +204,7 @@ impl PgSearch {
         } else {
             self.filtered_candidates(tx, user, query).await?
         };
+        let words = self.text_ranks(tx, user, query).await?;
         let exclude = query.exclude.map(|id| id.as_uuid());
         let scores: Vec<f64> = candidates
             .iter()
@@ -193,8 +213,9 @@ impl PgSearch {
                 if Some(*id) == exclude {
                     f64::NEG_INFINITY
                 } else {
+                    let text = words.get(id).copied().unwrap_or(0.0);
                     score(
-                        cosine(embedding, vector),
+                        fuse(cosine(embedding, vector), text),
                         matched.get(i).copied().unwrap_or(0),
                         *starred,
                     )
@@ -222,6 +243,27 @@ impl PgSearch {
             }
         }
         Ok(hits)
+    }
+
+    /// The word-match strength of the documents matching any of the question's words (none
+    /// without words).
+    async fn text_ranks(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        user: UserId,
+        query: &SemanticQuery,
+    ) -> Result<HashMap<Uuid, f64>, SearchError> {
+        let Some(text) = &query.text else {
+            return Ok(HashMap::new());
+        };
+        let rows = filtered(sql::TEXT_MATCHES, user, query)
+            .bind(text.websearch())
+            .bind(MAX_TEXT_MATCHES)
+            .fetch_all(&mut **tx)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("snippet_id")?, row.try_get("text_rank")?)))
+            .collect()
     }
 
     /// All of the user's documents, reused while the user's generation is unchanged.

@@ -59,6 +59,46 @@ pub(crate) const STRUCTURED: &str = filtered!(
     "ORDER BY d.is_starred DESC, d.updated_at DESC, d.snippet_id LIMIT $8"
 );
 
+/// Word-match strength of a document: the share of the question's words (English stems, stop
+/// words dropped) that it contains, each counted by where it is found (title 1, description 0.8,
+/// analysis terms 0.6), squared so that one incidental shared word barely counts while most of
+/// the question's words in a title count fully. In [0, 1].
+macro_rules! text_rank {
+    () => {
+        "(SELECT coalesce(sum(CASE WHEN 'A' = ANY(u.weights) THEN 1.0
+                                   WHEN 'B' = ANY(u.weights) THEN 0.8 ELSE 0.6 END), 0)
+          FROM unnest(d.search_text) u
+          WHERE u.lexeme = ANY(tsvector_to_array(to_tsvector('english', $8)))
+         )::float8 / greatest(1, length(to_tsvector('english', $8)))"
+    };
+}
+
+/// Filtered documents matching any of the words (`$8`, built by `FullText::websearch`), best
+/// match first; `$9` is the limit. The word-only answer when there is no embedding.
+pub(crate) const FULL_TEXT: &str = filtered!(
+    concat!(
+        "SELECT ",
+        hit_columns!(),
+        ", power(",
+        text_rank!(),
+        ", 2) AS text_rank"
+    ),
+    "AND d.search_text @@ websearch_to_tsquery('english', $8)
+     ORDER BY text_rank DESC, d.is_starred DESC, d.updated_at DESC, d.snippet_id LIMIT $9"
+);
+
+/// The word-match strength of the filtered documents matching any of the words, to fuse with
+/// vector similarity; `$9` caps how many.
+pub(crate) const TEXT_MATCHES: &str = filtered!(
+    concat!(
+        "SELECT d.snippet_id, power(",
+        text_rank!(),
+        ", 2) AS text_rank"
+    ),
+    "AND d.search_text @@ websearch_to_tsquery('english', $8)
+     ORDER BY text_rank DESC LIMIT $9"
+);
+
 /// pgvector ranking in SQL (used only when the extension is installed); `$9` is the query vector.
 pub(crate) const PGVECTOR: &str = filtered!(
     concat!(
@@ -106,14 +146,14 @@ pub(crate) const SOURCE: &str = "SELECT e.embedding
 /// Inserts or replaces a document unless the stored one is newer.
 pub(crate) const UPSERT: &str = "INSERT INTO search_documents
         (snippet_id, user_id, title, description, language, time_complexity, space_complexity,
-         time_class, space_class, is_starred, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         time_class, space_class, is_starred, updated_at, analysis_terms)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (snippet_id) DO UPDATE SET
         user_id = EXCLUDED.user_id, title = EXCLUDED.title, description = EXCLUDED.description,
         language = EXCLUDED.language, time_complexity = EXCLUDED.time_complexity,
         space_complexity = EXCLUDED.space_complexity, time_class = EXCLUDED.time_class,
         space_class = EXCLUDED.space_class, is_starred = EXCLUDED.is_starred,
-        updated_at = EXCLUDED.updated_at,
+        updated_at = EXCLUDED.updated_at, analysis_terms = EXCLUDED.analysis_terms,
         revision = nextval('search_revision_seq'), synced_at = now()
      WHERE search_documents.updated_at <= EXCLUDED.updated_at";
 
