@@ -18,7 +18,8 @@ fn embedded_revisions_load_in_chain_order_with_file_checksums() {
         [
             "0001_constraints",
             "0002_snippet_embedding",
-            "0003_seed_languages"
+            "0003_seed_languages",
+            "0004_snippet_text_index"
         ]
     );
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("neo4j");

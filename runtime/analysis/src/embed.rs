@@ -64,6 +64,11 @@ pub trait Embedder: Send + Sync {
     fn name(&self) -> &str;
     /// Vector length.
     fn dimension(&self) -> usize;
+    /// Which vector space this embedder writes (`minilm/384`): stored with every document, so
+    /// vectors of another embedder are never compared with this one's (docs/search.md).
+    fn id(&self) -> String {
+        format!("{}/{}", self.name(), self.dimension())
+    }
     /// The similarity under which a document is unrelated to a query for this embedder's
     /// vectors: search does not return it. Each embedder has its own spread of scores.
     fn score_floor(&self) -> f64;

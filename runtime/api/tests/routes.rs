@@ -24,7 +24,8 @@ async fn health_answers_and_checks_the_database_when_deep() {
     // The test app has the default services: offline providers and no search backend.
     assert_eq!(
         deep.body["checks"],
-        json!({"database": "ok", "analysis": "offline", "search": "unavailable"})
+        json!({"database": "ok", "analysis": "offline", "search": "unavailable",
+               "embedder": "hashed/768", "documents_to_reembed": null})
     );
     let deep = app.call("GET", "/health?deep=1", None, None).await;
     assert_eq!(deep.body["checks"]["database"], "ok");

@@ -102,6 +102,7 @@ async fn seed(pool: &PgPool, backend: &PgSearch, count: usize) -> UserId {
                     space_complexity: Some("O(1)".into()),
                     patterns: Vec::new(),
                     embedding: embedder.embed_text(&text),
+                    embedder: embedder.id(),
                     is_starred: i % 10 == 0,
                     updated_at: Utc::now(),
                 };
@@ -149,6 +150,7 @@ async fn measure(
             filters: SearchFilters::default(),
             exclude: None,
             limit: 10,
+            vector_space: Some(embedder.id()),
         };
         let hits = backend.search(user, &query).await.expect("search");
         times.push(started.elapsed());
@@ -164,6 +166,7 @@ async fn after_writes(backend: &PgSearch, user: UserId, rounds: usize) -> (Durat
     let seed = SemanticQuery {
         embedding: Some(embedder.embed_query("binary search").await.expect("embed")),
         text: FullText::parse("binary search"),
+        vector_space: Some(embedder.id()),
         filters: SearchFilters::default(),
         exclude: None,
         limit: 10,
@@ -181,6 +184,7 @@ async fn after_writes(backend: &PgSearch, user: UserId, rounds: usize) -> (Durat
             space_complexity: Some("O(1)".into()),
             patterns: Vec::new(),
             embedding: embedder.embed_text(&format!("binary search edited {round}")),
+            embedder: embedder.id(),
             is_starred: false,
             updated_at: Utc::now(),
         };

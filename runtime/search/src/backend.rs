@@ -77,6 +77,10 @@ pub trait SearchBackend: Send + Sync {
         limit: usize,
     ) -> BoxFuture<'_, Result<Option<Vec<SearchHit>>, SearchError>>;
 
+    /// How many documents each embedder (`Embedder::id`) wrote: after a switch of embedder, the
+    /// documents still to re-embed with `deploy graph resync` (reported by `/health?deep=1`).
+    fn vector_spaces(&self) -> BoxFuture<'_, Result<Vec<(String, u64)>, SearchError>>;
+
     /// Every stored document's snippet id, so a resync can drop documents whose snippet is gone.
     fn document_ids(&self) -> BoxFuture<'_, Result<Vec<SnippetId>, SearchError>>;
 

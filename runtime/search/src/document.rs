@@ -30,6 +30,8 @@ pub struct SnippetDocument {
     pub patterns: Vec<String>,
     /// The embedding of the snippet's embedding input (unit length).
     pub embedding: Vec<f32>,
+    /// The embedder that wrote `embedding` (`Embedder::id`, e.g. `minilm/384`).
+    pub embedder: String,
     /// Whether its owner starred it.
     pub is_starred: bool,
     /// The row's version: the later of its `updated_at` and `analyzed_at`. Older writes lose.
@@ -134,6 +136,9 @@ pub struct SemanticQuery {
     /// The free text's words, matched against titles, descriptions and analysis terms and fused
     /// with the vector similarity (docs/search.md).
     pub text: Option<FullText>,
+    /// The embedder that wrote `embedding` (`Embedder::id`): stored vectors another embedder
+    /// wrote are not compared with it. `None` compares every vector.
+    pub vector_space: Option<String>,
     /// Structured filters.
     pub filters: SearchFilters,
     /// A snippet never to return (the source of a similar-snippets question).

@@ -101,6 +101,7 @@ pub async fn seed_postgres(
                     space_complexity: labelled.space.clone(),
                     patterns: labelled.patterns.clone(),
                     embedding,
+                    embedder: embedder.id(),
                     is_starred: false,
                     updated_at: Utc::now(),
                 })

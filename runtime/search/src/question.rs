@@ -51,6 +51,7 @@ pub async fn ask(
         Method::Structured
     };
     let query = SemanticQuery {
+        vector_space: embedding.as_ref().map(|_| embedder.id()),
         embedding,
         text: free.and_then(FullText::parse),
         filters: SearchFilters::from_intent(&intent),

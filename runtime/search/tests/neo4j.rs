@@ -35,6 +35,7 @@ fn document(user: UserId, title: &str, hot: usize, time: &str) -> SnippetDocumen
         space_complexity: Some("O(1)".into()),
         patterns: vec!["recursion".into()],
         embedding: unit(768, hot),
+        embedder: "test/768".into(),
         is_starred: false,
         updated_at: Utc::now(),
     }

@@ -150,6 +150,7 @@ impl SyncWorker {
             space_complexity: row.space_complexity.clone(),
             patterns: row.patterns.clone(),
             embedding,
+            embedder: self.embedder.id(),
             is_starred: row.is_starred,
             updated_at: row.version(),
         })

@@ -34,6 +34,9 @@ async fn saved_snippets_are_found_scoped_to_their_owner() {
     assert_eq!(status, 201, "{body}");
     let described = body["id"].as_str().expect("id").to_owned();
     assert_eq!(stack.drain().await, 5);
+    let (_, health) = stack.get("/health?deep=1", &alice).await;
+    assert_eq!(health["checks"]["embedder"], "minilm/384", "{health}");
+    assert_eq!(health["checks"]["documents_to_reembed"], 0, "{health}");
 
     // The words of a saved description are found (full text fused with the vector).
     let (_, body) = stack

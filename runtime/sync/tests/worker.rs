@@ -173,6 +173,7 @@ async fn an_older_document_never_overwrites_a_newer_one() {
         space_complexity: None,
         patterns: Vec::new(),
         embedding: vec![0.0; 768],
+        embedder: "hashed/768".into(),
         is_starred: false,
         updated_at: row.version() - chrono::Duration::seconds(5),
     };
@@ -208,8 +209,22 @@ async fn resync_rebuilds_every_document_with_progress() {
     docs.sort_by_key(|id| id.as_uuid());
     want.sort_by_key(|id| id.as_uuid());
     assert_eq!(docs, want);
+    // A switch of embedder: documents written by another one are re-embedded by the next resync.
+    sqlx::query("UPDATE search_documents SET embedder = 'gemini/768'")
+        .execute(stack.store.pool())
+        .await
+        .expect("another embedder's documents");
+    let spaces = stack.backend.vector_spaces().await.expect("spaces");
+    assert_eq!(spaces, vec![("gemini/768".to_owned(), 3)]);
     let again = code_remote_sync::resync::run(&stack.store, &stack.worker, |_, _| {})
         .await
         .expect("second resync");
     assert_eq!((again.synced, again.analyzed), (3, 0));
+    let spaces = stack.backend.vector_spaces().await.expect("spaces");
+    assert_eq!(spaces.len(), 1, "{spaces:?}");
+    assert_eq!(spaces[0].1, 3);
+    assert_ne!(
+        spaces[0].0, "gemini/768",
+        "re-embedded by the current embedder"
+    );
 }

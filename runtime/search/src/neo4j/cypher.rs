@@ -82,8 +82,8 @@ WHERE s.updated_at IS NULL OR s.updated_at <= $updated_at
 SET s.title = $title, s.description = $description, s.language = $language,
     s.time_complexity = $time_complexity, s.space_complexity = $space_complexity,
     s.time_class = $time_class, s.space_class = $space_class, s.is_starred = $is_starred,
-    s.analysis_terms = $analysis_terms, s.embedding = $embedding, s.updated_at = $updated_at,
-    s.synced_at = timestamp()
+    s.analysis_terms = $analysis_terms, s.embedding = $embedding, s.embedder = $embedder,
+    s.updated_at = $updated_at, s.synced_at = timestamp()
 MERGE (u)-[:OWNS]->(s)
 RETURN s.id AS id";
 
@@ -160,12 +160,14 @@ LIMIT $limit"
 /// Semantic search through the `snippet_embedding` vector index. The index answers over all
 /// users, so it is asked for `$candidates` (many more than `$limit`) before scoping to the user.
 /// The index scores cosine similarity as (1 + cosine) / 2; `2 * score - 1` gives the cosine back,
-/// so scores mean what the postgres backend's mean.
+/// so scores mean what the postgres backend's mean. Only vectors `$vector_space` (the embedder's
+/// id; null: any) wrote are compared.
 pub const SEMANTIC: &str = concat!(
     "CALL db.index.vector.queryNodes('snippet_embedding', $candidates, $embedding)
 YIELD node AS s, score AS index_score
 MATCH (u:User {id: $user_id})-[:OWNS]->(s)
-WHERE ",
+WHERE ($vector_space IS NULL OR s.embedder = $vector_space)
+  AND ",
     filters!(),
     "\nWITH s, 2.0 * index_score - 1.0 AS base\n",
     ranked_return!()
@@ -186,7 +188,7 @@ RETURN ",
     hit_columns!(),
     ", lucene / (1.0 + lucene) AS text, ",
     boost!(),
-    " AS boost, s.embedding AS embedding
+    " AS boost, s.embedding AS embedding, s.embedder AS embedder
 ORDER BY text DESC, s.updated_at DESC
 LIMIT $text_limit"
 );
@@ -219,8 +221,13 @@ LIMIT $limit";
 /// The embedding of one of the user's snippets.
 pub const SOURCE_EMBEDDING: &str =
     "MATCH (u:User {id: $user_id})-[:OWNS]->(s:Snippet {id: $snippet_id})
-RETURN s.embedding AS embedding
+RETURN s.embedding AS embedding, s.embedder AS embedder
 LIMIT 1";
+
+/// Snippets per embedder (documents written before embedders were recorded count as `""`).
+pub const VECTOR_SPACES: &str = "MATCH (s:Snippet)
+RETURN coalesce(s.embedder, '') AS embedder, count(*) AS documents
+ORDER BY embedder";
 
 /// Every snippet id in the graph (for resync).
 pub const DOCUMENT_IDS: &str = "MATCH (s:Snippet) RETURN s.id AS id";
@@ -282,6 +289,7 @@ pub fn upsert(document: &SnippetDocument) -> [Statement; 3] {
                 ("is_starred", Param::Bool(document.is_starred)),
                 ("analysis_terms", Param::Text(document.analysis_terms())),
                 ("embedding", Param::Floats(document.embedding.clone())),
+                ("embedder", Param::Text(document.embedder.clone())),
             ],
         },
         Statement {
@@ -333,8 +341,9 @@ fn filter_params(user: UserId, query: &SemanticQuery) -> Vec<(&'static str, Para
     ]
 }
 
-/// A search question's ranked statement: [`SEMANTIC`] with an embedding, [`STRUCTURED`]
-/// without. Word matches are asked separately ([`full_text`]) and fused by the backend.
+/// A search question's ranked statement: [`SEMANTIC`] with an embedding (comparing only vectors
+/// of the question's vector space, when given), [`STRUCTURED`] without. Word matches are asked
+/// separately ([`full_text`]) and fused by the backend.
 pub fn search(user: UserId, query: &SemanticQuery) -> Statement {
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let mut params = filter_params(user, query);
@@ -342,6 +351,10 @@ pub fn search(user: UserId, query: &SemanticQuery) -> Statement {
     match &query.embedding {
         Some(embedding) => {
             params.push(("embedding", Param::Floats(embedding.clone())));
+            params.push((
+                "vector_space",
+                Param::OptionalText(query.vector_space.clone()),
+            ));
             params.push((
                 "candidates",
                 Param::Int((limit * CANDIDATES_PER_RESULT).min(MAX_CANDIDATES) as i64),
@@ -398,6 +411,14 @@ pub fn source_embedding(user: UserId, snippet: SnippetId) -> Statement {
     }
 }
 
+/// Snippets per embedder.
+pub fn vector_spaces() -> Statement {
+    Statement {
+        text: VECTOR_SPACES,
+        params: Vec::new(),
+    }
+}
+
 /// Every snippet id.
 pub fn document_ids() -> Statement {
     Statement {
@@ -426,6 +447,7 @@ mod tests {
             space_complexity: None,
             patterns: vec!["recursion".into(), "memoization".into()],
             embedding: vec![0.6, 0.8],
+            embedder: "minilm/384".into(),
             is_starred: true,
             updated_at: Utc
                 .timestamp_opt(1_700_000_000, 5_000)
@@ -539,6 +561,7 @@ mod tests {
                 filters: filters.clone(),
                 exclude: None,
                 limit: 500,
+                vector_space: Some("minilm/384".into()),
             },
         );
         let words = full_text(
@@ -549,6 +572,7 @@ mod tests {
                 filters: filters.clone(),
                 exclude: None,
                 limit: 5,
+                vector_space: None,
             },
         )
         .expect("a question with words asks the full-text index");
@@ -560,6 +584,7 @@ mod tests {
                 filters,
                 exclude: Some(SnippetId::generate()),
                 limit: 5,
+                vector_space: None,
             },
         );
         let complexity = by_complexity(user, ComplexityKind::Space, "O(n)", 20);
@@ -589,6 +614,10 @@ mod tests {
             Some(&Param::Int(MAX_CANDIDATES as i64))
         );
         assert_eq!(semantic.param("space"), Some(&Param::Bool(true)));
+        assert_eq!(
+            semantic.param("vector_space"),
+            Some(&Param::OptionalText(Some("minilm/384".into())))
+        );
         assert_eq!(words.text, FULL_TEXT);
         assert!(FULL_TEXT.contains("db.index.fulltext.queryNodes('snippet_text', $text)"));
         assert_eq!(

@@ -128,8 +128,12 @@ impl Neo4jSearch {
         let embedding: Vec<f64> = row
             .get("embedding")
             .map_err(|err| SearchError::Neo4jRow(err.to_string()))?;
+        let written_by: Option<String> = row
+            .get("embedder")
+            .map_err(|err| SearchError::Neo4jRow(err.to_string()))?;
         let query = SemanticQuery {
             embedding: Some(embedding.into_iter().map(|x| x as f32).collect()),
+            vector_space: written_by,
             exclude: Some(snippet),
             limit,
             ..SemanticQuery::default()
@@ -148,7 +152,7 @@ impl Neo4jSearch {
                 .rows(statement)
                 .await?
                 .iter()
-                .map(word_match)
+                .map(|row| word_match(row, query.vector_space.as_deref()))
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
@@ -166,10 +170,13 @@ impl Neo4jSearch {
     }
 }
 
-/// A row of [`cypher::FULL_TEXT`].
-fn word_match(row: &Row) -> Result<WordMatch, SearchError> {
+/// A row of [`cypher::FULL_TEXT`]; its vector only when `vector_space` (if any) wrote it.
+fn word_match(row: &Row, vector_space: Option<&str>) -> Result<WordMatch, SearchError> {
     let field = |err: neo4rs::DeError| SearchError::Neo4jRow(err.to_string());
+    let written_by: Option<String> = row.get("embedder").map_err(field)?;
     let embedding: Option<Vec<f64>> = row.get("embedding").map_err(field)?;
+    let embedding =
+        embedding.filter(|_| vector_space.is_none() || written_by.as_deref() == vector_space);
     Ok(WordMatch {
         hit: hit_with_score(row, row.get("boost").map_err(field)?)?,
         text: row.get("text").map_err(field)?,
@@ -247,6 +254,23 @@ impl SearchBackend for Neo4jSearch {
         limit: usize,
     ) -> BoxFuture<'_, Result<Option<Vec<SearchHit>>, SearchError>> {
         Box::pin(self.neighbours(user, snippet, limit))
+    }
+
+    fn vector_spaces(&self) -> BoxFuture<'_, Result<Vec<(String, u64)>, SearchError>> {
+        Box::pin(async move {
+            let field = |err: neo4rs::DeError| SearchError::Neo4jRow(err.to_string());
+            self.rows(cypher::vector_spaces())
+                .await?
+                .iter()
+                .map(|row| {
+                    let count: i64 = row.get("documents").map_err(field)?;
+                    Ok((
+                        row.get("embedder").map_err(field)?,
+                        u64::try_from(count).unwrap_or(0),
+                    ))
+                })
+                .collect()
+        })
     }
 
     fn document_ids(&self) -> BoxFuture<'_, Result<Vec<SnippetId>, SearchError>> {

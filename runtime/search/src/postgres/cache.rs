@@ -15,11 +15,28 @@ use uuid::Uuid;
 /// Vectors kept by default: 100,000 at 768 dimensions is about 300 MB at most.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
-/// A cached vector and the document revision it belongs to.
-type Entry = (i64, Arc<[f32]>);
+/// A stored vector and the embedder that wrote it (`Embedder::id`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vector {
+    /// The values.
+    pub values: Arc<[f32]>,
+    /// The embedder that wrote them; only questions embedded by the same one compare with them.
+    pub space: Arc<str>,
+}
 
-/// One candidate of an unfiltered question: id, starred, vector.
-pub type Candidate = (Uuid, bool, Arc<[f32]>);
+/// A cached vector and the document revision it belongs to.
+type Entry = (i64, Vector);
+
+/// One candidate of a question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    /// The snippet.
+    pub id: Uuid,
+    /// Whether its owner starred it.
+    pub starred: bool,
+    /// Its vector.
+    pub vector: Vector,
+}
 
 /// A user's candidate list and the generation it was read at.
 type UserEntry = (i64, Arc<Vec<Candidate>>);
@@ -43,7 +60,7 @@ impl EmbeddingCache {
     }
 
     /// The cached vector of each `(id, revision)`, `None` where it is missing or stale.
-    pub fn lookup(&self, wanted: &[(Uuid, i64)]) -> Vec<Option<Arc<[f32]>>> {
+    pub fn lookup(&self, wanted: &[(Uuid, i64)]) -> Vec<Option<Vector>> {
         let Ok(entries) = self.entries.lock() else {
             return vec![None; wanted.len()];
         };
@@ -59,7 +76,7 @@ impl EmbeddingCache {
     }
 
     /// Remembers vectors; when full, everything is dropped at once (bounded memory, simple).
-    pub fn store(&self, fresh: &[(Uuid, i64, Arc<[f32]>)]) {
+    pub fn store(&self, fresh: &[(Uuid, i64, Vector)]) {
         if self.capacity == 0 {
             return;
         }
@@ -110,23 +127,36 @@ impl EmbeddingCache {
 mod tests {
     use super::*;
 
+    fn vector(values: Vec<f32>) -> Vector {
+        Vector {
+            values: Arc::from(values),
+            space: Arc::from("test/2"),
+        }
+    }
+
     #[test]
     fn stale_revisions_miss_and_capacity_bounds_memory() {
         let cache = EmbeddingCache::new(2);
         let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        let v: Arc<[f32]> = Arc::from(vec![1.0f32, 0.0]);
+        let v = vector(vec![1.0, 0.0]);
         cache.store(&[(a, 1, v.clone()), (b, 1, v.clone())]);
         let hits = cache.lookup(&[(a, 1), (a, 2), (c, 1)]);
         assert!(hits[0].is_some() && hits[1].is_none() && hits[2].is_none());
-        cache.store(&[(c, 1, v)]);
+        assert_eq!(hits[0].as_ref().map(|v| &*v.space), Some("test/2"));
+        cache.store(&[(c, 1, v.clone())]);
         assert!(cache.lookup(&[(a, 1)])[0].is_none());
         assert!(cache.lookup(&[(c, 1)])[0].is_some());
         let user = Uuid::new_v4();
-        cache.store_user(user, 7, Arc::new(vec![(a, true, Arc::from(vec![1.0f32]))]));
+        let candidate = Candidate {
+            id: a,
+            starred: true,
+            vector: v.clone(),
+        };
+        cache.store_user(user, 7, Arc::new(vec![candidate]));
         assert!(cache.user(user, 7).is_some());
         assert!(cache.user(user, 8).is_none());
         let off = EmbeddingCache::new(0);
-        off.store(&[(a, 1, Arc::from(vec![1.0f32]))]);
+        off.store(&[(a, 1, v)]);
         assert!(off.lookup(&[(a, 1)])[0].is_none());
     }
 }

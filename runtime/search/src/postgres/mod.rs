@@ -25,7 +25,7 @@ use crate::backend::{BackendKind, SearchBackend};
 use crate::document::{SearchFilters, SearchHit, SemanticQuery, SnippetDocument};
 use crate::rank::{cosine, fuse, score, top_k};
 use crate::{SearchError, MAX_LIMIT};
-use cache::{Candidate, EmbeddingCache};
+use cache::{Candidate, EmbeddingCache, Vector};
 
 /// Default statement timeout of questions.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,6 +107,7 @@ impl PgSearch {
             .bind(document.is_starred)
             .bind(document.updated_at)
             .bind(document.analysis_terms())
+            .bind(&document.embedder)
             .execute(&mut *tx)
             .await?;
         if written.rows_affected() == 0 {
@@ -170,6 +171,7 @@ impl PgSearch {
                 let rows = filtered(sql::PGVECTOR, user, query)
                     .bind((limit * 4) as i64)
                     .bind(embedding)
+                    .bind(query.vector_space.as_deref())
                     .fetch_all(&mut *tx)
                     .await?;
                 let mut hits = rows
@@ -209,15 +211,15 @@ impl PgSearch {
         let scores: Vec<f64> = candidates
             .iter()
             .enumerate()
-            .map(|(i, (id, starred, vector))| {
-                if Some(*id) == exclude {
+            .map(|(i, candidate)| {
+                if Some(candidate.id) == exclude {
                     f64::NEG_INFINITY
                 } else {
-                    let text = words.get(id).copied().unwrap_or(0.0);
+                    let text = words.get(&candidate.id).copied().unwrap_or(0.0);
                     score(
-                        fuse(cosine(embedding, vector), text),
+                        fuse(similarity(query, embedding, &candidate.vector), text),
                         matched.get(i).copied().unwrap_or(0),
-                        *starred,
+                        candidate.starred,
                     )
                 }
             })
@@ -226,7 +228,7 @@ impl PgSearch {
             .into_iter()
             .filter(|i| scores[*i].is_finite())
             .collect();
-        let ids: Vec<Uuid> = best.iter().map(|i| candidates[*i].0).collect();
+        let ids: Vec<Uuid> = best.iter().map(|i| candidates[*i].id).collect();
         let rows = sqlx::query(sql::HITS)
             .bind(user.as_uuid())
             .bind(&ids)
@@ -234,7 +236,7 @@ impl PgSearch {
             .await?;
         let mut hits = Vec::with_capacity(best.len());
         for i in best {
-            let id = candidates[i].0;
+            let id = candidates[i].id;
             let row = rows
                 .iter()
                 .find(|row| row.try_get::<Uuid, _>("snippet_id").ok() == Some(id));
@@ -336,15 +338,25 @@ impl PgSearch {
                 .fetch_all(&mut **tx)
                 .await?;
             let mut fresh = Vec::with_capacity(rows.len());
+            // Documents share a handful of embedders: one allocation per distinct name.
+            let mut spaces: HashMap<String, Arc<str>> = HashMap::new();
             for row in &rows {
-                let vector: Vec<f32> = row.try_get("embedding")?;
+                let values: Vec<f32> = row.try_get("embedding")?;
+                let space: String = row.try_get("embedder")?;
+                let space = spaces
+                    .entry(space)
+                    .or_insert_with_key(|name| Arc::from(name.as_str()))
+                    .clone();
                 fresh.push((
                     row.try_get::<Uuid, _>("snippet_id")?,
                     row.try_get::<i64, _>("revision")?,
-                    Arc::<[f32]>::from(vector),
+                    Vector {
+                        values: Arc::from(values),
+                        space,
+                    },
                 ));
             }
-            let by_key: HashMap<(Uuid, i64), Arc<[f32]>> = fresh
+            let by_key: HashMap<(Uuid, i64), Vector> = fresh
                 .iter()
                 .map(|(id, revision, vector)| ((*id, *revision), vector.clone()))
                 .collect();
@@ -361,7 +373,11 @@ impl PgSearch {
             keys.into_iter().zip(starred).zip(matched).zip(vectors)
         {
             if let Some(vector) = vector {
-                list.push((id, starred, vector));
+                list.push(Candidate {
+                    id,
+                    starred,
+                    vector,
+                });
                 matches.push(matched);
             }
         }
@@ -399,9 +415,9 @@ impl PgSearch {
         snippet: SnippetId,
         limit: usize,
     ) -> Result<Option<Vec<SearchHit>>, SearchError> {
-        let source: Option<Vec<f32>> = {
+        let source: Option<(Vec<f32>, String)> = {
             let mut tx = self.read().await?;
-            let source = sqlx::query_scalar(sql::SOURCE)
+            let source = sqlx::query_as(sql::SOURCE)
                 .bind(snippet.as_uuid())
                 .bind(user.as_uuid())
                 .fetch_optional(&mut *tx)
@@ -409,16 +425,27 @@ impl PgSearch {
             tx.rollback().await?;
             source
         };
-        let Some(embedding) = source else {
+        let Some((embedding, space)) = source else {
             return Ok(None);
         };
         let query = SemanticQuery {
             embedding: Some(embedding),
+            vector_space: Some(space),
             exclude: Some(snippet),
             limit,
             ..SemanticQuery::default()
         };
         Ok(Some(self.rank(user, &query).await?))
+    }
+}
+
+/// The similarity of a question's embedding to a stored vector: 0 when another embedder than the
+/// question's wrote it (its meaning is not comparable; its words still match) until
+/// `deploy graph resync` re-embeds it.
+fn similarity(query: &SemanticQuery, embedding: &[f32], vector: &Vector) -> f64 {
+    match &query.vector_space {
+        Some(space) if **space != *vector.space => 0.0,
+        _ => cosine(embedding, &vector.values),
     }
 }
 
@@ -524,6 +551,18 @@ impl SearchBackend for PgSearch {
         limit: usize,
     ) -> BoxFuture<'_, Result<Option<Vec<SearchHit>>, SearchError>> {
         Box::pin(self.neighbours(user, snippet, limit))
+    }
+
+    fn vector_spaces(&self) -> BoxFuture<'_, Result<Vec<(String, u64)>, SearchError>> {
+        Box::pin(async move {
+            let rows: Vec<(String, i64)> = sqlx::query_as(sql::VECTOR_SPACES)
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(space, count)| (space, u64::try_from(count).unwrap_or(0)))
+                .collect())
+        })
     }
 
     fn document_ids(&self) -> BoxFuture<'_, Result<Vec<SnippetId>, SearchError>> {

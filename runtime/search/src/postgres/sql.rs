@@ -99,7 +99,8 @@ pub(crate) const TEXT_MATCHES: &str = filtered!(
      ORDER BY text_rank DESC LIMIT $9"
 );
 
-/// pgvector ranking in SQL (used only when the extension is installed); `$9` is the query vector.
+/// pgvector ranking in SQL (used only when the extension is installed); `$9` is the query vector,
+/// `$10` the embedder whose vectors are compared (null: all).
 pub(crate) const PGVECTOR: &str = filtered!(
     concat!(
         "SELECT ",
@@ -107,11 +108,11 @@ pub(crate) const PGVECTOR: &str = filtered!(
         ", 1 - ((SELECT e.embedding FROM search_embeddings e WHERE e.snippet_id = d.snippet_id)::vector
               <=> $9::real[]::vector) AS similarity"
     ),
-    "ORDER BY similarity DESC LIMIT $8"
+    "AND ($10::text IS NULL OR d.embedder = $10::text) ORDER BY similarity DESC LIMIT $8"
 );
 
-/// Embeddings of some of the user's documents, for the cache.
-pub(crate) const EMBEDDINGS: &str = "SELECT d.snippet_id, d.revision, e.embedding
+/// Embeddings of some of the user's documents and the embedder that wrote each, for the cache.
+pub(crate) const EMBEDDINGS: &str = "SELECT d.snippet_id, d.revision, d.embedder, e.embedding
      FROM search_documents d JOIN search_embeddings e ON e.snippet_id = d.snippet_id
      WHERE d.user_id = $1 AND d.snippet_id = ANY($2::uuid[])";
 
@@ -138,22 +139,24 @@ pub(crate) const BY_SPACE: &str = concat!(
      ORDER BY d.is_starred DESC, d.updated_at DESC, d.snippet_id LIMIT $3"
 );
 
-/// The embedding of one of the user's documents (the source of a similar-snippets question).
-pub(crate) const SOURCE: &str = "SELECT e.embedding
+/// The embedding of one of the user's documents (the source of a similar-snippets question) and
+/// the embedder that wrote it.
+pub(crate) const SOURCE: &str = "SELECT e.embedding, d.embedder
      FROM search_documents d JOIN search_embeddings e ON e.snippet_id = d.snippet_id
      WHERE d.snippet_id = $1 AND d.user_id = $2";
 
 /// Inserts or replaces a document unless the stored one is newer.
 pub(crate) const UPSERT: &str = "INSERT INTO search_documents
         (snippet_id, user_id, title, description, language, time_complexity, space_complexity,
-         time_class, space_class, is_starred, updated_at, analysis_terms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         time_class, space_class, is_starred, updated_at, analysis_terms, embedder)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (snippet_id) DO UPDATE SET
         user_id = EXCLUDED.user_id, title = EXCLUDED.title, description = EXCLUDED.description,
         language = EXCLUDED.language, time_complexity = EXCLUDED.time_complexity,
         space_complexity = EXCLUDED.space_complexity, time_class = EXCLUDED.time_class,
         space_class = EXCLUDED.space_class, is_starred = EXCLUDED.is_starred,
         updated_at = EXCLUDED.updated_at, analysis_terms = EXCLUDED.analysis_terms,
+        embedder = EXCLUDED.embedder,
         revision = nextval('search_revision_seq'), synced_at = now()
      WHERE search_documents.updated_at <= EXCLUDED.updated_at";
 
@@ -180,6 +183,10 @@ pub(crate) const BUMP_GENERATION: &str = "INSERT INTO search_generations (user_i
 
 /// A user's current generation.
 pub(crate) const GENERATION: &str = "SELECT generation FROM search_generations WHERE user_id = $1";
+
+/// Documents per embedder.
+pub(crate) const VECTOR_SPACES: &str =
+    "SELECT embedder, count(*) AS documents FROM search_documents GROUP BY embedder ORDER BY embedder";
 
 /// Every document id.
 pub(crate) const DOCUMENT_IDS: &str = "SELECT snippet_id FROM search_documents";
