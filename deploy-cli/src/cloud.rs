@@ -9,7 +9,7 @@
 //! missing (pulumi, cargo-lambda, npm, AWS credentials, Pulumi login).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use code_remote_pulumi::{ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError};
@@ -78,6 +78,19 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
         actor: default_actor(),
         smoke: SmokeSettings::default(),
         lock_ttl: chrono::Duration::minutes(45),
+        required_artifacts: required_artifacts(&root, stack)?,
+    })
+}
+
+/// The artifacts beyond the functions that the stack's committed settings need.
+fn required_artifacts(root: &Path, stack: &StackName) -> anyhow::Result<Vec<(String, String)>> {
+    let config = code_remote_infra::StackConfig::load(&root.join("stacks"), &stack.to_string())?;
+    Ok(match config.embedder {
+        code_remote_infra::config::EmbedderChoice::Minilm => vec![(
+            code_remote_config::contract::embedding_model::LAYER_ARTIFACT.to_owned(),
+            "code-remote:embedder: minilm".to_owned(),
+        )],
+        code_remote_infra::config::EmbedderChoice::Gemini => Vec::new(),
     })
 }
 

@@ -20,6 +20,10 @@ pub struct RehearseArgs {
     /// empty (as a first deploy leaves them).
     #[arg(long, value_enum, default_value = "empty")]
     pub secrets: SecretsArg,
+    /// The directory holding the stack files (default: the workspace's `stacks/`): rehearse
+    /// settings before committing them.
+    #[arg(long)]
+    pub stacks_dir: Option<PathBuf>,
     /// Where the functions' binaries are (default: next to `deploy`).
     #[arg(long, env = "CODE_REMOTE_BIN_DIR")]
     pub bin_dir: Option<PathBuf>,
@@ -58,7 +62,7 @@ pub async fn run(args: RehearseArgs) -> anyhow::Result<()> {
     }
     let options = Options {
         stack: args.stack.clone(),
-        stacks_dir: workspace.join("stacks"),
+        stacks_dir: args.stacks_dir.unwrap_or_else(|| workspace.join("stacks")),
         bin_dir: match args.bin_dir {
             Some(dir) => dir,
             None => code_remote_local_stack::bin_dir()?,

@@ -162,3 +162,32 @@ fn an_unknown_stack_or_function_is_refused_in_one_line() {
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("no function \"lambda\""));
 }
+
+#[test]
+fn dev_on_the_offline_embedder_loads_the_model_from_its_layer_and_searches() {
+    let stacks = tempfile::tempdir().unwrap();
+    let dev = std::fs::read_to_string(repo().join("stacks/dev.yaml"))
+        .unwrap()
+        .replace(
+            "code-remote:embeddingDimensions: 768",
+            "code-remote:embeddingDimensions: 384\n  code-remote:embedder: minilm",
+        );
+    assert!(dev.contains("embedder: minilm"));
+    std::fs::write(stacks.path().join("dev.yaml"), dev).unwrap();
+    let dir = stacks.path().to_str().unwrap();
+    let report = assert_passes(&["--stack", "dev", "--stacks-dir", dir]);
+    let health = step(&report, "api", "GET /health");
+    assert!(
+        health["detail"]
+            .as_str()
+            .unwrap()
+            .contains(r#""embedder":"minilm/384""#),
+        "{health}"
+    );
+    assert_eq!(step(&report, "api", "GET /search finds")["ok"], true);
+    assert_eq!(
+        step(&report, "sync-worker", "SQS batch")["ok"],
+        true,
+        "the sync worker embedded with the model"
+    );
+}

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use code_remote_config::contract::embedding_model;
+
 use crate::cidr::Ipv4Cidr;
 use crate::error::InfraError;
 
@@ -19,6 +21,20 @@ pub enum Mfa {
     /// Users may enrol a TOTP app.
     #[serde(rename = "OPTIONAL")]
     Optional,
+}
+
+/// Which embedder writes the stack's search vectors. Vectors of different embedders are not
+/// comparable, so this is a stack setting, not a runtime fallback (docs/search.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbedderChoice {
+    /// Gemini's embedding model (`llm.embedding`) when the Gemini secret is set; the hashed
+    /// embedder of the same dimension while it is empty.
+    #[default]
+    Gemini,
+    /// The offline all-MiniLM-L6-v2 from the release's model layer, key or no key; the
+    /// stack's `embeddingDimensions` must be 384.
+    Minilm,
 }
 
 /// Model names for the two Gemini uses.
@@ -140,6 +156,8 @@ struct RawConfig {
     #[serde(rename = "code-remote:embeddingDimensions")]
     #[serde(deserialize_with = "lenient::u32")]
     embedding_dimensions: u32,
+    #[serde(rename = "code-remote:embedder", default)]
+    embedder: EmbedderChoice,
     #[serde(rename = "code-remote:llm")]
     llm: LlmModels,
     #[serde(rename = "code-remote:neo4jEnabled")]
@@ -188,6 +206,8 @@ pub struct StackConfig {
     pub embedding_dimensions: u32,
     /// Gemini model names.
     pub llm: LlmModels,
+    /// Which embedder writes search vectors.
+    pub embedder: EmbedderChoice,
     /// Whether search uses Neo4j AuraDB (else PostgreSQL).
     pub neo4j_enabled: bool,
     /// Cognito MFA mode.
@@ -287,6 +307,17 @@ impl StackConfig {
                 "use 1 to 3072".into(),
             ));
         }
+        if raw.embedder == EmbedderChoice::Minilm
+            && raw.embedding_dimensions != embedding_model::DIMENSION
+        {
+            return Err(invalid(
+                "code-remote:embeddingDimensions",
+                format!(
+                    "`code-remote:embedder: minilm` embeds in {} dimensions; set {0}",
+                    embedding_model::DIMENSION
+                ),
+            ));
+        }
         if !RETENTION_DAYS.contains(&raw.log_retention_days) {
             return Err(invalid(
                 "code-remote:logRetentionDays",
@@ -319,6 +350,7 @@ impl StackConfig {
             deletion_protection: raw.deletion_protection,
             embedding_dimensions: raw.embedding_dimensions,
             llm: raw.llm,
+            embedder: raw.embedder,
             neo4j_enabled: raw.neo4j_enabled,
             mfa: raw.mfa,
             token_validity: raw.token_validity,

@@ -126,19 +126,33 @@ pub fn resolve(
 }
 
 /// Maps the paths of Lambda's execution environment in `env` onto this machine: the managed
-/// runtime's interpreter onto `python`, the unpacked zip (`/var/task/...`) into `task_root`.
-pub fn map_lambda_paths(env: &mut BTreeMap<String, String>, python: &Path, task_root: &Path) {
+/// runtime's interpreter onto `python`, the unpacked zip (`/var/task/...`) into `task_root`, the
+/// unpacked layers (`/opt/...`) into `layers_root`.
+pub fn map_lambda_paths(
+    env: &mut BTreeMap<String, String>,
+    python: &Path,
+    task_root: &Path,
+    layers_root: &Path,
+) {
+    let under = |value: &str, root: &str| {
+        value
+            .strip_prefix(root)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .map(str::to_owned)
+    };
     for value in env.values_mut() {
         if value == lambda_python::INTERPRETER {
             *value = python.display().to_string();
-        } else if let Some(rest) = value
-            .strip_prefix(lambda_python::TASK_ROOT)
-            .and_then(|rest| rest.strip_prefix('/'))
-        {
+        } else if let Some(rest) = under(value, lambda_python::TASK_ROOT) {
             *value = task_root.join(rest).display().to_string();
+        } else if let Some(rest) = under(value, LAYERS_ROOT) {
+            *value = layers_root.join(rest).display().to_string();
         }
     }
 }
+
+/// Where Lambda unpacks a function's layers.
+pub const LAYERS_ROOT: &str = "/opt";
 
 fn parse(expression: &str, resources: &Value) -> Option<Reference> {
     let split = expression.find(['.', '['])?;
@@ -193,6 +207,8 @@ mod tests {
             ("A", lambda_python::INTERPRETER),
             ("B", lambda_python::EXEC_WRAPPER),
             ("C", "/var/taskforce"),
+            ("D", "/opt/all-MiniLM-L6-v2"),
+            ("E", "/optional"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -201,7 +217,10 @@ mod tests {
             &mut env,
             Path::new("/usr/bin/python3"),
             Path::new("/tmp/zip"),
+            Path::new("/tmp/layers"),
         );
+        assert_eq!(env["D"], "/tmp/layers/all-MiniLM-L6-v2");
+        assert_eq!(env["E"], "/optional");
         assert_eq!(env["A"], "/usr/bin/python3");
         assert_eq!(env["B"], "/tmp/zip/exec-wrapper");
         assert_eq!(env["C"], "/var/taskforce");

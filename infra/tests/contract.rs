@@ -44,7 +44,12 @@ fn environments(stack: &str) -> BTreeMap<Function, BTreeMap<String, String>> {
     // for the managed runtime's.
     let python = std::path::Path::new("/usr/bin/python3");
     for env in all.values_mut() {
-        map_lambda_paths(env, python, std::path::Path::new("/var/task"));
+        map_lambda_paths(
+            env,
+            python,
+            std::path::Path::new("/var/task"),
+            std::path::Path::new("/opt"),
+        );
     }
     all
 }

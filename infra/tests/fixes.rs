@@ -300,3 +300,77 @@ fn a_stack_whose_bucket_names_would_exceed_63_characters_is_refused() {
     let err = code_remote_infra::stack::build(&config, common::RELEASE).unwrap_err();
     assert!(err.to_string().contains("S3 allows 63"), "{err}");
 }
+
+#[test]
+fn the_offline_embedder_ships_its_model_layer_to_the_functions_that_embed() {
+    let minilm = with(
+        "dev",
+        &[(
+            "code-remote:embeddingDimensions: 768",
+            "code-remote:embeddingDimensions: 384\n  code-remote:embedder: minilm",
+        )],
+    );
+    let program = stack::build(&minilm, common::RELEASE).unwrap();
+    let findings = code_remote_infra::check::schema::check(
+        &program,
+        code_remote_infra::schema::SchemaIndex::embedded().unwrap(),
+    );
+    assert!(findings.is_empty(), "{findings:#?}");
+    for (name, check) in policy::ALL {
+        assert!(check(&program, &minilm).is_empty(), "{name}");
+    }
+    let layers: Vec<_> = program
+        .of_type("aws:lambda/layerVersion:LayerVersion")
+        .collect();
+    assert_eq!(layers.len(), 1);
+    let uploads: Vec<String> = program
+        .of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+        .filter_map(|object| object.get("source"))
+        .map(|source| format!("{source:?}"))
+        .collect();
+    assert!(
+        uploads
+            .iter()
+            .any(|s| s.contains("layers/embedding-model.zip")),
+        "{uploads:?}"
+    );
+    for function in program.of_type("aws:lambda/function:Function") {
+        let env = format!("{:?}", function.get("environment"));
+        let embeds = function.name == "api" || function.name == "syncWorker";
+        assert_eq!(
+            function.get("layers").is_some(),
+            embeds,
+            "{}: layers",
+            function.name
+        );
+        assert_eq!(
+            env.contains("/opt/all-MiniLM-L6-v2"),
+            embeds,
+            "{}: OFFLINE_EMBEDDING_MODEL_DIR",
+            function.name
+        );
+        if embeds || function.name == "migrate" {
+            assert!(env.contains("\"384\""), "{}: {env}", function.name);
+        }
+    }
+
+    // The Gemini stacks carry no layer, and the model's dimension is enforced.
+    let (_, gemini) = common::program("dev");
+    assert_eq!(
+        gemini
+            .of_type("aws:lambda/layerVersion:LayerVersion")
+            .count(),
+        0
+    );
+    let path = common::stacks_dir().join("dev.yaml");
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "code-remote:neo4jEnabled",
+        "code-remote:embedder: minilm\n  code-remote:neo4jEnabled",
+    );
+    let err = StackConfig::parse("dev", &text, Path::new("dev.yaml")).unwrap_err();
+    assert!(
+        err.to_string().contains("code-remote:embeddingDimensions")
+            && err.to_string().contains("384"),
+        "{err}"
+    );
+}

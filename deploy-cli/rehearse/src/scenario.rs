@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use code_remote_config::contract::{lambda_python, verify};
+use code_remote_config::contract::{embedding_model, lambda_python, verify};
 use code_remote_config::{vars, Function};
 use code_remote_infra::environment::{map_lambda_paths, resolve_all};
 use code_remote_infra::render::{render, Format};
@@ -41,6 +41,8 @@ pub async fn rehearse(options: &Options) -> Result<Report, RehearsalError> {
         .prefix("code-remote-rehearsal-")
         .tempdir()
         .map_err(|err| RehearsalError::Setup(format!("creating a scratch directory: {err}")))?;
+
+    unpack_layers(&options.workspace, scratch.path())?;
 
     let emulators = async {
         let mut emulators = BTreeMap::new();
@@ -176,7 +178,12 @@ impl Run<'_> {
     fn prepare(&mut self, function: Function, mut stack_env: BTreeMap<String, String>) {
         let task_root = self.scratch.join(function.id());
         self.local_endpoints(&mut stack_env);
-        map_lambda_paths(&mut stack_env, &host_python(), &task_root);
+        map_lambda_paths(
+            &mut stack_env,
+            &host_python(),
+            &task_root,
+            &self.scratch.join(LAYERS_DIR),
+        );
         for (broken, variable) in &self.options.unset {
             if *broken == function && stack_env.remove(variable).is_none() {
                 self.report.record(
@@ -651,6 +658,25 @@ impl Run<'_> {
 }
 
 /// The interpreter that stands for the managed runtime's: the one the sandbox uses here.
+/// The layers' directory in the scratch directory (Lambda's `/opt`).
+const LAYERS_DIR: &str = "opt";
+
+/// The layers as Lambda unpacks them under `/opt`: the embedding model's is the checkout
+/// `scripts/setup-model` filled, which `deploy build` packs (docs/search.md). Without it a stack
+/// whose `embedder` is `minilm` fails the rehearsal at its functions' start, naming the directory.
+fn unpack_layers(workspace: &Path, scratch: &Path) -> Result<(), RehearsalError> {
+    let layers = scratch.join(LAYERS_DIR);
+    std::fs::create_dir_all(&layers)
+        .map_err(|err| RehearsalError::Setup(format!("creating {}: {err}", layers.display())))?;
+    let model = workspace.join(embedding_model::CHECKOUT_DIR);
+    if model.is_dir() {
+        std::os::unix::fs::symlink(&model, layers.join(embedding_model::LAYER_DIR)).map_err(
+            |err| RehearsalError::Setup(format!("linking the embedding model layer: {err}")),
+        )?;
+    }
+    Ok(())
+}
+
 fn host_python() -> PathBuf {
     let default = PathBuf::from("/usr/bin/python3");
     if default.is_file() {

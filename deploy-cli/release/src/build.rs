@@ -1,17 +1,18 @@
 //! `deploy build`: every Lambda the workspace defines, built once by cargo-lambda for arm64 and
-//! packed as a reproducible zip (see `zip.rs`), the frontend bundle, and the manifest, under `target/release-artifacts/<version>/` (the
+//! packed as a reproducible zip (see `zip.rs`), the offline embedding model as a layer, the
+//! frontend bundle, and the manifest, under `target/release-artifacts/<version>/` (the
 //! path the infra program uploads to the artifacts bucket with `fn::fileAsset`).
 
 use std::path::{Path, PathBuf};
 
-use code_remote_config::contract::lambda_python;
+use code_remote_config::contract::{embedding_model, lambda_python};
 use code_remote_pulumi::{function_ids, Tool};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReleaseError;
 use crate::manifest::Manifest;
 use crate::names::ReleaseVersion;
-use crate::zip::write_bootstrap_zip;
+use crate::zip::{write_bootstrap_zip, write_data_zip};
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -53,6 +54,17 @@ pub enum FrontendBuild {
     Skipped,
 }
 
+/// What the embedding-model step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelLayer {
+    /// Packed as `layers/embedding-model.zip`, for stacks whose `embedder` is `minilm`.
+    Built,
+    /// `scripts/setup-model` has not installed the model in the workspace: stacks whose
+    /// `embedder` is `minilm` cannot deploy this release.
+    Absent,
+}
+
 /// The outcome of a build.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
@@ -66,6 +78,8 @@ pub struct BuildReport {
     pub missing: Vec<String>,
     /// The frontend step.
     pub frontend: FrontendBuild,
+    /// The embedding-model layer step.
+    pub model: ModelLayer,
 }
 
 /// The tools a build runs, overridable for tests (`CARGO`, `CARGO_LAMBDA`, `NPM`, `GIT`).
@@ -200,6 +214,8 @@ pub fn build(
         FrontendBuild::Absent
     };
 
+    let model = model_layer(root, &dir, &mut on_step)?;
+
     let manifest = Manifest::scan(&dir, version, commit)?;
     manifest.write(&dir)?;
     Ok(BuildReport {
@@ -208,7 +224,36 @@ pub fn build(
         built,
         missing,
         frontend,
+        model,
     })
+}
+
+/// Packs the offline embedding model `scripts/setup-model` installed into a Lambda layer
+/// (docs/search.md); every release carries it, so any stack may choose `embedder: minilm`.
+fn model_layer(
+    root: &Path,
+    dir: &Path,
+    on_step: &mut impl FnMut(&str),
+) -> Result<ModelLayer, ReleaseError> {
+    let checkout = root.join(embedding_model::CHECKOUT_DIR);
+    if !embedding_model::FILES
+        .iter()
+        .all(|file| checkout.join(file).is_file())
+    {
+        return Ok(ModelLayer::Absent);
+    }
+    on_step("embedding model layer");
+    let zip = dir.join(embedding_model::LAYER_ARTIFACT);
+    if let Some(parent) = zip.parent() {
+        std::fs::create_dir_all(parent).map_err(ReleaseError::io(parent))?;
+    }
+    write_data_zip(
+        &checkout,
+        &embedding_model::FILES,
+        embedding_model::LAYER_DIR,
+        &zip,
+    )?;
+    Ok(ModelLayer::Built)
 }
 
 fn commit(git: &Tool, root: &Path) -> Result<String, ReleaseError> {

@@ -43,6 +43,10 @@ pub struct StackContext {
     pub smoke: SmokeSettings,
     /// How long a deploy lock lasts before another deploy may take it over.
     pub lock_ttl: chrono::Duration,
+    /// Artifacts beyond the functions that the stack's settings need, with the setting that
+    /// needs each (`layers/embedding-model.zip` for `code-remote:embedder: minilm`); a release
+    /// without one is refused before anything changes.
+    pub required_artifacts: Vec<(String, String)>,
 }
 
 impl StackContext {

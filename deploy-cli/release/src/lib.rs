@@ -32,7 +32,7 @@ mod zip;
 
 pub use artifacts::artifact_key;
 pub use aws::AwsClients;
-pub use build::{build, BuildReport, BuildRequest, BuildTools, FrontendBuild};
+pub use build::{build, BuildReport, BuildRequest, BuildTools, FrontendBuild, ModelLayer};
 pub use context::{default_actor, Confirm, Event, Observer, StackContext};
 pub use error::ReleaseError;
 pub use frontend::{cache_control, SyncReport, IMMUTABLE, NO_CACHE};

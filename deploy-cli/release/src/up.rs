@@ -97,6 +97,15 @@ pub async fn up(
         )));
     }
     manifest.verify(&request.dir)?;
+    for (artifact, setting) in &ctx.required_artifacts {
+        if !manifest.artifacts.iter().any(|a| &a.name == artifact) {
+            return Err(ReleaseError::Invalid(format!(
+                "release {} has no {artifact}, which stack {} needs for `{setting}`: build \
+                 the release where scripts/setup-model installed the model",
+                manifest.version, ctx.stack
+            )));
+        }
+    }
     let mut journal = Journal {
         steps: Vec::new(),
         observe,

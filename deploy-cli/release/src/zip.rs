@@ -1,5 +1,6 @@
-//! A reproducible Lambda zip: the `bootstrap` entry (and, for the functions on the managed
-//! Python runtime, its exec wrapper), stored, with a fixed timestamp and mode.
+//! Reproducible Lambda zips: a function's `bootstrap` entry (and, for the functions on the
+//! managed Python runtime, its exec wrapper), or a layer's data files, stored, with a fixed
+//! timestamp and mode.
 //!
 //! cargo-lambda's own zips stamp the entry with the binary's modification time, so two builds of
 //! the same source give different digests and "same bytes" could not be checked by digest.
@@ -13,6 +14,7 @@ use crate::error::ReleaseError;
 /// 1980-01-01 00:00 in MS-DOS date format, the earliest a zip can say.
 const DOS_DATE: u16 = (1 << 5) | 1;
 const UNIX_EXECUTABLE: u32 = 0o100_755;
+const UNIX_READ_ONLY: u32 = 0o100_444;
 
 /// Writes `zip` holding `binary` as the executable entry `bootstrap`, and `extra` entries
 /// (name, bytes) beside it, also executable: the exec wrapper of the functions that run on the
@@ -23,17 +25,49 @@ pub fn write_bootstrap_zip(
     zip: &Path,
 ) -> Result<(), ReleaseError> {
     let data = std::fs::read(binary).map_err(ReleaseError::io(binary))?;
-    let mut entries: Vec<(&str, &[u8])> = vec![("bootstrap", &data)];
-    entries.extend_from_slice(extra);
+    let mut entries: Vec<(&str, &[u8], u32)> = vec![("bootstrap", &data, UNIX_EXECUTABLE)];
+    entries.extend(
+        extra
+            .iter()
+            .map(|(name, data)| (*name, *data, UNIX_EXECUTABLE)),
+    );
+    write_zip(&entries, zip)
+}
+
+/// Writes `zip` holding the files of `dir` named in `files`, read-only, under `prefix/`: a
+/// Lambda layer of data (the embedding model).
+pub fn write_data_zip(
+    dir: &Path,
+    files: &[&str],
+    prefix: &str,
+    zip: &Path,
+) -> Result<(), ReleaseError> {
+    let mut contents = Vec::with_capacity(files.len());
+    for file in files {
+        let path = dir.join(file);
+        contents.push((
+            format!("{prefix}/{file}"),
+            std::fs::read(&path).map_err(ReleaseError::io(&path))?,
+        ));
+    }
+    let entries: Vec<(&str, &[u8], u32)> = contents
+        .iter()
+        .map(|(name, data)| (name.as_str(), data.as_slice(), UNIX_READ_ONLY))
+        .collect();
+    write_zip(&entries, zip)
+}
+
+/// Writes `entries` (name, bytes, Unix mode) stored, in order, with a fixed timestamp.
+fn write_zip(entries: &[(&str, &[u8], u32)], zip: &Path) -> Result<(), ReleaseError> {
     let too_big = || {
         ReleaseError::Invalid(format!(
-            "{} is over 4 GiB; Lambda allows 250 MB",
-            binary.display()
+            "{} would be over 4 GiB; Lambda allows 250 MB",
+            zip.display()
         ))
     };
-    let mut out = Vec::with_capacity(data.len() + 400);
+    let mut out = Vec::with_capacity(entries.iter().map(|(_, data, _)| data.len() + 100).sum());
     let mut directory = Vec::new();
-    for (name, data) in &entries {
+    for (name, data, mode) in entries {
         let size = u32::try_from(data.len()).map_err(|_| too_big())?;
         let offset = u32::try_from(out.len()).map_err(|_| too_big())?;
         let crc = crc32fast::hash(data);
@@ -65,7 +99,7 @@ pub fn write_bootstrap_zip(
         directory.extend(size.to_le_bytes());
         directory.extend((name.len() as u16).to_le_bytes());
         directory.extend([0_u8; 8]);
-        directory.extend((UNIX_EXECUTABLE << 16).to_le_bytes());
+        directory.extend((mode << 16).to_le_bytes());
         directory.extend(offset.to_le_bytes());
         directory.extend(name);
     }
@@ -122,5 +156,43 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&test.stdout)
         );
+    }
+
+    #[test]
+    fn a_data_layer_holds_its_files_read_only_under_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("weights.bin"), vec![7u8; 5000]).unwrap();
+        std::fs::write(dir.path().join("vocab.json"), b"{}").unwrap();
+        let zip = dir.path().join("layer.zip");
+        write_data_zip(dir.path(), &["weights.bin", "vocab.json"], "model", &zip).unwrap();
+        let listing = std::process::Command::new("unzip")
+            .arg("-Z")
+            .arg(&zip)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&listing.stdout);
+        assert!(
+            text.contains("-r--r--r--") && !text.contains("rwx"),
+            "{text}"
+        );
+        assert!(
+            text.contains("model/weights.bin") && text.contains("model/vocab.json"),
+            "{text}"
+        );
+        let out = tempfile::tempdir().unwrap();
+        let unzip = std::process::Command::new("unzip")
+            .arg("-q")
+            .arg(&zip)
+            .arg("-d")
+            .arg(out.path())
+            .status()
+            .unwrap();
+        assert!(unzip.success());
+        assert_eq!(
+            std::fs::read(out.path().join("model/weights.bin")).unwrap(),
+            vec![7u8; 5000]
+        );
+        let missing = write_data_zip(dir.path(), &["absent"], "model", &zip);
+        assert!(missing.is_err());
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use code_remote_release::{
-    build, BuildRequest, BuildTools, FrontendBuild, Manifest, ReleaseVersion,
+    build, BuildRequest, BuildTools, FrontendBuild, Manifest, ModelLayer, ReleaseVersion,
 };
 
 fn repo() -> PathBuf {
@@ -48,6 +48,12 @@ fn two_builds_of_the_same_source_give_the_same_manifest() {
     for file in ["Cargo.toml", "src/bin/api.rs", "src/bin/migrate.rs"] {
         std::fs::copy(fixture.join(file), work.path().join(file)).unwrap();
     }
+    // The offline embedding model as `scripts/setup-model` leaves it (stand-in bytes: the
+    // build packs files, it does not read them).
+    let model = work.path().join(".models/all-MiniLM-L6-v2");
+    std::fs::create_dir_all(&model).unwrap();
+    std::fs::write(model.join("model.safetensors"), vec![1u8; 4096]).unwrap();
+    std::fs::write(model.join("tokenizer.json"), b"{\"model\": {}}").unwrap();
     git(work.path(), &["init", "-q"]);
     git(work.path(), &["add", "."]);
     git(work.path(), &["commit", "-qm", "fixture"]);
@@ -66,6 +72,7 @@ fn two_builds_of_the_same_source_give_the_same_manifest() {
     assert_eq!(first.built, ["api", "migrate"]);
     assert_eq!(first.missing, ["ws", "worker", "sync-worker"]);
     assert_eq!(first.frontend, FrontendBuild::Absent);
+    assert_eq!(first.model, ModelLayer::Built);
     let dir = work.path().join("target/release-artifacts/v0.0.1");
     assert_eq!(first.dir, dir);
     let on_disk = Manifest::read(&dir).unwrap();
@@ -73,7 +80,21 @@ fn two_builds_of_the_same_source_give_the_same_manifest() {
     on_disk.verify(&dir).unwrap();
     assert_eq!(
         on_disk.lambdas().keys().collect::<Vec<_>>(),
-        ["api", "migrate"]
+        ["api", "migrate"],
+        "the model layer is not a function"
+    );
+    assert!(on_disk
+        .artifacts
+        .iter()
+        .any(|a| a.name == "layers/embedding-model.zip"));
+    let layer = Command::new("unzip")
+        .arg("-Z1")
+        .arg(dir.join("layers/embedding-model.zip"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&layer.stdout),
+        "all-MiniLM-L6-v2/model.safetensors\nall-MiniLM-L6-v2/tokenizer.json\n"
     );
     assert!(
         on_disk.commit.len() >= 40 && !on_disk.commit.ends_with("-dirty"),

@@ -687,3 +687,28 @@ async fn a_failed_pulumi_update_reports_the_resource_and_releases_the_lock() {
     assert!(world.keys("t-dev-artifacts", "locks/").await.is_empty());
     assert_eq!(world.live_version("dev", "api").await, "1");
 }
+
+#[tokio::test]
+async fn a_release_without_the_model_layer_is_refused_for_a_minilm_stack_before_anything_changes() {
+    let world = World::new().await;
+    let v1 = world.build_release("v1.0.0");
+    let distribution = world.provision("dev", &v1).await;
+    let mut ctx = world.context("dev", &distribution, "up-events.jsonl");
+    ctx.required_artifacts = vec![(
+        "layers/embedding-model.zip".to_owned(),
+        "code-remote:embedder: minilm".to_owned(),
+    )];
+    let live_before = world.live_version("dev", "api").await;
+    let err = up(&ctx, &request(&world, &v1), &yes, &quiet)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("layers/embedding-model.zip")
+            && text.contains("code-remote:embedder: minilm")
+            && text.contains("scripts/setup-model"),
+        "{text}"
+    );
+    assert_eq!(world.live_version("dev", "api").await, live_before);
+    assert!(records(&world, "dev").await.is_empty(), "nothing recorded");
+}

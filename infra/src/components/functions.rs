@@ -11,10 +11,11 @@ use crate::components::network::Network;
 use crate::components::secrets::Secrets;
 use crate::components::websocket::WsApi;
 use crate::components::Context;
+use crate::config::EmbedderChoice;
 use crate::error::InfraError;
 use crate::iam::{assume_role, PolicyDocument, Statement, ALLOWED_MANAGED_POLICIES};
 use crate::model::{concat, list, map, Program, Ref, Resource, ResourceRef, Value};
-use code_remote_config::contract::lambda_python;
+use code_remote_config::contract::{embedding_model, lambda_python};
 use code_remote_config::vars;
 use code_remote_config::Function as FunctionKind;
 
@@ -100,6 +101,7 @@ struct Spec {
     reserved_concurrency: Option<u32>,
     env: Vec<(&'static str, Value)>,
     statements: Vec<Statement>,
+    layers: Vec<Value>,
 }
 
 fn read_secrets(arns: Vec<Value>) -> Statement {
@@ -124,7 +126,50 @@ fn consume(queue: &Queue) -> Statement {
     )
 }
 
-fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
+/// The offline embedding model's layer, for a stack whose `embedder` is `minilm`: the release's
+/// `layers/embedding-model.zip`, uploaded through the artifacts bucket (90 MB is over the 50 MB
+/// of a direct upload) and published as a layer version.
+fn model_layer(
+    program: &mut Program,
+    ctx: &Context<'_>,
+    deps: &Dependencies<'_>,
+) -> Result<ResourceRef, InfraError> {
+    let n = &ctx.naming;
+    let mut code = Resource::new("embeddingModelCode", "aws:s3/bucketObjectv2:BucketObjectv2")
+        .prop("bucket", deps.artifacts.bucket.id())
+        .prop(
+            "key",
+            format!("lambda/{}/{}", ctx.release, embedding_model::LAYER_ARTIFACT),
+        )
+        .prop(
+            "source",
+            Value::FileAsset(format!(
+                "../target/release-artifacts/{}/{}",
+                ctx.release,
+                embedding_model::LAYER_ARTIFACT
+            )),
+        )
+        .prop("tags", n.tags("embedding-model"));
+    if let Some(versioning) = &deps.artifacts.versioning {
+        code = code.depends_on(versioning);
+    }
+    let code = program.add(code)?;
+    program.add(
+        Resource::new("embeddingModel", "aws:lambda/layerVersion:LayerVersion")
+            .prop("layerName", n.name("embedding-model"))
+            .prop(
+                "description",
+                "all-MiniLM-L6-v2, the offline embedder (docs/search.md)",
+            )
+            .prop("compatibleArchitectures", list(["arm64"]))
+            .prop("s3Bucket", code.out("bucket"))
+            .prop("s3Key", code.out("key"))
+            .prop("s3ObjectVersion", code.out("versionId"))
+            .depends_on(&code),
+    )
+}
+
+fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>, model: Option<&ResourceRef>) -> [Spec; 5] {
     let cfg = ctx.config;
     let db_secret: Value = deps.database.secret_arn.clone().into();
     let gemini: Value = deps.secrets.gemini.arn().into();
@@ -182,6 +227,17 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
             ),
         ]
     };
+    // The offline embedder, from its layer, where the stack chose it.
+    let embedding = || match model {
+        Some(layer) => (
+            vec![(
+                vars::OFFLINE_EMBEDDING_MODEL_DIR,
+                Value::from(embedding_model::LAMBDA_DIR),
+            )],
+            vec![Value::from(layer.arn())],
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     let push = || {
         vec![(
             vars::WEBSOCKET_MANAGEMENT_URL,
@@ -211,6 +267,8 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
     api_env.extend(cognito());
     api_env.extend(search());
     api_env.extend(models());
+    let (model_env, api_layers) = embedding();
+    api_env.extend(model_env);
     api_env.extend(push());
     api_env.extend(python());
     api_env.push((
@@ -227,6 +285,8 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
     let mut sync_env = database();
     sync_env.extend(search());
     sync_env.extend(models());
+    let (model_env, sync_layers) = embedding();
+    sync_env.extend(model_env);
     let mut migrate_env = database();
     migrate_env.push((vars::SEARCH_BACKEND, Value::from(backend)));
     migrate_env.push((vars::NEO4J_SECRET_ARN, neo4j.clone()));
@@ -238,6 +298,7 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
     [
         Spec {
             kind: FunctionKind::Api,
+            layers: api_layers,
             memory_mb: 1024,
             timeout: 29,
             reserved_concurrency: None,
@@ -255,6 +316,7 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
         },
         Spec {
             kind: FunctionKind::Ws,
+            layers: Vec::new(),
             memory_mb: 256,
             timeout: 10,
             reserved_concurrency: None,
@@ -267,6 +329,7 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
         },
         Spec {
             kind: FunctionKind::Worker,
+            layers: Vec::new(),
             memory_mb: 1024,
             timeout: WORKER_TIMEOUT,
             reserved_concurrency: Some(cfg.worker_reserved_concurrency),
@@ -279,6 +342,7 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
         },
         Spec {
             kind: FunctionKind::SyncWorker,
+            layers: sync_layers,
             memory_mb: 1024,
             timeout: SYNC_WORKER_TIMEOUT,
             reserved_concurrency: None,
@@ -291,6 +355,7 @@ fn specs(ctx: &Context<'_>, deps: &Dependencies<'_>) -> [Spec; 5] {
         },
         Spec {
             kind: FunctionKind::Migrate,
+            layers: Vec::new(),
             memory_mb: 512,
             timeout: 300,
             reserved_concurrency: Some(1),
@@ -402,6 +467,10 @@ fn build_one(
             ]),
         )
         .prop("environment", map([("variables", env)]))
+        .prop_opt(
+            "layers",
+            (!spec.layers.is_empty()).then(|| Value::List(spec.layers.clone())),
+        )
         .prop_opt("reservedConcurrentExecutions", spec.reserved_concurrency)
         .prop("tags", n.tags(id))
         .depends_on(&log_group)
@@ -468,7 +537,11 @@ pub fn build(
     ctx: &Context<'_>,
     deps: Dependencies<'_>,
 ) -> Result<Functions, InfraError> {
-    let [api, ws, worker, sync_worker, migrate] = specs(ctx, &deps);
+    let model = match ctx.config.embedder {
+        EmbedderChoice::Minilm => Some(model_layer(program, ctx, &deps)?),
+        EmbedderChoice::Gemini => None,
+    };
+    let [api, ws, worker, sync_worker, migrate] = specs(ctx, &deps, model.as_ref());
     let functions = Functions {
         api: build_one(program, ctx, &deps, api)?,
         ws: build_one(program, ctx, &deps, ws)?,

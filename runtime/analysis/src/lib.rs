@@ -42,8 +42,8 @@ pub struct AnalysisConfig {
     pub gemini: Option<GeminiConfig>,
     /// Embedding dimension of the stack (768 by default).
     pub embedding_dimension: usize,
-    /// The offline semantic embedder's directory; without Gemini it embeds instead of the
-    /// hashed embedder, and the stack's dimension must then be its 384.
+    /// The offline semantic embedder's directory: when set it is the embedder (Gemini's key then
+    /// only serves analysis), and the stack's dimension must be its 384.
     pub offline_model_dir: Option<std::path::PathBuf>,
 }
 
@@ -67,44 +67,44 @@ pub struct Providers {
 }
 
 impl Providers {
-    /// Builds both providers: Gemini for both when a key is set, offline otherwise.
+    /// Builds both providers. The analyzer is Gemini's when a key is set, offline otherwise. The
+    /// embedder is the offline model when its directory is configured (a stack's explicit choice,
+    /// key or no key: vectors of different embedders are not comparable), else Gemini's with a
+    /// key, else the hashed one.
     pub fn from_config(cfg: &AnalysisConfig) -> Result<Providers, AnalysisError> {
-        match &cfg.gemini {
-            Some(g) => {
+        let client = match &cfg.gemini {
+            Some(g) => Some(GeminiClient::new(g.clone())?),
+            None => None,
+        };
+        let embedder: Arc<dyn Embedder> = match (&cfg.offline_model_dir, &client, &cfg.gemini) {
+            (Some(dir), _, _) => {
+                if cfg.embedding_dimension != MiniLmEmbedder::DIMENSION {
+                    return Err(AnalysisError::Config(format!(
+                        "the offline model embeds in {} dimensions but the stack's \
+                         EMBEDDING_DIMENSIONS is {}: set it to {0}",
+                        MiniLmEmbedder::DIMENSION,
+                        cfg.embedding_dimension
+                    )));
+                }
+                Arc::new(MiniLmEmbedder::load(dir).map_err(|err| {
+                    AnalysisError::Config(format!("OFFLINE_EMBEDDING_MODEL_DIR: {err}"))
+                })?)
+            }
+            (None, Some(client), Some(g)) => {
                 if g.embedding_dimension != cfg.embedding_dimension {
                     return Err(AnalysisError::Config(format!(
                         "gemini embedding dimension {} differs from the stack's {}",
                         g.embedding_dimension, cfg.embedding_dimension
                     )));
                 }
-                let client = GeminiClient::new(g.clone())?;
-                Ok(Providers {
-                    analyzer: Arc::new(GeminiAnalyzer::new(client.clone())),
-                    embedder: Arc::new(GeminiEmbedder::new(client)),
-                })
+                Arc::new(GeminiEmbedder::new(client.clone()))
             }
-            None => {
-                let embedder: Arc<dyn Embedder> = match &cfg.offline_model_dir {
-                    Some(dir) => {
-                        if cfg.embedding_dimension != MiniLmEmbedder::DIMENSION {
-                            return Err(AnalysisError::Config(format!(
-                                "the offline model embeds in {} dimensions but the stack's \
-                                 EMBEDDING_DIMENSIONS is {}: set it to {0}",
-                                MiniLmEmbedder::DIMENSION,
-                                cfg.embedding_dimension
-                            )));
-                        }
-                        Arc::new(MiniLmEmbedder::load(dir).map_err(|err| {
-                            AnalysisError::Config(format!("OFFLINE_EMBEDDING_MODEL_DIR: {err}"))
-                        })?)
-                    }
-                    None => Arc::new(HashedEmbedder::new(cfg.embedding_dimension)),
-                };
-                Ok(Providers {
-                    analyzer: Arc::new(OfflineAnalyzer),
-                    embedder,
-                })
-            }
-        }
+            _ => Arc::new(HashedEmbedder::new(cfg.embedding_dimension)),
+        };
+        let analyzer: Arc<dyn Analyzer> = match client {
+            Some(client) => Arc::new(GeminiAnalyzer::new(client)),
+            None => Arc::new(OfflineAnalyzer),
+        };
+        Ok(Providers { analyzer, embedder })
     }
 }

@@ -13,6 +13,24 @@ use crate::{
     SyncQueueConfig,
 };
 
+/// The offline embedding model in deployed stacks (docs/search.md): the release packs the files
+/// `scripts/setup-model` installed as a Lambda layer, which a stack whose `embedder` is `minilm`
+/// attaches to the functions that embed.
+pub mod embedding_model {
+    /// Where `scripts/setup-model` installs the model, relative to the workspace.
+    pub const CHECKOUT_DIR: &str = ".models/all-MiniLM-L6-v2";
+    /// The model's files.
+    pub const FILES: [&str; 2] = ["model.safetensors", "tokenizer.json"];
+    /// The layer's path in a release directory (not a function: it has a `/`).
+    pub const LAYER_ARTIFACT: &str = "layers/embedding-model.zip";
+    /// The directory the files sit in inside the layer.
+    pub const LAYER_DIR: &str = "all-MiniLM-L6-v2";
+    /// `OFFLINE_EMBEDDING_MODEL_DIR` in Lambda: layers unpack under `/opt`.
+    pub const LAMBDA_DIR: &str = "/opt/all-MiniLM-L6-v2";
+    /// The embedding dimension of the model, which the stack's must equal.
+    pub const DIMENSION: u32 = 384;
+}
+
 /// Python in the functions that run the sandbox: Lambda's managed Python runtime provides the
 /// interpreter, and its exec wrapper hook starts our Rust bootstrap instead of the runtime's
 /// Python client (docs/architecture.md, "Python in the worker Lambda").

@@ -178,8 +178,8 @@ pub struct AnalysisSettings {
     pub embedding_model: Option<String>,
     /// `EMBEDDING_DIMENSIONS` (default 768): the stack's embedding dimension.
     pub embedding_dimensions: usize,
-    /// `OFFLINE_EMBEDDING_MODEL_DIR`: the offline semantic embedder, used when no Gemini key is
-    /// configured.
+    /// `OFFLINE_EMBEDDING_MODEL_DIR`: the offline semantic embedder; when set it embeds, with or
+    /// without a Gemini key (the stack's `embedder` setting, docs/search.md).
     pub offline_model_dir: Option<std::path::PathBuf>,
 }
 

@@ -291,6 +291,7 @@ impl World {
                 timeout: std::time::Duration::from_secs(5),
             },
             lock_ttl: chrono::Duration::minutes(30),
+            required_artifacts: Vec::new(),
         }
     }
 
