@@ -103,10 +103,14 @@ export interface SearchResult {
   score: number;
 }
 
+/** How a search was answered: vectors fused with words, filters alone, or words alone while the
+ * embedder is down. */
+export type SearchMethod = 'semantic' | 'structured' | 'keyword';
+
 export interface SearchResponse {
   query: string;
   results: SearchResult[];
-  method: 'semantic' | 'structured';
+  method: SearchMethod;
   total: number;
 }
 

@@ -3,6 +3,14 @@ import { ApiError, describeError } from '../api/errors';
 import { Empty, ErrorMessage, Loading } from '../components/Status';
 import { useOpenSnippet, useSearch } from './queries';
 import { ResultList } from './ResultList';
+import type { SearchMethod } from '../api/types';
+
+/** How the backend answered, in a user's words (docs/search.md). */
+const METHOD_LABELS: Record<SearchMethod, string> = {
+  semantic: 'matched by meaning and words',
+  structured: 'matched by your filters',
+  keyword: 'matched by words only; meaning search is unavailable right now',
+};
 
 function SearchResults({ query, submission }: { query: string; submission: number }) {
   const search = useSearch(query, submission);
@@ -25,7 +33,7 @@ function SearchResults({ query, submission }: { query: string; submission: numbe
   return (
     <div>
       <p className="muted" aria-live="polite">
-        {total} {total === 1 ? 'result' : 'results'} ({method === 'semantic' ? 'semantic search' : 'keyword search'})
+        {total} {total === 1 ? 'result' : 'results'} ({METHOD_LABELS[method]})
       </p>
       {opener.error ? <ErrorMessage>Could not open the snippet: {opener.error}</ErrorMessage> : null}
       <ResultList results={results} label="Search results" onOpen={(id) => void opener.open(id)} openingId={opener.loadingId} />

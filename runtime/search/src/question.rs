@@ -1,7 +1,7 @@
 //! A person's search text turned into a [`SemanticQuery`], one way for the API and for the
 //! measurements of docs/search.md, so what is measured is what users get.
 
-use code_remote_analysis::{parse_intent, AnalysisError, Embedder};
+use code_remote_analysis::{parse_intent, AnalysisError, Embedder, SearchIntent};
 
 use crate::document::{SearchFilters, SemanticQuery};
 use crate::full_text::FullText;
@@ -13,6 +13,9 @@ pub enum Method {
     Semantic,
     /// Nothing but structured words (`starred recursive O(n)`): the filters alone.
     Structured,
+    /// Free text answered by word matches alone, because the embedder failed (Gemini down or
+    /// over quota): degraded, not refused.
+    Keyword,
 }
 
 impl Method {
@@ -21,6 +24,7 @@ impl Method {
         match self {
             Self::Semantic => "semantic",
             Self::Structured => "structured",
+            Self::Keyword => "keyword",
         }
     }
 }
@@ -34,13 +38,7 @@ pub async fn ask(
     limit: usize,
 ) -> Result<(SemanticQuery, Method), AnalysisError> {
     let intent = parse_intent(text);
-    let free = if !intent.text.trim().is_empty() {
-        Some(intent.text.as_str())
-    } else if intent.is_structured() {
-        None
-    } else {
-        Some(text)
-    };
+    let free = free_words(&intent, text);
     let embedding = match free {
         Some(free) => Some(embedder.embed_query(free).await?),
         None => None,
@@ -59,6 +57,47 @@ pub async fn ask(
         limit,
     };
     Ok((query, method))
+}
+
+/// The words to embed and match: what the intent left, or the whole question when it found
+/// nothing structured; `None` for a question of structured words only.
+fn free_words<'t>(intent: &'t SearchIntent, text: &'t str) -> Option<&'t str> {
+    if !intent.text.trim().is_empty() {
+        Some(intent.text.as_str())
+    } else if intent.is_structured() {
+        None
+    } else {
+        Some(text)
+    }
+}
+
+/// [`ask`], except that when the embedder fails on a question with words, the words alone answer
+/// (`Method::Keyword`) and the failure is logged: search keeps working through an embedder outage.
+pub async fn ask_or_words(
+    text: &str,
+    embedder: &dyn Embedder,
+    limit: usize,
+) -> Result<(SemanticQuery, Method), AnalysisError> {
+    match ask(text, embedder, limit).await {
+        Ok(answer) => Ok(answer),
+        Err(err) => {
+            let intent = parse_intent(text);
+            let Some(words) = free_words(&intent, text).and_then(FullText::parse) else {
+                return Err(err);
+            };
+            tracing::warn!(error = %err, embedder = embedder.name(),
+                "the embedder failed; answering by words alone");
+            let query = SemanticQuery {
+                embedding: None,
+                vector_space: None,
+                text: Some(words),
+                filters: SearchFilters::from_intent(&intent),
+                exclude: None,
+                limit,
+            };
+            Ok((query, Method::Keyword))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -86,5 +125,52 @@ mod tests {
         assert_eq!(method, Method::Structured);
         assert_eq!((query.embedding, query.text), (None, None));
         assert_eq!(query.filters.patterns, ["recursion"]);
+    }
+
+    /// An embedder that is down.
+    struct Down;
+
+    impl Embedder for Down {
+        fn name(&self) -> &str {
+            "down"
+        }
+        fn dimension(&self) -> usize {
+            3
+        }
+        fn score_floor(&self) -> f64 {
+            0.0
+        }
+        fn embed_documents<'a>(
+            &'a self,
+            _: &'a [String],
+        ) -> futures_util::future::BoxFuture<'a, Result<Vec<Vec<f32>>, AnalysisError>> {
+            Box::pin(async { Err(AnalysisError::Config("down".into())) })
+        }
+        fn embed_query<'a>(
+            &'a self,
+            _: &'a str,
+        ) -> futures_util::future::BoxFuture<'a, Result<Vec<f32>, AnalysisError>> {
+            Box::pin(async { Err(AnalysisError::Config("down".into())) })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_embedder_outage_degrades_to_words_and_keeps_the_filters() {
+        assert!(ask("playing cards hand", &Down, 5).await.is_err());
+        let (query, method) = ask_or_words("starred playing cards hand", &Down, 5)
+            .await
+            .expect("words answer");
+        assert_eq!(method, Method::Keyword);
+        assert_eq!(query.embedding, None);
+        assert!(query.filters.starred_only);
+        assert_eq!(
+            query.text.expect("words").terms(),
+            ["playing", "cards", "hand"]
+        );
+        // A question of structured words only needs no embedder at all.
+        let (_, method) = ask_or_words("starred recursive", &Down, 5)
+            .await
+            .expect("structured");
+        assert_eq!(method, Method::Structured);
     }
 }

@@ -14,7 +14,7 @@ use code_remote_analysis::intent::ComplexityKind;
 use code_remote_analysis::normalize;
 use code_remote_domain::validation::{FieldReader, Length};
 use code_remote_domain::{SnippetId, ValidationErrors, ValidationIssue};
-use code_remote_search::question::ask;
+use code_remote_search::question::ask_or_words;
 use code_remote_search::{SearchBackend, SearchHit};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -68,7 +68,8 @@ pub struct SearchResponse {
     pub query: String,
     /// Best first.
     pub results: Vec<SearchResult>,
-    /// `semantic` when text was embedded, `structured` when only filters answered.
+    /// `semantic` when text was embedded and matched by words (docs/search.md), `structured`
+    /// when only filters answered, `keyword` when the embedder failed and words alone answered.
     pub method: String,
     /// How many results.
     pub total: usize,
@@ -142,7 +143,7 @@ pub(crate) async fn search(
         return Err(ApiError::Internal("query checked but missing".into()));
     };
     let backend = backend(&state)?;
-    let (query, method) = ask(&q, state.services().embedder.as_ref(), limit as usize)
+    let (query, method) = ask_or_words(&q, state.services().embedder.as_ref(), limit as usize)
         .await
         .map_err(unavailable)?;
     let hits = backend.search(user.id, &query).await.map_err(unavailable)?;
