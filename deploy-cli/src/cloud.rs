@@ -9,7 +9,7 @@
 //! missing (pulumi, cargo-lambda, npm, AWS credentials, Pulumi login).
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use code_remote_pulumi::{ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError};
@@ -78,13 +78,15 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
         actor: default_actor(),
         smoke: SmokeSettings::default(),
         lock_ttl: chrono::Duration::minutes(45),
-        required_artifacts: required_artifacts(&root, stack)?,
+        required_artifacts: Vec::new(),
     })
 }
 
-/// The artifacts beyond the functions that the stack's committed settings need.
-fn required_artifacts(root: &Path, stack: &StackName) -> anyhow::Result<Vec<(String, String)>> {
-    let config = code_remote_infra::StackConfig::load(&root.join("stacks"), &stack.to_string())?;
+/// The artifacts beyond the functions that the stack's committed settings need (for `up` and
+/// `promote`, which refuse a release without them).
+pub fn required_artifacts(stack: &StackName) -> anyhow::Result<Vec<(String, String)>> {
+    let stacks = repo_root()?.join("stacks");
+    let config = code_remote_infra::StackConfig::load(&stacks, &stack.to_string())?;
     Ok(match config.embedder {
         code_remote_infra::config::EmbedderChoice::Minilm => vec![(
             code_remote_config::contract::embedding_model::LAYER_ARTIFACT.to_owned(),

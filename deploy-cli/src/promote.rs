@@ -29,7 +29,9 @@ pub struct PromoteArgs {
 pub async fn run(args: PromoteArgs) -> anyhow::Result<()> {
     let release = ReleaseVersion::parse(&args.release)?;
     let from = cloud::context(&cloud::stack(&args.from)?, release.as_str()).await?;
-    let to = cloud::context(&cloud::stack(&args.to)?, release.as_str()).await?;
+    let target = cloud::stack(&args.to)?;
+    let mut to = cloud::context(&target, release.as_str()).await?;
+    to.required_artifacts = cloud::required_artifacts(&target)?;
     let progress = Progress::new();
     let confirm = confirmer(args.yes);
     let root = cloud::repo_root()?;

@@ -69,7 +69,8 @@ pub fn confirmer(yes: bool) -> impl Fn(&PreviewDigest) -> bool + Send + Sync {
 pub async fn run(stack: &str, flags: CloudUpFlags, json: bool) -> anyhow::Result<()> {
     let stack = cloud::stack(stack)?;
     let release = ReleaseVersion::parse(flags.release.as_deref().unwrap_or_default())?;
-    let ctx = cloud::context(&stack, release.as_str()).await?;
+    let mut ctx = cloud::context(&stack, release.as_str()).await?;
+    ctx.required_artifacts = cloud::required_artifacts(&stack)?;
     let dir = cloud::repo_root()?
         .join("target/release-artifacts")
         .join(release.as_str());

@@ -14,7 +14,7 @@ use code_remote_analysis::intent::ComplexityKind;
 use code_remote_analysis::normalize;
 use code_remote_domain::validation::{FieldReader, Length};
 use code_remote_domain::{SnippetId, ValidationErrors, ValidationIssue};
-use code_remote_search::question::ask_or_words;
+use code_remote_search::question::{ask_or_words, Method};
 use code_remote_search::{SearchBackend, SearchHit};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -115,12 +115,18 @@ fn unavailable(err: impl std::fmt::Display) -> ApiError {
     UNAVAILABLE
 }
 
-/// What the caller sees of `hits`: bounded scores, best first, nothing under the embedder's floor.
-fn results(state: &AppState, hits: Vec<SearchHit>) -> Vec<SearchResult> {
-    code_remote_search::presentable(hits, state.services().embedder.score_floor())
+/// What the caller sees of `hits`: bounded scores, best first, nothing under `floor`.
+fn results(hits: Vec<SearchHit>, floor: f64) -> Vec<SearchResult> {
+    code_remote_search::presentable(hits, floor)
         .into_iter()
         .map(SearchResult::from)
         .collect()
+}
+
+/// The floor of answers ranked by the embedder's similarity: its own (`Embedder::score_floor`).
+/// Answers by words or filters alone have none beyond 0.
+fn similarity_floor(state: &AppState) -> f64 {
+    state.services().embedder.score_floor()
 }
 
 /// Searches the caller's snippets by meaning, filtered and boosted by the query's intent.
@@ -147,7 +153,11 @@ pub(crate) async fn search(
         .await
         .map_err(unavailable)?;
     let hits = backend.search(user.id, &query).await.map_err(unavailable)?;
-    let results = results(&state, hits);
+    let floor = match method {
+        Method::Semantic => similarity_floor(&state),
+        Method::Structured | Method::Keyword => 0.0,
+    };
+    let results = results(hits, floor);
     Ok(Json(SearchResponse {
         query: q,
         total: results.len(),
@@ -195,7 +205,7 @@ pub(crate) async fn by_complexity(
         .by_complexity(user.id, kind, &notation, limit as usize)
         .await
         .map_err(unavailable)?;
-    let results = results(&state, hits);
+    let results = results(hits, 0.0);
     Ok(Json(ComplexityResponse {
         complexity_type: match kind {
             ComplexityKind::Time => "time",
@@ -236,7 +246,7 @@ pub(crate) async fn similar(
         .await
         .map_err(unavailable)?
         .unwrap_or_default();
-    let similar: Vec<SearchResult> = results(&state, hits)
+    let similar: Vec<SearchResult> = results(hits, similarity_floor(&state))
         .into_iter()
         .filter(|hit| hit.snippet_id != id.as_uuid())
         .collect();
