@@ -96,6 +96,12 @@ impl<B: Backend> Migrator<B> {
         }
     }
 
+    /// The backend, for what it reports beyond the plan (the Neo4j backend's skipped
+    /// statements).
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
     /// Change how long to wait for another run's lock.
     pub fn with_lock_wait(mut self, wait: Duration) -> Self {
         self.lock_wait = wait;

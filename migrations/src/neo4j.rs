@@ -7,7 +7,13 @@
 //!
 //! Files may use the placeholder `{{embedding_dimension}}`, replaced from [`Neo4jSettings`]
 //! (checksums are over the file as written, so changing the setting is not an edit).
+//!
+//! Vector and full-text index creation exist only in Neo4j. On another Bolt server (ArcadeDB, the
+//! one tests run against here) those statements are skipped behind one capability check
+//! ([`Capabilities`]) and reported ([`Neo4jBackend::skipped`]), never silently; the search backend
+//! then ranks without those indexes (docs/search.md).
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use neo4rs::{query, Graph};
@@ -54,6 +60,95 @@ impl Neo4jSettings {
             &self.embedding_dimension.to_string(),
         )
     }
+}
+
+/// Which of the statements only Neo4j has this server runs, found once at connect by trying each
+/// in a transaction that is rolled back (Neo4j runs schema commands in explicit transactions, so
+/// nothing is left behind; a server without the index type refuses it, and says why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `CREATE VECTOR INDEX`: `Err` holds the server's refusal.
+    pub vector_index: Result<(), String>,
+    /// `CREATE FULLTEXT INDEX`: `Err` holds the server's refusal.
+    pub fulltext_index: Result<(), String>,
+}
+
+impl Capabilities {
+    /// Whether the server runs `statement` (always, unless it is one only Neo4j has).
+    pub fn runs(&self, statement: &str) -> Result<(), String> {
+        match needs_neo4j(statement) {
+            Some(NeoOnly::VectorIndex) => self.vector_index.clone(),
+            Some(NeoOnly::FulltextIndex) => self.fulltext_index.clone(),
+            None => Ok(()),
+        }
+    }
+
+    /// Every capability present (Neo4j).
+    pub fn is_full(&self) -> bool {
+        self.vector_index.is_ok() && self.fulltext_index.is_ok()
+    }
+}
+
+/// A kind of statement only Neo4j has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeoOnly {
+    /// `CREATE VECTOR INDEX`.
+    VectorIndex,
+    /// `CREATE FULLTEXT INDEX`.
+    FulltextIndex,
+}
+
+/// Which Neo4j-only kind `statement` is, if any: vector and full-text index creation.
+pub fn needs_neo4j(statement: &str) -> Option<NeoOnly> {
+    let words: Vec<String> = statement
+        .split_whitespace()
+        .take(3)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    if words.first().map(String::as_str) != Some("CREATE")
+        || words.get(2).map(String::as_str) != Some("INDEX")
+    {
+        return None;
+    }
+    match words.get(1).map(String::as_str) {
+        Some("VECTOR") => Some(NeoOnly::VectorIndex),
+        Some("FULLTEXT") => Some(NeoOnly::FulltextIndex),
+        _ => None,
+    }
+}
+
+/// Probes for [`Capabilities`]: each statement in a transaction rolled back.
+async fn capabilities(graph: &Graph) -> Capabilities {
+    let probe = |statement: &'static str| async move {
+        let mut txn = graph.start_txn().await.map_err(|e| e.to_string())?;
+        let outcome = txn.run(query(statement)).await.map_err(|e| e.to_string());
+        txn.rollback().await.ok();
+        outcome
+    };
+    Capabilities {
+        vector_index: probe(
+            "CREATE VECTOR INDEX __capability_probe_vector IF NOT EXISTS \
+             FOR (p:__CapabilityProbe) ON (p.embedding) \
+             OPTIONS {indexConfig: {`vector.dimensions`: 2, `vector.similarity_function`: 'cosine'}}",
+        )
+        .await,
+        fulltext_index: probe(
+            "CREATE FULLTEXT INDEX __capability_probe_text IF NOT EXISTS \
+             FOR (p:__CapabilityProbe) ON EACH [p.text]",
+        )
+        .await,
+    }
+}
+
+/// A statement not run because the server lacks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The revision file.
+    pub file: String,
+    /// The statement's first line.
+    pub statement: String,
+    /// Why the server cannot run it (its refusal of the capability probe).
+    pub refusal: String,
 }
 
 /// Whether a statement changes schema (constraints, indexes) rather than data.
@@ -140,6 +235,8 @@ pub struct Neo4jBackend {
     graph: Graph,
     settings: Neo4jSettings,
     owner: String,
+    capabilities: Capabilities,
+    skipped: Mutex<Vec<Skipped>>,
 }
 
 impl Neo4jBackend {
@@ -153,11 +250,33 @@ impl Neo4jBackend {
         let graph = Graph::new(uri, user, password)
             .await
             .map_err(Error::database(format!("connecting to Neo4j at {uri}")))?;
+        let capabilities = capabilities(&graph).await;
+        if !capabilities.is_full() {
+            tracing::warn!(
+                ?capabilities,
+                "statements this server lacks will be skipped"
+            );
+        }
         Ok(Self {
             graph,
             settings,
             owner: format!("code-remote-migrate-{}", uuid::Uuid::new_v4()),
+            capabilities,
+            skipped: Mutex::new(Vec::new()),
         })
+    }
+
+    /// What the server runs of the statements only Neo4j has.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    /// The statements skipped so far because the server is not Neo4j.
+    pub fn skipped(&self) -> Vec<Skipped> {
+        self.skipped
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default()
     }
 
     /// The graph handle, for inspection in tests and tools.
@@ -175,6 +294,20 @@ impl Neo4jBackend {
         };
         for batch in batches(statements, &self.settings) {
             match batch {
+                Batch::Schema(statement) if self.capabilities.runs(&statement).is_err() => {
+                    index += 1;
+                    let first = statement.lines().next().unwrap_or_default().to_owned();
+                    let why = self.capabilities.runs(&statement).err().unwrap_or_default();
+                    tracing::warn!(file = %revision.file, statement = %first, server = %why,
+                        "skipped: the server lacks this statement, which only Neo4j has");
+                    if let Ok(mut list) = self.skipped.lock() {
+                        list.push(Skipped {
+                            file: revision.file.clone(),
+                            statement: first,
+                            refusal: why,
+                        });
+                    }
+                }
                 Batch::Schema(statement) => {
                     index += 1;
                     self.graph
@@ -380,5 +513,28 @@ impl Backend for Neo4jBackend {
 
     fn render(&self, revision: &Revision, direction: Direction) -> String {
         render(revision, direction, &self.settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_vector_and_full_text_index_creation_needs_neo4j() {
+        for statement in [
+            "CREATE VECTOR INDEX snippet_embedding IF NOT EXISTS FOR (s:Snippet) ON (s.embedding)",
+            "create fulltext index snippet_text FOR (s:Snippet) ON EACH [s.title]",
+        ] {
+            assert!(needs_neo4j(statement).is_some(), "{statement}");
+        }
+        for statement in [
+            "CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
+            "CREATE INDEX x FOR (s:Snippet) ON (s.title)",
+            "DROP INDEX snippet_text IF EXISTS",
+            "MERGE (l:Language {name: 'python'})",
+        ] {
+            assert_eq!(needs_neo4j(statement), None, "{statement}");
+        }
     }
 }

@@ -142,6 +142,13 @@ async fn a_saved_snippet_becomes_searchable_through_moto_sqs() {
     becomes_searchable(&["--queue", "sqs"]).await;
 }
 
+/// Without `NEO4J_URI` the stack starts a throwaway Bolt server (ArcadeDB), migrates it and
+/// searches through the neo4j backend's exact scan.
+#[tokio::test]
+async fn a_saved_snippet_becomes_searchable_on_the_neo4j_backend_over_bolt() {
+    becomes_searchable(&["--search-backend", "neo4j"]).await;
+}
+
 /// Saves a snippet on a stack started with `flags` and waits until search finds it.
 async fn becomes_searchable(flags: &[&str]) {
     let stack = Stack::up(flags);
@@ -167,6 +174,19 @@ async fn becomes_searchable(flags: &[&str]) {
             "not searchable after 60 s: {found}"
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (_, health) = api.call("GET", "/health?deep=1", None).await;
+    let checks = &health["checks"];
+    if flags.contains(&"neo4j") {
+        assert_eq!(checks["search"], "neo4j", "{health}");
+        assert!(
+            checks["search_ranking"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("exact scan")),
+            "a server without Neo4j's indexes says so: {health}"
+        );
+    } else {
+        assert_eq!(checks["search"], "postgres", "{health}");
     }
 }
 

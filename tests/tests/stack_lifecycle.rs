@@ -172,11 +172,13 @@ fn an_unusable_search_backend_fails_clearly_and_leaves_nothing() {
         "--detach",
     ])
     .env_remove("NEO4J_URI")
+    .env("ARCADEDB_HOME", "/nonexistent/arcadedb")
     .output()
     .unwrap();
     assert!(!output.status.success());
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("NEO4J_URI"), "{message}");
+    assert!(message.contains("scripts/setup-bolt"), "{message}");
     assert!(message.contains("--search-backend postgres"), "{message}");
     assert!(!stacks_dir().join(&name).exists());
 }

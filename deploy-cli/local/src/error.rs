@@ -139,12 +139,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// The Neo4j search backend was asked for without a Neo4j to use.
+    /// The Neo4j search backend was asked for, `NEO4J_URI` is not set and no throwaway Bolt
+    /// server could be started.
     #[error(
-        "--search-backend neo4j needs a Neo4j server: set NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD) \
-         to a running one, or use --search-backend postgres"
+        "--search-backend neo4j: no NEO4J_URI and no throwaway Bolt server ({0}); set NEO4J_URI \
+         (and NEO4J_USER, NEO4J_PASSWORD) to a running Neo4j, run scripts/setup-bolt, or use \
+         --search-backend postgres"
     )]
-    NoNeo4j,
+    NoNeo4j(String),
     /// Ctrl-C (or SIGTERM) arrived before the stack was ready.
     #[error("interrupted while starting: everything started so far was stopped and removed")]
     Interrupted,

@@ -39,6 +39,9 @@ struct Stack {
     running: Vec<Running>,
     #[cfg(feature = "docker")]
     docker: Option<Box<code_remote_ephemeral_postgres::docker::DockerPostgres>>,
+    /// The throwaway Bolt server of `--search-backend neo4j` without `NEO4J_URI`; it stops with
+    /// the stack (and dies with this process).
+    bolt: Option<code_remote_ephemeral_bolt::BoltServer>,
 }
 
 /// The signals that stop a stack.
@@ -80,6 +83,7 @@ pub async fn run(options: &UpOptions, detached: bool) -> Result<(), Error> {
         running: Vec::new(),
         #[cfg(feature = "docker")]
         docker: None,
+        bolt: None,
     };
     stack.save()?;
     let started = tokio::select! {
@@ -186,7 +190,27 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
     let project = project_root();
     let bin_dir = spawn::bin_dir()?;
     let services = services::resolve(&bin_dir)?;
-    let neo4j = neo4j_settings(options.search_backend)?;
+    let neo4j = match (options.search_backend, neo4j_settings()) {
+        (SearchBackend::Neo4j, Some(settings)) => Some(settings),
+        (SearchBackend::Neo4j, None) => {
+            let server = code_remote_ephemeral_bolt::BoltServer::start()
+                .await
+                .map_err(|err| Error::NoNeo4j(err.to_string()))?;
+            eprintln!(
+                "neo4j: {} at {} (NEO4J_URI is not set; vector and full-text indexes are Neo4j's only: search ranks by an exact scan)",
+                server.server_name(),
+                server.uri()
+            );
+            let settings = [
+                server.uri(),
+                server.user().to_owned(),
+                server.password().to_owned(),
+            ];
+            stack.bolt = Some(server);
+            Some(settings)
+        }
+        (SearchBackend::Postgres, _) => None,
+    };
     let offline_model_dir = Some(project.join(".models/all-MiniLM-L6-v2"))
         .filter(|dir| dir.join("model.safetensors").is_file());
     let moto_binary = moto::ensure_installed(&project).await?;
@@ -320,18 +344,14 @@ async fn apply_migrations(
     Ok(())
 }
 
-/// Neo4j's connection for the neo4j search backend, from `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`.
-fn neo4j_settings(backend: SearchBackend) -> Result<Option<[String; 3]>, Error> {
-    if backend != SearchBackend::Neo4j {
-        return Ok(None);
-    }
+/// A Neo4j named by `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`, if one is.
+fn neo4j_settings() -> Option<[String; 3]> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let uri = var("NEO4J_URI").ok_or(Error::NoNeo4j)?;
-    Ok(Some([
-        uri,
+    Some([
+        var("NEO4J_URI")?,
         var("NEO4J_USER").unwrap_or_else(|| "neo4j".to_owned()),
         var("NEO4J_PASSWORD").unwrap_or_default(),
-    ]))
+    ])
 }
 
 /// The API's port: the requested (or default) one when free, else any free one, said aloud.

@@ -25,7 +25,8 @@ async fn health_answers_and_checks_the_database_when_deep() {
     assert_eq!(
         deep.body["checks"],
         json!({"database": "ok", "analysis": "offline", "search": "unavailable",
-               "embedder": "hashed/768", "documents_to_reembed": null})
+               "embedder": "hashed/768", "documents_to_reembed": null,
+               "search_ranking": null})
     );
     let deep = app.call("GET", "/health?deep=1", None, None).await;
     assert_eq!(deep.body["checks"]["database"], "ok");

@@ -2,10 +2,12 @@
 //! text, as the API asks, beside vector-only as the baseline: p50/p95 over 10,000 snippets of one user, warm (vectors cached) and cold (cache disabled: every question
 //! reads the vectors), with a 1,000-snippet user and the SQL-only structured path as baselines.
 //!
+//! Then the Neo4j backend on a throwaway Bolt server (ArcadeDB): its start, migrations to head and
+//! a 1,000-snippet user's questions, beside the postgres backend's in the same run.
+//!
 //! Run: `cargo bench -p code-remote-search --bench search` (`SEARCH_BENCH_DIMENSIONS=384` for
 //! the offline MiniLM's vector length).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -75,6 +77,12 @@ async fn seed(pool: &PgPool, backend: &PgSearch, count: usize) -> UserId {
     .fetch_all(pool)
     .await
     .expect("snippets");
+    store(backend, user, ids).await;
+    user
+}
+
+/// One document per id for `user`: titles and code from [`ALGORITHMS`], hashed vectors.
+async fn store(backend: &dyn SearchBackend, user: UserId, ids: Vec<uuid::Uuid>) {
     let embedder = embedder();
     stream::iter(ids.into_iter().enumerate())
         .for_each_concurrent(8, |(i, id)| {
@@ -110,7 +118,6 @@ async fn seed(pool: &PgPool, backend: &PgSearch, count: usize) -> UserId {
             }
         })
         .await;
-    user
 }
 
 /// What a measured question asks.
@@ -125,7 +132,7 @@ enum Mode {
 }
 
 async fn measure(
-    backend: &PgSearch,
+    backend: &dyn SearchBackend,
     user: UserId,
     mode: Mode,
     rounds: usize,
@@ -215,7 +222,7 @@ async fn main() {
         started.elapsed().as_secs_f64(),
         warm.uses_pgvector()
     );
-    let backend = Arc::new(warm);
+    let backend = warm;
     let rounds = 100;
     measure(&backend, large, Mode::Hybrid, 3).await;
     measure(&backend, small, Mode::Hybrid, 3).await;
@@ -255,5 +262,77 @@ async fn main() {
         "structured only (SQL, no vectors), 10,000 snippets: p50 {} p95 {}",
         ms(p50),
         ms(p95)
+    );
+
+    bolt(&backend, small).await;
+}
+
+/// The Neo4j backend on a throwaway Bolt server (ArcadeDB, scripts/setup-bolt: no vector or
+/// full-text index, so the exact scan), beside the postgres backend's 1,000-snippet user above.
+async fn bolt(postgres: &PgSearch, postgres_user: UserId) {
+    let started = Instant::now();
+    let server = match code_remote_ephemeral_bolt::BoltServer::start().await {
+        Ok(server) => server,
+        Err(err) => {
+            println!("neo4j backend: not measured ({err})");
+            return;
+        }
+    };
+    let start = started.elapsed();
+    let started = Instant::now();
+    let migrations = code_remote_migrations::neo4j::Neo4jBackend::connect(
+        &server.uri(),
+        server.user(),
+        server.password(),
+        code_remote_migrations::neo4j::Neo4jSettings::with_embedding_dimension(dimension() as u32)
+            .expect("dimension"),
+    )
+    .await
+    .expect("connect");
+    let history = code_remote_migrations::History::load(&code_remote_migrations::Source::embedded(
+        code_remote_migrations::Dialect::Neo4j,
+    ))
+    .expect("revisions");
+    let mut migrator = code_remote_migrations::Migrator::new(history, migrations);
+    migrator
+        .upgrade(&code_remote_migrations::Target::Head)
+        .await
+        .expect("migrated");
+    let migrate = started.elapsed();
+    let skipped = migrator.backend().skipped().len();
+    let neo4j = code_remote_search::Neo4jSearch::connect(&code_remote_search::neo4j::Neo4jConfig {
+        uri: server.uri(),
+        user: server.user().to_owned(),
+        password: server.password().to_owned().into(),
+        database: None,
+    })
+    .await
+    .expect("connect");
+    let user = UserId::generate();
+    let started = Instant::now();
+    store(
+        &neo4j,
+        user,
+        (0..1_000).map(|_| uuid::Uuid::new_v4()).collect(),
+    )
+    .await;
+    let seeded = started.elapsed();
+    measure(&neo4j, user, Mode::Hybrid, 3).await;
+    let (p50, p95) = measure(&neo4j, user, Mode::Hybrid, 50).await;
+    let (pg50, pg95) = measure(postgres, postgres_user, Mode::Hybrid, 50).await;
+    println!(
+        "neo4j backend on {}: started in {}, migrations to head in {} ({skipped} Neo4j-only statements skipped), 1,000 snippets stored in {:.1} s",
+        server.server_name(),
+        ms(start),
+        ms(migrate),
+        seeded.as_secs_f64()
+    );
+    println!(
+        "search, hybrid, 1,000 snippets: neo4j backend ({}) p50 {} p95 {}; postgres backend p50 {} p95 {}",
+        neo4j.ranking().await.expect("ranking"),
+        ms(p50),
+        ms(p95),
+        ms(pg50),
+        ms(pg95)
     );
 }

@@ -81,6 +81,10 @@ pub trait SearchBackend: Send + Sync {
     /// documents still to re-embed with `deploy graph resync` (reported by `/health?deep=1`).
     fn vector_spaces(&self) -> BoxFuture<'_, Result<Vec<(String, u64)>, SearchError>>;
 
+    /// How questions are ranked here, for `/health?deep=1` (`exact scan and full text`,
+    /// `vector and full-text indexes`, ...): a degraded mode is reported, never silent.
+    fn ranking(&self) -> BoxFuture<'_, Result<&'static str, SearchError>>;
+
     /// Every stored document's snippet id, so a resync can drop documents whose snippet is gone.
     fn document_ids(&self) -> BoxFuture<'_, Result<Vec<SnippetId>, SearchError>>;
 

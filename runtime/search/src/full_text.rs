@@ -8,6 +8,12 @@
 /// Most words a question contributes (the API caps questions at 500 characters anyway).
 pub const MAX_TERMS: usize = 32;
 
+/// English words too common to tell snippets apart.
+const STOP_WORDS: [&str; 24] = [
+    "the", "and", "for", "with", "from", "that", "this", "into", "its", "are", "was", "were",
+    "has", "have", "not", "but", "all", "any", "can", "out", "via", "per", "than", "then",
+];
+
 /// Longest word kept; longer runs are not words people search for.
 const MAX_TERM_CHARS: usize = 64;
 
@@ -45,6 +51,17 @@ impl FullText {
         &self.terms
     }
 
+    /// The words that carry meaning on their own: no English stop words, nothing under three
+    /// letters. For matching by substring where no full-text engine drops them (a Bolt server
+    /// without Neo4j's full-text index), since "a" or "in" is inside nearly every title.
+    pub fn content_terms(&self) -> Vec<String> {
+        self.terms
+            .iter()
+            .filter(|t| t.chars().count() >= 3 && !STOP_WORDS.contains(&t.as_str()))
+            .cloned()
+            .collect()
+    }
+
     /// Input for PostgreSQL's `websearch_to_tsquery`: any of the words.
     pub fn websearch(&self) -> String {
         self.terms.join(" or ")
@@ -76,6 +93,12 @@ mod tests {
             text.lucene(),
             "binary OR search OR sorted OR list OR a OR b OR x"
         );
+    }
+
+    #[test]
+    fn content_terms_drop_stop_words_and_short_words() {
+        let text = FullText::parse("value in a sorted list with the item").expect("words");
+        assert_eq!(text.content_terms(), ["value", "sorted", "list", "item"]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub(crate) struct HealthQuery {
 #[utoipa::path(get, path = "/health", tag = "health",
     params(("deep" = Option<String>, Query, description = "`1` or `true`: also check the database and report the analysis providers")),
     responses(
-        (status = 200, description = "`{\"status\":\"healthy\",\"version\"}` plus `checks` (`database`, `analysis`, `search`, `embedder`, `documents_to_reembed`) when deep"),
+        (status = 200, description = "`{\"status\":\"healthy\",\"version\"}` plus `checks` (`database`, `analysis`, `search`, `embedder`, `documents_to_reembed`, `search_ranking`) when deep"),
         (status = 503, description = "deep only: the database does not answer (`status` is `unhealthy`)")))]
 pub(crate) async fn health(
     State(state): State<AppState>,
@@ -46,15 +46,18 @@ pub(crate) async fn health(
         let embedder = services.embedder.id();
         // Documents whose vectors another embedder wrote rank by their words only until
         // `deploy graph resync` re-embeds them (docs/search.md); `null` when the backend is down.
-        let to_reembed = match &services.backend {
-            Some(backend) => backend.vector_spaces().await.ok().map(|spaces| {
-                spaces
-                    .iter()
-                    .filter(|(space, _)| *space != embedder)
-                    .map(|(_, count)| count)
-                    .sum::<u64>()
-            }),
-            None => None,
+        let (to_reembed, ranking) = match &services.backend {
+            Some(backend) => (
+                backend.vector_spaces().await.ok().map(|spaces| {
+                    spaces
+                        .iter()
+                        .filter(|(space, _)| *space != embedder)
+                        .map(|(_, count)| count)
+                        .sum::<u64>()
+                }),
+                backend.ranking().await.ok(),
+            ),
+            None => (None, None),
         };
         body["checks"] = json!({
             "database": database,
@@ -62,6 +65,7 @@ pub(crate) async fn health(
             "search": search,
             "embedder": embedder,
             "documents_to_reembed": to_reembed,
+            "search_ranking": ranking,
         });
     }
     (status, Json(body))

@@ -193,6 +193,34 @@ ORDER BY text DESC, s.updated_at DESC
 LIMIT $text_limit"
 );
 
+/// A question on a server without the `snippet_embedding` and `snippet_text` indexes (a Bolt
+/// server that is not Neo4j, or a Neo4j whose indexes are not created yet): the user's snippets
+/// that pass the filters, each with its vector and boosts, and how much of the question's words
+/// (`$terms`, stop words dropped) its fields contain, weighted as the postgres backend weighs them
+/// (title 1, description 0.8, analysis terms 0.6) but matched as substrings, without stemming.
+/// The backend ranks them in Rust.
+pub const EXACT: &str = concat!(
+    "MATCH (u:User {id: $user_id})-[:OWNS]->(s:Snippet)
+WHERE ",
+    filters!(),
+    "
+RETURN ",
+    hit_columns!(),
+    ", ",
+    boost!(),
+    " AS boost, s.embedding AS embedding, s.embedder AS embedder,
+       CASE WHEN size($terms) = 0 THEN 0.0 ELSE reduce(found = 0.0, w IN $terms | found +
+           CASE WHEN toLower(coalesce(s.title, '')) CONTAINS w THEN 1.0
+                WHEN toLower(coalesce(s.description, '')) CONTAINS w THEN 0.8
+                WHEN toLower(coalesce(s.analysis_terms, '')) CONTAINS w THEN 0.6
+                ELSE 0.0 END) / size($terms) END AS coverage
+ORDER BY s.updated_at DESC
+LIMIT $candidates"
+);
+
+/// Which of the search indexes the server has (`SHOW INDEXES` answers on Neo4j and ArcadeDB).
+pub const INDEXES: &str = "SHOW INDEXES YIELD name RETURN name";
+
 /// Structured search without text: the user's snippets that pass the filters.
 pub const STRUCTURED: &str = concat!(
     "MATCH (u:User {id: $user_id})-[:OWNS]->(s:Snippet)
@@ -240,6 +268,9 @@ const MAX_CANDIDATES: usize = 2_000;
 
 /// Most word matches one question fuses.
 const MAX_TEXT_MATCHES: i64 = 200;
+
+/// Most snippets a question ranks without the indexes (a user with more sees the newest).
+pub const MAX_EXACT: i64 = 10_000;
 
 fn id(value: impl ToString) -> Param {
     Param::Text(value.to_string())
@@ -381,6 +412,34 @@ pub fn full_text(user: UserId, query: &SemanticQuery) -> Option<Statement> {
         text: FULL_TEXT,
         params,
     })
+}
+
+/// A question ranked without the indexes ([`EXACT`]): at most [`MAX_EXACT`] candidates.
+pub fn exact(user: UserId, query: &SemanticQuery) -> Statement {
+    let mut params = filter_params(user, query);
+    params.push((
+        "terms",
+        Param::TextList(
+            query
+                .text
+                .as_ref()
+                .map(|text| text.content_terms())
+                .unwrap_or_default(),
+        ),
+    ));
+    params.push(("candidates", Param::Int(MAX_EXACT)));
+    Statement {
+        text: EXACT,
+        params,
+    }
+}
+
+/// The server's index names.
+pub fn indexes() -> Statement {
+    Statement {
+        text: INDEXES,
+        params: Vec::new(),
+    }
 }
 
 /// The user's snippets with an exact (canonical) complexity.
@@ -588,9 +647,31 @@ mod tests {
             },
         );
         let complexity = by_complexity(user, ComplexityKind::Space, "O(n)", 20);
+        let exact_question = exact(
+            user,
+            &SemanticQuery {
+                text: FullText::parse("value in a sorted list"),
+                ..SemanticQuery::default()
+            },
+        );
+        assert_eq!(
+            exact_question.param("terms"),
+            Some(&Param::TextList(vec![
+                "value".into(),
+                "sorted".into(),
+                "list".into()
+            ]))
+        );
         let source = source_embedding(user, SnippetId::generate());
         assert!(full_text(user, &SemanticQuery::default()).is_none());
-        for statement in [&semantic, &words, &structured, &complexity, &source] {
+        for statement in [
+            &semantic,
+            &words,
+            &structured,
+            &complexity,
+            &source,
+            &exact_question,
+        ] {
             assert_bound(statement);
             for write in WRITES {
                 assert!(

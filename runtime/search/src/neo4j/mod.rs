@@ -15,10 +15,11 @@ use code_remote_domain::{SnippetId, UserId};
 use futures_util::future::BoxFuture;
 use neo4rs::{ConfigBuilder, Graph, Row};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
 
 use crate::backend::{BackendKind, SearchBackend};
 use crate::document::{SearchHit, SemanticQuery, SnippetDocument};
-use crate::rank::{fuse_hits, WordMatch};
+use crate::rank::{cosine, fuse, fuse_hits, WordMatch};
 use crate::{SearchError, MAX_LIMIT};
 use cypher::Statement;
 
@@ -43,6 +44,7 @@ pub struct Neo4jConfig {
 pub struct Neo4jSearch {
     graph: Arc<Graph>,
     timeout: Duration,
+    indexed: Arc<OnceCell<bool>>,
 }
 
 impl std::fmt::Debug for Neo4jSearch {
@@ -68,7 +70,77 @@ impl Neo4jSearch {
         Ok(Self {
             graph: Arc::new(graph),
             timeout: DEFAULT_TIMEOUT,
+            indexed: Arc::new(OnceCell::new()),
         })
+    }
+
+    /// Whether the server has both search indexes, asked once (at the first question, since the
+    /// driver connects lazily). Without them (a Bolt server that is not Neo4j, or migrations not
+    /// run) questions are ranked exactly, in Rust ([`cypher::EXACT`]).
+    async fn indexed(&self) -> Result<bool, SearchError> {
+        self.indexed
+            .get_or_try_init(|| async {
+                let names: Vec<String> = self
+                    .rows(cypher::indexes())
+                    .await?
+                    .iter()
+                    .filter_map(|row| row.get::<String>("name").ok())
+                    .collect();
+                let indexed = ["snippet_embedding", "snippet_text"]
+                    .iter()
+                    .all(|wanted| names.iter().any(|name| name == wanted));
+                if !indexed {
+                    tracing::warn!(
+                        indexes = ?names,
+                        "no snippet_embedding and snippet_text indexes: questions are ranked by an exact scan"
+                    );
+                }
+                Ok::<_, SearchError>(indexed)
+            })
+            .await
+            .copied()
+    }
+
+    /// A question ranked without the indexes: every candidate's cosine similarity (when its
+    /// vector is of the question's embedder) and word coverage, fused as the index path does.
+    async fn rank_exact(
+        &self,
+        user: UserId,
+        query: &SemanticQuery,
+    ) -> Result<Vec<SearchHit>, SearchError> {
+        let field = |err: neo4rs::DeError| SearchError::Neo4jRow(err.to_string());
+        let mut hits = Vec::new();
+        for row in self.rows(cypher::exact(user, query)).await? {
+            let boost: f64 = row.get("boost").map_err(field)?;
+            let coverage: f64 = row.get("coverage").map_err(field)?;
+            let text = coverage * coverage;
+            let mut hit = hit_with_score(&row, boost)?;
+            if query.exclude == Some(hit.snippet_id) {
+                continue;
+            }
+            match &query.embedding {
+                Some(question) => {
+                    let written_by: Option<String> = row.get("embedder").map_err(field)?;
+                    let comparable = query.vector_space.is_none()
+                        || written_by.as_deref() == query.vector_space.as_deref();
+                    let embedding: Option<Vec<f64>> = row.get("embedding").map_err(field)?;
+                    let similarity = match embedding.filter(|_| comparable) {
+                        Some(vector) => {
+                            let vector: Vec<f32> = vector.into_iter().map(|x| x as f32).collect();
+                            cosine(question, &vector)
+                        }
+                        None => 0.0,
+                    };
+                    hit.score += fuse(similarity, text);
+                }
+                None if text > 0.0 => hit.score += text,
+                None => continue,
+            }
+            hits.push(hit);
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits.truncate(query.limit.clamp(1, MAX_LIMIT));
+        Ok(hits)
     }
 
     async fn bounded<T>(
@@ -96,7 +168,27 @@ impl Neo4jSearch {
         self.rows(statement).await?.iter().map(hit).collect()
     }
 
+    /// Writes a document in one transaction, again when it lost a race: two snippets of one new
+    /// user synced at once both `MERGE` the user, and a server that does not lock on `MERGE`
+    /// (ArcadeDB) refuses the second commit with a uniqueness violation; the retry then finds
+    /// the user. Neo4j's transient errors are retried the same way.
     async fn write(&self, document: &SnippetDocument) -> Result<(), SearchError> {
+        const ATTEMPTS: u32 = 4;
+        let mut attempt = 1;
+        loop {
+            match self.write_once(document).await {
+                Err(err) if attempt < ATTEMPTS && lost_a_race(&err) => {
+                    tracing::info!(snippet = %document.snippet_id, attempt, error = %err,
+                        "write lost a race; retrying");
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn write_once(&self, document: &SnippetDocument) -> Result<(), SearchError> {
         let [node, edges, star] = cypher::upsert(document);
         self.bounded(async {
             let mut txn = self.graph.start_txn().await?;
@@ -122,6 +214,7 @@ impl Neo4jSearch {
         limit: usize,
     ) -> Result<Option<Vec<SearchHit>>, SearchError> {
         let rows = self.rows(cypher::source_embedding(user, snippet)).await?;
+        let indexed = self.indexed().await?;
         let Some(row) = rows.first() else {
             return Ok(None);
         };
@@ -138,6 +231,9 @@ impl Neo4jSearch {
             limit,
             ..SemanticQuery::default()
         };
+        if !indexed {
+            return Ok(Some(self.rank_exact(user, &query).await?));
+        }
         Ok(Some(self.hits(cypher::search(user, &query)).await?))
     }
 
@@ -147,6 +243,10 @@ impl Neo4jSearch {
         user: UserId,
         query: &SemanticQuery,
     ) -> Result<Vec<SearchHit>, SearchError> {
+        let free_text = query.embedding.is_some() || query.text.is_some();
+        if free_text && !self.indexed().await? {
+            return self.rank_exact(user, query).await;
+        }
         let words = match cypher::full_text(user, query) {
             Some(statement) => self
                 .rows(statement)
@@ -168,6 +268,14 @@ impl Neo4jSearch {
             query.limit.clamp(1, MAX_LIMIT),
         ))
     }
+}
+
+/// Whether a write failed only because a concurrent one got there first (see
+/// `Neo4jSearch::write`): a uniqueness violation from a `MERGE` race, or a transient error.
+fn lost_a_race(err: &SearchError) -> bool {
+    let text = err.to_string();
+    matches!(err, SearchError::Neo4j(_))
+        && (text.contains("ConstraintValidationFailed") || text.contains("TransientError"))
 }
 
 /// A row of [`cypher::FULL_TEXT`]; its vector only when `vector_space` (if any) wrote it.
@@ -254,6 +362,16 @@ impl SearchBackend for Neo4jSearch {
         limit: usize,
     ) -> BoxFuture<'_, Result<Option<Vec<SearchHit>>, SearchError>> {
         Box::pin(self.neighbours(user, snippet, limit))
+    }
+
+    fn ranking(&self) -> BoxFuture<'_, Result<&'static str, SearchError>> {
+        Box::pin(async move {
+            Ok(if self.indexed().await? {
+                "vector and full-text indexes"
+            } else {
+                "exact scan and word coverage (no vector or full-text index on this server)"
+            })
+        })
     }
 
     fn vector_spaces(&self) -> BoxFuture<'_, Result<Vec<(String, u64)>, SearchError>> {

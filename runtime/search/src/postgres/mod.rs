@@ -553,6 +553,16 @@ impl SearchBackend for PgSearch {
         Box::pin(self.neighbours(user, snippet, limit))
     }
 
+    fn ranking(&self) -> BoxFuture<'_, Result<&'static str, SearchError>> {
+        Box::pin(async move {
+            Ok(if self.pgvector {
+                "pgvector and full text"
+            } else {
+                "exact scan and full text"
+            })
+        })
+    }
+
     fn vector_spaces(&self) -> BoxFuture<'_, Result<Vec<(String, u64)>, SearchError>> {
         Box::pin(async move {
             let rows: Vec<(String, i64)> = sqlx::query_as(sql::VECTOR_SPACES)
