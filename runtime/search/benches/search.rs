@@ -77,15 +77,21 @@ async fn seed(pool: &PgPool, backend: &PgSearch, count: usize) -> UserId {
     .fetch_all(pool)
     .await
     .expect("snippets");
-    store(backend, user, ids).await;
+    store(backend, user, ids, 8).await;
     user
 }
 
-/// One document per id for `user`: titles and code from [`ALGORITHMS`], hashed vectors.
-async fn store(backend: &dyn SearchBackend, user: UserId, ids: Vec<uuid::Uuid>) {
+/// One document per id for `user`: titles and code from [`ALGORITHMS`], hashed vectors, written
+/// `concurrency` at a time.
+async fn store(
+    backend: &dyn SearchBackend,
+    user: UserId,
+    ids: Vec<uuid::Uuid>,
+    concurrency: usize,
+) {
     let embedder = embedder();
     stream::iter(ids.into_iter().enumerate())
-        .for_each_concurrent(8, |(i, id)| {
+        .for_each_concurrent(concurrency, |(i, id)| {
             let embedder = embedder.clone();
             async move {
                 let algorithm = ALGORITHMS[i % ALGORITHMS.len()];
@@ -310,10 +316,12 @@ async fn bolt(postgres: &PgSearch, postgres_user: UserId) {
     .expect("connect");
     let user = UserId::generate();
     let started = Instant::now();
+    // One at a time: concurrent writes to one user's node conflict on ArcadeDB and are retried.
     store(
         &neo4j,
         user,
         (0..1_000).map(|_| uuid::Uuid::new_v4()).collect(),
+        1,
     )
     .await;
     let seeded = started.elapsed();

@@ -173,14 +173,14 @@ impl Neo4jSearch {
     /// (ArcadeDB) refuses the second commit with a uniqueness violation; the retry then finds
     /// the user. Neo4j's transient errors are retried the same way.
     async fn write(&self, document: &SnippetDocument) -> Result<(), SearchError> {
-        const ATTEMPTS: u32 = 4;
+        const ATTEMPTS: u32 = 6;
         let mut attempt = 1;
         loop {
             match self.write_once(document).await {
                 Err(err) if attempt < ATTEMPTS && lost_a_race(&err) => {
                     tracing::info!(snippet = %document.snippet_id, attempt, error = %err,
                         "write lost a race; retrying");
-                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                    tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
                     attempt += 1;
                 }
                 outcome => return outcome,
@@ -271,11 +271,20 @@ impl Neo4jSearch {
 }
 
 /// Whether a write failed only because a concurrent one got there first (see
-/// `Neo4jSearch::write`): a uniqueness violation from a `MERGE` race, or a transient error.
+/// `Neo4jSearch::write`): a uniqueness violation from a `MERGE` race, Neo4j's transient errors,
+/// or ArcadeDB's optimistic-concurrency conflicts (concurrent edges on one user's node surface as
+/// a concurrent modification or a record not found).
 fn lost_a_race(err: &SearchError) -> bool {
     let text = err.to_string();
     matches!(err, SearchError::Neo4j(_))
-        && (text.contains("ConstraintValidationFailed") || text.contains("TransientError"))
+        && [
+            "ConstraintValidationFailed",
+            "TransientError",
+            "ConcurrentModification",
+            "EntityNotFound",
+        ]
+        .iter()
+        .any(|race| text.contains(race))
 }
 
 /// A row of [`cypher::FULL_TEXT`]; its vector only when `vector_space` (if any) wrote it.
