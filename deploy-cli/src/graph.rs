@@ -99,6 +99,11 @@ async fn resync_command(args: ResyncArgs) -> anyhow::Result<()> {
     let store = Store::from_pool(pool.clone());
     let providers = services::providers(&analysis, &aws).await?.providers;
     let backend = services::backend(&search, pool, &aws).await?;
+    // Every document is rewritten with this embedder: it must be the stack's (docs/runbook.md).
+    eprintln!(
+        "re-embedding with {} (from this environment; it must be the stack's embedder)",
+        providers.embedder.id()
+    );
     let worker = SyncWorker::new(
         store.clone(),
         providers.analyzer,

@@ -119,11 +119,31 @@ pub fn needs_neo4j(statement: &str) -> Option<NeoOnly> {
 
 /// Probes for [`Capabilities`]: each statement in a transaction rolled back.
 async fn capabilities(graph: &Graph) -> Capabilities {
+    // Only a refusal of the statement itself (a syntax error: the server does not know the
+    // index type) means the server lacks it. Any other failure (unavailable, forbidden, a
+    // timeout) leaves the real statement to run and fail loudly rather than be skipped.
     let probe = |statement: &'static str| async move {
-        let mut txn = graph.start_txn().await.map_err(|e| e.to_string())?;
-        let outcome = txn.run(query(statement)).await.map_err(|e| e.to_string());
-        txn.rollback().await.ok();
-        outcome
+        let outcome = async {
+            let mut txn = graph.start_txn().await?;
+            let outcome = txn.run(query(statement)).await;
+            txn.rollback().await.ok();
+            outcome
+        }
+        .await;
+        match outcome {
+            Err(err)
+                if err
+                    .to_string()
+                    .contains("Neo.ClientError.Statement.SyntaxError") =>
+            {
+                Err(err.to_string())
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "capability probe failed; the statement will run");
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+        }
     };
     Capabilities {
         vector_index: probe(

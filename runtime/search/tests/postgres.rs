@@ -105,6 +105,17 @@ async fn words_and_vectors_fuse_within_one_user_and_one_vector_space() {
         "older/3",
     )
     .await;
+    // Written before embedders were recorded (upgraded to 0009): still compared.
+    let legacy = save(
+        &pool,
+        &backend,
+        alice,
+        "legacy",
+        None,
+        vec![0.8, 0.6, 0.0],
+        "",
+    )
+    .await;
     let secret = save(
         &pool,
         &backend,
@@ -125,6 +136,14 @@ async fn words_and_vectors_fuse_within_one_user_and_one_vector_space() {
     assert_eq!(ids.first(), Some(&close));
     let old_score = hits.iter().find(|h| h.snippet_id == old).map(|h| h.score);
     assert_eq!(old_score, Some(0.0), "another embedder's vector scores 0");
+    let legacy_score = hits
+        .iter()
+        .find(|h| h.snippet_id == legacy)
+        .map(|h| h.score);
+    assert!(
+        legacy_score.is_some_and(|s| (s - 0.8).abs() < 1e-3),
+        "a vector of unrecorded provenance is compared: {hits:?}"
+    );
     assert!(!ids.contains(&secret));
 
     // Words lift the described snippet over its vector's distance; Bob's twin never shows.
@@ -160,7 +179,7 @@ async fn words_and_vectors_fuse_within_one_user_and_one_vector_space() {
         .expect("analysis words");
     assert_eq!(
         analysis.len(),
-        3,
+        4,
         "the growth class is searchable: {analysis:?}"
     );
 

@@ -161,12 +161,12 @@ LIMIT $limit"
 /// users, so it is asked for `$candidates` (many more than `$limit`) before scoping to the user.
 /// The index scores cosine similarity as (1 + cosine) / 2; `2 * score - 1` gives the cosine back,
 /// so scores mean what the postgres backend's mean. Only vectors `$vector_space` (the embedder's
-/// id; null: any) wrote are compared.
+/// id; null: any) wrote are compared, and those written before embedders were recorded.
 pub const SEMANTIC: &str = concat!(
     "CALL db.index.vector.queryNodes('snippet_embedding', $candidates, $embedding)
 YIELD node AS s, score AS index_score
 MATCH (u:User {id: $user_id})-[:OWNS]->(s)
-WHERE ($vector_space IS NULL OR s.embedder = $vector_space)
+WHERE ($vector_space IS NULL OR s.embedder IS NULL OR s.embedder = $vector_space)
   AND ",
     filters!(),
     "\nWITH s, 2.0 * index_score - 1.0 AS base\n",

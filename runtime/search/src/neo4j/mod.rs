@@ -7,8 +7,8 @@
 pub mod cypher;
 
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use code_remote_analysis::intent::ComplexityKind;
 use code_remote_domain::{SnippetId, UserId};
@@ -22,6 +22,9 @@ use crate::document::{SearchHit, SemanticQuery, SnippetDocument};
 use crate::rank::{cosine, fuse, fuse_hits, WordMatch};
 use crate::{SearchError, MAX_LIMIT};
 use cypher::Statement;
+
+/// How long a finding that the search indexes are missing stands before it is checked again.
+pub const INDEX_RECHECK: Duration = Duration::from_secs(60);
 
 /// Default timeout of every request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,7 +47,8 @@ pub struct Neo4jConfig {
 pub struct Neo4jSearch {
     graph: Arc<Graph>,
     timeout: Duration,
-    indexed: Arc<OnceCell<bool>>,
+    indexed: Arc<OnceCell<()>>,
+    missing_since: Arc<Mutex<Option<Instant>>>,
 }
 
 impl std::fmt::Debug for Neo4jSearch {
@@ -71,34 +75,48 @@ impl Neo4jSearch {
             graph: Arc::new(graph),
             timeout: DEFAULT_TIMEOUT,
             indexed: Arc::new(OnceCell::new()),
+            missing_since: Arc::new(Mutex::new(None)),
         })
     }
 
-    /// Whether the server has both search indexes, asked once (at the first question, since the
-    /// driver connects lazily). Without them (a Bolt server that is not Neo4j, or migrations not
-    /// run) questions are ranked exactly, in Rust ([`cypher::EXACT`]).
+    /// Whether the server has both search indexes. Found once present, it is not asked again;
+    /// found missing (a Bolt server that is not Neo4j, or migrations still running), it is asked
+    /// again after [`INDEX_RECHECK`], so a process started before the indexes uses them later.
+    /// Without them questions are ranked exactly, in Rust ([`cypher::EXACT`]).
     async fn indexed(&self) -> Result<bool, SearchError> {
-        self.indexed
-            .get_or_try_init(|| async {
-                let names: Vec<String> = self
-                    .rows(cypher::indexes())
-                    .await?
-                    .iter()
-                    .filter_map(|row| row.get::<String>("name").ok())
-                    .collect();
-                let indexed = ["snippet_embedding", "snippet_text"]
-                    .iter()
-                    .all(|wanted| names.iter().any(|name| name == wanted));
-                if !indexed {
-                    tracing::warn!(
-                        indexes = ?names,
-                        "no snippet_embedding and snippet_text indexes: questions are ranked by an exact scan"
-                    );
-                }
-                Ok::<_, SearchError>(indexed)
-            })
-            .await
-            .copied()
+        if self.indexed.initialized() {
+            return Ok(true);
+        }
+        let recently_missing = self
+            .missing_since
+            .lock()
+            .ok()
+            .and_then(|at| *at)
+            .is_some_and(|at| at.elapsed() < INDEX_RECHECK);
+        if recently_missing {
+            return Ok(false);
+        }
+        let names: Vec<String> = self
+            .rows(cypher::indexes())
+            .await?
+            .iter()
+            .filter_map(|row| row.get::<String>("name").ok())
+            .collect();
+        let indexed = ["snippet_embedding", "snippet_text"]
+            .iter()
+            .all(|wanted| names.iter().any(|name| name == wanted));
+        if indexed {
+            let _ = self.indexed.set(());
+        } else {
+            tracing::warn!(
+                indexes = ?names,
+                "no snippet_embedding and snippet_text indexes: questions are ranked by an exact scan"
+            );
+            if let Ok(mut at) = self.missing_since.lock() {
+                *at = Some(Instant::now());
+            }
+        }
+        Ok(indexed)
     }
 
     /// A question ranked without the indexes: every candidate's cosine similarity (when its
@@ -122,6 +140,7 @@ impl Neo4jSearch {
                 Some(question) => {
                     let written_by: Option<String> = row.get("embedder").map_err(field)?;
                     let comparable = query.vector_space.is_none()
+                        || written_by.is_none()
                         || written_by.as_deref() == query.vector_space.as_deref();
                     let embedding: Option<Vec<f64>> = row.get("embedding").map_err(field)?;
                     let similarity = match embedding.filter(|_| comparable) {
@@ -272,8 +291,9 @@ impl Neo4jSearch {
 
 /// Whether a write failed only because a concurrent one got there first (see
 /// `Neo4jSearch::write`): a uniqueness violation from a `MERGE` race, Neo4j's transient errors,
-/// or ArcadeDB's optimistic-concurrency conflicts (concurrent edges on one user's node surface as
-/// a concurrent modification or a record not found).
+/// or ArcadeDB's concurrent-modification conflicts. A node gone missing is not retried: a
+/// concurrent delete must win, not be undone from a document read before it; the queue retries
+/// the message instead.
 fn lost_a_race(err: &SearchError) -> bool {
     let text = err.to_string();
     matches!(err, SearchError::Neo4j(_))
@@ -281,7 +301,6 @@ fn lost_a_race(err: &SearchError) -> bool {
             "ConstraintValidationFailed",
             "TransientError",
             "ConcurrentModification",
-            "EntityNotFound",
         ]
         .iter()
         .any(|race| text.contains(race))
@@ -292,8 +311,9 @@ fn word_match(row: &Row, vector_space: Option<&str>) -> Result<WordMatch, Search
     let field = |err: neo4rs::DeError| SearchError::Neo4jRow(err.to_string());
     let written_by: Option<String> = row.get("embedder").map_err(field)?;
     let embedding: Option<Vec<f64>> = row.get("embedding").map_err(field)?;
-    let embedding =
-        embedding.filter(|_| vector_space.is_none() || written_by.as_deref() == vector_space);
+    let embedding = embedding.filter(|_| {
+        vector_space.is_none() || written_by.is_none() || written_by.as_deref() == vector_space
+    });
     Ok(WordMatch {
         hit: hit_with_score(row, row.get("boost").map_err(field)?)?,
         text: row.get("text").map_err(field)?,

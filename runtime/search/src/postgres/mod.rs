@@ -441,10 +441,11 @@ impl PgSearch {
 
 /// The similarity of a question's embedding to a stored vector: 0 when another embedder than the
 /// question's wrote it (its meaning is not comparable; its words still match) until
-/// `deploy graph resync` re-embeds it.
+/// `deploy graph resync` re-embeds it. A vector written before embedders were recorded (empty)
+/// is compared as before, so upgrading a stack does not empty its searches.
 fn similarity(query: &SemanticQuery, embedding: &[f32], vector: &Vector) -> f64 {
     match &query.vector_space {
-        Some(space) if **space != *vector.space => 0.0,
+        Some(space) if !vector.space.is_empty() && **space != *vector.space => 0.0,
         _ => cosine(embedding, &vector.values),
     }
 }

@@ -100,7 +100,8 @@ pub(crate) const TEXT_MATCHES: &str = filtered!(
 );
 
 /// pgvector ranking in SQL (used only when the extension is installed); `$9` is the query vector,
-/// `$10` the embedder whose vectors are compared (null: all).
+/// `$10` the embedder whose vectors are compared (null: all; vectors written before embedders
+/// were recorded, `''`, always).
 pub(crate) const PGVECTOR: &str = filtered!(
     concat!(
         "SELECT ",
@@ -108,7 +109,8 @@ pub(crate) const PGVECTOR: &str = filtered!(
         ", 1 - ((SELECT e.embedding FROM search_embeddings e WHERE e.snippet_id = d.snippet_id)::vector
               <=> $9::real[]::vector) AS similarity"
     ),
-    "AND ($10::text IS NULL OR d.embedder = $10::text) ORDER BY similarity DESC LIMIT $8"
+    "AND ($10::text IS NULL OR d.embedder = $10::text OR d.embedder = '')
+     ORDER BY similarity DESC LIMIT $8"
 );
 
 /// Embeddings of some of the user's documents and the embedder that wrote each, for the cache.
