@@ -314,22 +314,21 @@ impl Neo4jBackend {
         };
         for batch in batches(statements, &self.settings) {
             match batch {
-                Batch::Schema(statement) if self.capabilities.runs(&statement).is_err() => {
-                    index += 1;
-                    let first = statement.lines().next().unwrap_or_default().to_owned();
-                    let why = self.capabilities.runs(&statement).err().unwrap_or_default();
-                    tracing::warn!(file = %revision.file, statement = %first, server = %why,
-                        "skipped: the server lacks this statement, which only Neo4j has");
-                    if let Ok(mut list) = self.skipped.lock() {
-                        list.push(Skipped {
-                            file: revision.file.clone(),
-                            statement: first,
-                            refusal: why,
-                        });
-                    }
-                }
                 Batch::Schema(statement) => {
                     index += 1;
+                    if let Err(refusal) = self.capabilities.runs(&statement) {
+                        let first = statement.lines().next().unwrap_or_default().to_owned();
+                        tracing::warn!(file = %revision.file, statement = %first, server = %refusal,
+                            "skipped: the server lacks this statement, which only Neo4j has");
+                        if let Ok(mut list) = self.skipped.lock() {
+                            list.push(Skipped {
+                                file: revision.file.clone(),
+                                statement: first,
+                                refusal,
+                            });
+                        }
+                        continue;
+                    }
                     self.graph
                         .run(query(&statement))
                         .await

@@ -211,8 +211,9 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         }
         (SearchBackend::Postgres, _) => None,
     };
-    let offline_model_dir = Some(project.join(".models/all-MiniLM-L6-v2"))
-        .filter(|dir| dir.join("model.safetensors").is_file());
+    let offline_model_dir =
+        Some(project.join(code_remote_config::contract::embedding_model::CHECKOUT_DIR))
+            .filter(|dir| dir.join("model.safetensors").is_file());
     let moto_binary = moto::ensure_installed(&project).await?;
     let (database, emulator) = tokio::join!(
         postgres::start(&stack.dir),

@@ -108,10 +108,7 @@ impl LabelledDocument {
         let analysis = analyze_code(&code).ok();
         let saved = saved.cloned().unwrap_or_default();
         Self {
-            name: snippet
-                .name
-                .split_once('_')
-                .map_or(snippet.name.clone(), |(_, rest)| rest.to_owned()),
+            name: short_name(snippet),
             title: saved.title,
             description: saved.description,
             time: analysis.as_ref().map(|a| a.time.notation()),
@@ -134,6 +131,26 @@ impl LabelledDocument {
         }
         .render()
     }
+}
+
+/// Every labelled snippet with what its user saved (`saved`, by short name), as the search
+/// measurements store them.
+pub fn with_saved(
+    snippets: &[LabelledSnippet],
+    saved: &HashMap<String, Saved>,
+) -> Vec<LabelledDocument> {
+    snippets
+        .iter()
+        .map(|snippet| LabelledDocument::new(snippet, saved.get(&short_name(snippet))))
+        .collect()
+}
+
+/// A labelled snippet's short name: its file stem without the number (`binary_search_iterative`).
+fn short_name(snippet: &LabelledSnippet) -> String {
+    snippet
+        .name
+        .split_once('_')
+        .map_or(snippet.name.clone(), |(_, rest)| rest.to_owned())
 }
 
 /// Document indices by score, best first.
@@ -206,12 +223,14 @@ mod tests {
     fn every_labelled_snippet_has_a_saved_title() {
         let saved = load_saved(&default_saved()).expect("saved titles");
         let snippets = crate::dataset::load(&crate::dataset::default_dir()).expect("dataset");
-        for snippet in &snippets {
-            let document = LabelledDocument::new(snippet, None);
-            let with = LabelledDocument::new(snippet, saved.get(&document.name));
-            assert!(with.title.is_some(), "{} has no saved title", document.name);
-            assert!(with.embedding_input().starts_with("Title: "));
-            assert!(!with.code.contains("# time:"));
+        for document in with_saved(&snippets, &saved) {
+            assert!(
+                document.title.is_some(),
+                "{} has no saved title",
+                document.name
+            );
+            assert!(document.embedding_input().starts_with("Title: "));
+            assert!(!document.code.contains("# time:"));
         }
         assert_eq!(
             saved.len(),

@@ -23,8 +23,9 @@ pub const DIMENSION: usize = 384;
 /// first and its code's head says most of what it does.
 pub const MAX_TOKENS: usize = 128;
 
-/// Where `scripts/setup-model` installs the model, relative to a checkout's root.
-pub const INSTALL_DIR: &str = ".models/all-MiniLM-L6-v2";
+/// Where `scripts/setup-model` installs the model, relative to a checkout's root (the stack
+/// contract's, which the release packs and the local stack loads).
+pub const INSTALL_DIR: &str = code_remote_config::contract::embedding_model::CHECKOUT_DIR;
 
 /// The model's directory in the checkout this crate was built from: what tests and benchmarks
 /// load (`MINILM_MODEL_DIR` overrides it).
@@ -94,5 +95,14 @@ impl MiniLm {
 impl std::fmt::Debug for MiniLm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MiniLm").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_stack_contract_knows_the_models_dimension() {
+        let contract = code_remote_config::contract::embedding_model::DIMENSION;
+        assert_eq!(usize::try_from(contract).ok(), Some(super::DIMENSION));
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use code_remote_analysis::dataset::{default_dir, load};
 use code_remote_analysis::quality::{
-    default_queries, default_saved, load_queries, load_saved, LabelledDocument, Quality,
+    default_queries, default_saved, load_queries, load_saved, with_saved, Quality,
 };
 use code_remote_analysis::{Embedder, HashedEmbedder, MiniLmEmbedder};
 use code_remote_search::quality::{measure, seed_postgres, Answer};
@@ -25,14 +25,7 @@ fn line(name: &str, quality: Quality) {
 #[tokio::main]
 async fn main() {
     let saved = load_saved(&default_saved()).expect("saved titles");
-    let snippets = load(&default_dir()).expect("dataset");
-    let documents: Vec<LabelledDocument> = snippets
-        .iter()
-        .map(|snippet| {
-            let code_only = LabelledDocument::new(snippet, None);
-            LabelledDocument::new(snippet, saved.get(&code_only.name))
-        })
-        .collect();
+    let documents = with_saved(&load(&default_dir()).expect("dataset"), &saved);
     let queries = load_queries(&default_queries()).expect("query set");
     let (_database, pool) = code_remote_testkit::migrated_database().await;
     let backend = PgSearch::new(pool.clone()).await.expect("backend");

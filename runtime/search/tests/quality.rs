@@ -4,7 +4,7 @@
 
 use code_remote_analysis::dataset::{default_dir, load};
 use code_remote_analysis::quality::{
-    default_queries, default_saved, load_queries, load_saved, LabelledDocument,
+    default_queries, default_saved, load_queries, load_saved, with_saved,
 };
 use code_remote_analysis::MiniLmEmbedder;
 use code_remote_search::quality::{measure, seed_postgres, Answer};
@@ -15,14 +15,7 @@ async fn hybrid_search_finds_what_people_mean_better_than_either_half() {
     let minilm = MiniLmEmbedder::load(&code_remote_minilm::checkout_dir())
         .unwrap_or_else(|err| panic!("{err}: run scripts/setup-model"));
     let saved = load_saved(&default_saved()).expect("saved titles");
-    let documents: Vec<LabelledDocument> = load(&default_dir())
-        .expect("dataset")
-        .iter()
-        .map(|snippet| {
-            let code_only = LabelledDocument::new(snippet, None);
-            LabelledDocument::new(snippet, saved.get(&code_only.name))
-        })
-        .collect();
+    let documents = with_saved(&load(&default_dir()).expect("dataset"), &saved);
     let queries = load_queries(&default_queries()).expect("query set");
     assert!(queries.len() >= 60 && documents.len() >= 40);
 
