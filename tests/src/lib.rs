@@ -252,6 +252,19 @@ impl Stack {
         JobId::from_uuid(id.parse().expect("uuid"))
     }
 
+    /// `POST /execute/{job_id}/cancel` as it is answered: the status and the JSON body.
+    pub async fn cancel(&self, token: &str, job: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/execute/{job}/cancel", self.api_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json"))
+    }
+
     /// Waits until the job's stored status satisfies `done`.
     pub async fn wait_for_status(
         &self,

@@ -284,6 +284,55 @@ async fn one_users_jobs_run_in_the_order_they_were_queued(engine: QueueEngine) {
     assert_eq!(second["job_id"], quick.to_string(), "{second}");
 }
 
+async fn a_stop_ends_a_running_job_and_cancels_a_queued_one_for_their_owner_only(
+    engine: QueueEngine,
+) {
+    let stack = Stack::start_on(engine).await;
+    let alice = stack.token().await;
+    let bob = stack.token().await;
+    let mut ws = stack.connect(&alice).await;
+    let looping = "print('started', flush=True)\nwhile True:\n    pass";
+    let running = stack
+        .execute_async(&alice, &ws.connection_id, looping)
+        .await;
+    // Queued behind the loop (one user's jobs run in order), so it is still queued when stopped.
+    let queued = stack
+        .execute_async(&alice, &ws.connection_id, "print('never')")
+        .await;
+    let _worker = stack.spawn_worker();
+    stack
+        .wait_for_status(running, |s| s == ExecutionStatus::Running)
+        .await;
+
+    let (status, answer) = stack.cancel(&bob, &running.to_string()).await;
+    assert_eq!(status, 404, "another user cannot stop it: {answer}");
+    let (status, answer) = stack.cancel(&alice, &queued.to_string()).await;
+    assert_eq!((status, &answer["status"]), (200, &json!("cancelled")), "{answer}");
+    let (status, answer) = stack.cancel(&alice, &running.to_string()).await;
+    assert_eq!((status, &answer["status"]), (200, &json!("stopping")), "{answer}");
+
+    let stopped = ws.next().await;
+    assert_eq!(stopped["job_id"], running.to_string(), "{stopped}");
+    assert_eq!(stopped["cancelled"], true);
+    assert_eq!(stopped["timed_out"], false);
+    assert_eq!(stopped["error_type"], "Cancelled");
+    assert_eq!(stopped["stdout"], "started\n", "the output until the stop is kept");
+    assert!(stopped["execution_time_ms"].as_f64().expect("time") < 20_000.0);
+    let stored = stack.wait_for_status(running, |s| s.is_finished()).await;
+    assert_eq!(stored.status, ExecutionStatus::Cancelled);
+
+    let never = ws.next().await;
+    assert_eq!(never["job_id"], queued.to_string(), "{never}");
+    assert_eq!(never["cancelled"], true);
+    assert_eq!(never["stdout"], "", "the queued job never ran");
+    let (_, answer) = stack.cancel(&alice, &running.to_string()).await;
+    assert_eq!(answer["status"], "cancelled", "a second stop reports the end");
+
+    let (status, answer) = stack.cancel(&alice, "not-a-job").await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["detail"][0]["loc"], json!(["path", "job_id"]));
+}
+
 /// Runs each named test on both queue engines, as `postgres::<name>` and `sqs::<name>`.
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -313,4 +362,5 @@ on_both_engines!(
     output_of_256_kib_arrives_truncated,
     a_result_that_cannot_be_stored_is_still_delivered_and_the_job_marked_failed,
     one_users_jobs_run_in_the_order_they_were_queued,
+    a_stop_ends_a_running_job_and_cancels_a_queued_one_for_their_owner_only,
 );

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
     __path_analyze, __path_analyze_async, __path_analyze_status, __path_by_complexity,
-    __path_create_snippet, __path_delete_snippet, __path_execute, __path_execute_async,
+    __path_create_snippet, __path_cancel_execution, __path_delete_snippet, __path_execute, __path_execute_async,
     __path_get_snippet, __path_health, __path_list_snippets, __path_search, __path_similar,
     __path_star_snippet, __path_update_snippet, AnalyzeResponse, AnalyzeStatus, ComplexityResponse,
     SearchResponse, SearchResult, SimilarResponse,
@@ -52,6 +52,35 @@ pub struct JobAccepted {
     pub status: String,
 }
 
+/// Answer of `POST /execute/{job_id}/cancel`.
+#[derive(Serialize, ToSchema)]
+pub struct JobStop {
+    /// The job.
+    pub job_id: uuid::Uuid,
+    /// `cancelled` (it had not started and never will), `stopping` (its worker is killing it;
+    /// the result follows on the WebSocket) or, for a job that had already ended, its final
+    /// status: `succeeded`, `failed`, `timed_out` or `cancelled`.
+    pub status: String,
+}
+
+/// How much a stream held as the program wrote it.
+#[derive(Serialize, ToSchema)]
+pub struct StreamSizeDoc {
+    /// Bytes written.
+    pub bytes: u64,
+    /// Lines written.
+    pub lines: u64,
+}
+
+/// The output's size before it was cut.
+#[derive(Serialize, ToSchema)]
+pub struct OutputSizeDoc {
+    /// Standard output.
+    pub stdout: StreamSizeDoc,
+    /// Standard error.
+    pub stderr: StreamSizeDoc,
+}
+
 /// One finding of the sandbox's validator.
 #[derive(Serialize, ToSchema)]
 pub struct SecurityViolationDoc {
@@ -84,6 +113,10 @@ pub struct ExecutionResultDoc {
     pub truncated: bool,
     /// Validator findings; non-empty only when nothing ran.
     pub security_violations: Vec<SecurityViolationDoc>,
+    /// Stopped on the user's request (`POST /execute/{job_id}/cancel`).
+    pub cancelled: bool,
+    /// How much the program wrote before the cut; present whenever `truncated` is true.
+    pub output_size: Option<OutputSizeDoc>,
 }
 
 /// Body of `POST /snippets`.
@@ -188,12 +221,12 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Code Remote API", description = "Run, save and star Python snippets"),
-    paths(health, execute, execute_async, create_snippet, list_snippets, get_snippet,
+    paths(health, execute, execute_async, cancel_execution, create_snippet, list_snippets, get_snippet,
           update_snippet, delete_snippet, star_snippet, analyze, analyze_async, analyze_status,
           search, by_complexity, similar),
     components(schemas(Snippet, SnippetSummary, Page<SnippetSummary>, ValidationIssue,
-                       ExecuteBody, AsyncExecuteBody, JobAccepted, ExecutionResultDoc,
-                       SecurityViolationDoc, SnippetBody, SnippetUpdateBody, DeletedDoc, AnalyzeBody,
+                       ExecuteBody, AsyncExecuteBody, JobAccepted, JobStop, ExecutionResultDoc,
+                       SecurityViolationDoc, OutputSizeDoc, StreamSizeDoc, SnippetBody, SnippetUpdateBody, DeletedDoc, AnalyzeBody,
                        AnalyzeAsyncBody, AnalysisAccepted, AnalyzeResponse, AnalyzeStatus,
                        SearchResult, SearchResponse, ComplexityResponse, SimilarResponse)),
     modifiers(&BearerAuth)

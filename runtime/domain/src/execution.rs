@@ -159,7 +159,7 @@ pub enum InvalidJob {
     CodeLength(usize),
 }
 
-/// Where a job is in its life: queued by the API, running in a worker, then one of three ends.
+/// Where a job is in its life: queued by the API, running in a worker, then one of four ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExecutionStatus {
@@ -173,6 +173,8 @@ pub enum ExecutionStatus {
     Failed,
     /// Stopped at its time limit.
     TimedOut,
+    /// Stopped on its user's request, before it started or while it ran.
+    Cancelled,
 }
 
 impl ExecutionStatus {
@@ -184,6 +186,7 @@ impl ExecutionStatus {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::TimedOut => "timed_out",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -195,13 +198,17 @@ impl ExecutionStatus {
             "succeeded" => Self::Succeeded,
             "failed" => Self::Failed,
             "timed_out" => Self::TimedOut,
+            "cancelled" => Self::Cancelled,
             _ => return None,
         })
     }
 
     /// Whether the job has ended (a result is stored).
     pub fn is_finished(&self) -> bool {
-        matches!(self, Self::Succeeded | Self::Failed | Self::TimedOut)
+        matches!(
+            self,
+            Self::Succeeded | Self::Failed | Self::TimedOut | Self::Cancelled
+        )
     }
 }
 
@@ -260,6 +267,7 @@ mod tests {
             ExecutionStatus::Succeeded,
             ExecutionStatus::Failed,
             ExecutionStatus::TimedOut,
+            ExecutionStatus::Cancelled,
         ] {
             assert_eq!(ExecutionStatus::parse(status.as_str()), Some(status));
         }

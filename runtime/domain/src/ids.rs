@@ -28,6 +28,18 @@ macro_rules! uuid_id {
             pub fn as_uuid(&self) -> Uuid {
                 self.0
             }
+
+            /// Parses the URL path parameter `field`, failing with the 422 issue the API
+            /// returns for a value that is not a UUID.
+            pub fn parse_path(segment: &str, field: &str) -> Result<Self, ValidationErrors> {
+                Uuid::parse_str(segment).map(Self).map_err(|err| {
+                    ValidationErrors::single(ValidationIssue::new(
+                        &["path", field],
+                        format!("Input should be a valid UUID, {err}"),
+                        "uuid_parsing",
+                    ))
+                })
+            }
         }
 
         impl fmt::Display for $name {
@@ -50,19 +62,6 @@ uuid_id!(
     /// An execution job's id; also the execution row's id and the SQS deduplication id.
     JobId
 );
-
-impl SnippetId {
-    /// Parses a path segment, failing with the 422 issue the API returns for a non-UUID id.
-    pub fn parse_path(segment: &str) -> Result<Self, ValidationErrors> {
-        Uuid::parse_str(segment).map(Self).map_err(|err| {
-            ValidationErrors::single(ValidationIssue::new(
-                &["path", "id"],
-                format!("Input should be a valid UUID, {err}"),
-                "uuid_parsing",
-            ))
-        })
-    }
-}
 
 /// A WebSocket connection id as API Gateway issues it (1..=256 characters).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -143,8 +142,10 @@ mod tests {
 
     #[test]
     fn non_uuid_path_is_a_422_issue() {
-        let errors = SnippetId::parse_path("nope").unwrap_err();
+        let errors = SnippetId::parse_path("nope", "id").unwrap_err();
         assert_eq!(errors.0[0].loc, ["path", "id"]);
         assert_eq!(errors.0[0].kind, "uuid_parsing");
+        let errors = JobId::parse_path("\0", "job_id").unwrap_err();
+        assert_eq!(errors.0[0].loc, ["path", "job_id"]);
     }
 }

@@ -1,8 +1,9 @@
 //! One execution, seen from the host: hand four pipes to the zygote, write the code, drain
 //! stdout/stderr (keeping the first bytes, discarding the rest so the child never blocks),
-//! hold the wall-clock timer, kill through the pidfd when it fires, and turn what was
-//! observed into an [`ExecutionResult`]. Everything the child writes is untrusted input.
+//! hold the wall-clock timer, kill through the pidfd when it fires or when the caller stops
+//! the run, and turn what was observed into an [`ExecutionResult`]. Everything the child writes is untrusted input.
 
+use std::future::Future;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::pipe;
 use tokio::time::{sleep_until, timeout_at};
 
-use crate::result::{ExecutionResult, SecurityViolation};
+use crate::result::{ExecutionResult, OutputSize, SecurityViolation, StreamSize};
 use crate::zygote::{Event, Zygote};
 use crate::{sys, SandboxError};
 
@@ -54,15 +55,17 @@ struct Observed {
     status: Option<StatusLine>,
     exit: Option<i32>,
     timed_out: bool,
+    cancelled: bool,
     run_time: Duration,
     failure: Option<String>,
 }
 
-/// Up to `limit` bytes of a stream, and whether more was discarded.
+/// Up to `limit` bytes of a stream, whether more was discarded, and how much was written.
 #[derive(Debug, Default)]
 struct Capture {
     bytes: Vec<u8>,
     truncated: bool,
+    written: StreamSize,
 }
 
 /// Kills a run that was not seen to end: on the timer, and when the execution is dropped
@@ -96,11 +99,14 @@ impl Drop for RunGuard<'_> {
 }
 
 /// Runs `code` in a fresh child of `zygote`; the result and the layers the child applied.
+/// When `stop` completes first the child is killed like at its timeout, and the result says
+/// it was cancelled, with the output it wrote until then.
 pub(crate) async fn execute(
     zygote: &Arc<Zygote>,
     code: &str,
     timeout: Duration,
     output_limit: usize,
+    stop: impl Future<Output = ()>,
 ) -> Result<(ExecutionResult, Option<Applied>), SandboxError> {
     let pipe = |what| sys::pipe().map_err(|e| SandboxError::io(what, e));
     let (stdout_read, stdout_write) = pipe("stdout pipe")?;
@@ -163,6 +169,7 @@ pub(crate) async fn execute(
         let mut run_start: Option<Instant> = None;
         let mut deadline = submitted + timeout + SETUP_GRACE;
         let mut killed = false;
+        let mut stop = std::pin::pin!(stop);
         loop {
             tokio::select! {
                 read = status.read(&mut chunk), if status_open => match read {
@@ -189,6 +196,12 @@ pub(crate) async fn execute(
                         break;
                     }
                 },
+                () = &mut stop, if !killed => {
+                    killed = true;
+                    observed.cancelled = true;
+                    guard.kill();
+                    deadline = Instant::now() + KILL_GRACE;
+                }
                 () = sleep_until(deadline.into()) => {
                     if killed {
                         observed.failure = Some("the killed execution was not reaped in time".into());
@@ -235,6 +248,7 @@ async fn drain(
     deadline: tokio::time::Instant,
 ) -> Capture {
     let mut capture = Capture::default();
+    let mut last = None;
     let mut chunk = vec![0u8; 64 << 10];
     loop {
         let read = tokio::select! {
@@ -244,6 +258,8 @@ async fn drain(
         match read {
             Ok(0) | Err(_) => break,
             Ok(length) => {
+                capture.written.add(&chunk[..length]);
+                last = Some(chunk[length - 1]);
                 let room = limit.saturating_sub(capture.bytes.len());
                 if length > room {
                     capture.truncated = true;
@@ -252,6 +268,7 @@ async fn drain(
             }
         }
     }
+    capture.written = capture.written.finish(last);
     capture
 }
 
@@ -358,6 +375,11 @@ fn assemble(
         timed_out: observed.timed_out,
         truncated: stdout.truncated || stderr.truncated,
         security_violations: Vec::new(),
+        cancelled: observed.cancelled,
+        output_size: (stdout.truncated || stderr.truncated).then_some(OutputSize {
+            stdout: stdout.written,
+            stderr: stderr.written,
+        }),
     };
     let mut fail = |error: String, error_type: &str| {
         result.error = Some(error);
@@ -370,6 +392,16 @@ fn assemble(
                 timeout.as_secs_f64()
             ),
             "TimeoutError",
+        );
+        return result;
+    }
+    if observed.cancelled {
+        fail(
+            format!(
+                "Execution stopped on request after {:.1} seconds",
+                observed.run_time.as_secs_f64()
+            ),
+            "Cancelled",
         );
         return result;
     }

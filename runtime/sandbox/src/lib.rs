@@ -81,5 +81,5 @@ pub use config::{SandboxConfig, DEFAULT_ALLOWED_MODULES, DEFAULT_READ_PATHS};
 pub use error::SandboxError;
 pub use files::{FileConfinement, FileLayer};
 pub use layers::{Identity, Layers};
-pub use result::{ExecutionResult, SecurityViolation};
+pub use result::{ExecutionResult, OutputSize, SecurityViolation, StreamSize};
 pub use sandbox::Sandbox;

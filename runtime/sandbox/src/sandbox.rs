@@ -1,7 +1,10 @@
 //! The public entry point: a shared, bounded pool of executions over one zygote that is
 //! restarted whenever it dies.
 
+use std::future::Future;
 use std::sync::Arc;
+
+use futures_util::FutureExt;
 use std::time::Duration;
 
 use tokio::sync::{Mutex, Semaphore};
@@ -59,7 +62,14 @@ impl Sandbox {
         };
         let zygote = Zygote::spawn(&config, &program, files).await?;
         let (probe, applied) =
-            execution::execute(&zygote, "pass", Duration::from_secs(10), 1024).await?;
+            execution::execute(
+            &zygote,
+            "pass",
+            Duration::from_secs(10),
+            1024,
+            std::future::pending(),
+        )
+        .await?;
         let applied = match (probe.success, applied) {
             (true, Some(applied)) => applied,
             _ => {
@@ -90,6 +100,19 @@ impl Sandbox {
     /// Runs `code` with a wall-clock `timeout` (capped at `max_timeout`), waiting for a free
     /// slot first. Failures of the sandbox itself come back as `error_type: "SandboxError"`.
     pub async fn execute(&self, code: &str, timeout: Duration) -> ExecutionResult {
+        self.execute_until(code, timeout, std::future::pending())
+            .await
+    }
+
+    /// [`Sandbox::execute`], stopped early when `stop` completes (a user's Stop): the child is
+    /// killed and the result has `cancelled: true`, `error_type: "Cancelled"` and the output
+    /// written until then. A run stopped while it waits for a slot never starts.
+    pub async fn execute_until(
+        &self,
+        code: &str,
+        timeout: Duration,
+        stop: impl Future<Output = ()>,
+    ) -> ExecutionResult {
         if timeout.is_zero() {
             return ExecutionResult::failure(
                 "timeout_seconds must be greater than 0",
@@ -106,8 +129,16 @@ impl Sandbox {
             );
         }
         let timeout = timeout.min(self.inner.config.max_timeout);
-        let Ok(_permit) = self.inner.permits.acquire().await else {
-            return ExecutionResult::failure("the sandbox is shutting down", "SandboxError");
+        let mut stop = std::pin::pin!(stop.fuse());
+        let _permit = tokio::select! {
+            biased;
+            () = &mut stop => return ExecutionResult::cancelled_before_start(),
+            permit = self.inner.permits.acquire() => match permit {
+                Ok(permit) => permit,
+                Err(_) => {
+                    return ExecutionResult::failure("the sandbox is shutting down", "SandboxError")
+                }
+            },
         };
         let mut last_error = SandboxError::ZygoteGone;
         for _attempt in 0..2 {
@@ -118,8 +149,14 @@ impl Sandbox {
                     continue;
                 }
             };
-            match execution::execute(&zygote, code, timeout, self.inner.config.output_limit_bytes)
-                .await
+            match execution::execute(
+                &zygote,
+                code,
+                timeout,
+                self.inner.config.output_limit_bytes,
+                &mut stop,
+            )
+            .await
             {
                 Ok((result, _)) => return result,
                 Err(error) => last_error = error,

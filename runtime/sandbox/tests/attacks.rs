@@ -216,6 +216,11 @@ attack!(
     "x = [0] * (10**9)",
     |sb, r| {
         assert_error(&r, "MemoryError");
+        assert_eq!(
+            r.error.as_deref(),
+            Some("the program ran out of memory: runs may use 256 MiB"),
+            "a bare MemoryError names the limit"
+        );
     }
 );
 attack!(
@@ -236,6 +241,10 @@ attack!(
         assert!(r.success, "the child is not killed for printing");
         assert!(r.truncated);
         assert_eq!(r.stdout.len(), 64 << 10);
+        let size = r.output_size.expect("a cut result says how much was written");
+        assert_eq!(size.stdout.bytes, 20_000 * 1001);
+        assert_eq!(size.stdout.lines, 20_000);
+        assert_eq!(size.stderr.bytes, 0);
     }
 );
 attack!(

@@ -1,6 +1,6 @@
 //! No run outlives the request that asked for it: an execution dropped before its end (the
 //! client went away, the handler was cancelled) kills its child at once, whether the child
-//! was already running or not yet started.
+//! was already running or not yet started. A run stopped on request ends the same way and says so.
 
 mod common;
 
@@ -95,4 +95,48 @@ async fn an_execution_dropped_before_its_child_started_leaves_no_child() {
         after, idle,
         "runs outlived executions dropped at their start"
     );
+}
+
+#[tokio::test]
+async fn a_stopped_run_is_killed_and_keeps_its_output() {
+    let sandbox = sandbox(BYPASSED).await;
+    let root = sandbox.zygote_pid().await.expect("zygote pid");
+    let idle = descendants(root);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = {
+        let sandbox = sandbox.clone();
+        let code = "import sys\nprint('before', flush=True)\nwhile True:\n    pass";
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = stopped.await;
+            };
+            sandbox
+                .execute_until(code, Duration::from_secs(25), stop)
+                .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while descendants(root).len() <= idle.len() {
+        assert!(Instant::now() < deadline, "the run never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(()).expect("the run is waiting");
+    let result = task.await.expect("the run ends");
+    assert!(result.cancelled && !result.timed_out && !result.success, "{result:?}");
+    assert_eq!(result.error_type.as_deref(), Some("Cancelled"));
+    assert_eq!(result.stdout, "before\n");
+    assert!(result.execution_time_ms < 25_000.0, "{result:?}");
+    let after = settle(&sandbox, &idle, Duration::from_secs(3)).await;
+    assert_eq!(after, idle, "the stopped run's process is gone");
+}
+
+#[tokio::test]
+async fn a_run_stopped_while_waiting_for_a_slot_never_starts() {
+    let sandbox = sandbox(BYPASSED).await;
+    let result = sandbox
+        .execute_until("print('ran')", Duration::from_secs(5), async {})
+        .await;
+    assert!(result.cancelled, "{result:?}");
+    assert_eq!(result.stdout, "", "nothing ran");
 }

@@ -1,4 +1,5 @@
-//! Executions: one row per job, moving queued → running → succeeded | failed | timed_out.
+//! Executions: one row per job, moving queued → running → succeeded | failed | timed_out |
+//! cancelled. A user's Stop ends a queued job at once and marks a running one for its worker.
 //!
 //! Every transition is conditional on the current state, so a redelivered message (SQS delivers at
 //! least once) never runs a finished job again nor overwrites its stored result.
@@ -37,6 +38,19 @@ pub enum StartOutcome {
     Run,
     /// The job already has a result (a redelivery): do not run it again.
     AlreadyFinished(StoredExecution),
+}
+
+/// What a user's request to stop a job found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// The job was still queued: it is cancelled and will not run.
+    Cancelled,
+    /// The job is running: its worker was asked to stop it and pushes the result.
+    Stopping,
+    /// The job had already ended with this status.
+    Finished(ExecutionStatus),
+    /// No job of this user has that id.
+    NotFound,
 }
 
 /// A job's stored state.
@@ -154,6 +168,59 @@ impl Store {
         });
         self.finish_execution(job, ExecutionStatus::Failed, &result)
             .await
+    }
+
+    /// Stops `user`'s job `job`: a queued job is finished at once as `cancelled` with `result`
+    /// (its worker, when it takes the message, pushes that result instead of running the code);
+    /// a running job gets `cancel_requested_at`, which its worker polls. Another user's job is
+    /// [`CancelOutcome::NotFound`], as an unknown one is.
+    pub async fn cancel_execution(
+        &self,
+        job: JobId,
+        user: UserId,
+        result: &Value,
+    ) -> Result<CancelOutcome, StoreError> {
+        let row = sqlx::query(
+            "WITH target AS (
+                 SELECT id, status FROM executions WHERE id = $1 AND user_id = $2 FOR UPDATE
+             ), changed AS (
+                 UPDATE executions e
+                 SET cancel_requested_at = coalesce(e.cancel_requested_at, now()),
+                     status = CASE WHEN t.status = 'queued' THEN 'cancelled' ELSE e.status END,
+                     result = CASE WHEN t.status = 'queued' THEN $3 ELSE e.result END,
+                     finished_at = CASE WHEN t.status = 'queued' THEN now() ELSE e.finished_at END
+                 FROM target t
+                 WHERE e.id = t.id AND t.status IN ('queued', 'running')
+                 RETURNING e.id
+             )
+             SELECT t.status FROM target t",
+        )
+        .bind(job.as_uuid())
+        .bind(user.as_uuid())
+        .bind(result.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(CancelOutcome::NotFound);
+        };
+        let status: String = row.try_get("status")?;
+        Ok(match ExecutionStatus::parse(&status) {
+            Some(ExecutionStatus::Queued) => CancelOutcome::Cancelled,
+            Some(ExecutionStatus::Running) => CancelOutcome::Stopping,
+            Some(finished) => CancelOutcome::Finished(finished),
+            None => return Err(StoreError::Corrupt(format!("execution status {status:?}"))),
+        })
+    }
+
+    /// Whether the user asked to stop `job`; the worker running it polls this.
+    pub async fn cancel_requested(&self, job: JobId) -> Result<bool, StoreError> {
+        let requested: Option<bool> = sqlx::query_scalar(
+            "SELECT cancel_requested_at IS NOT NULL FROM executions WHERE id = $1",
+        )
+        .bind(job.as_uuid())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(requested.unwrap_or(false))
     }
 
     /// A job's stored state, if the job is known.

@@ -18,7 +18,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
 pub use credentials::{connect_options, keep_fresh, REFRESH_EVERY};
-pub use executions::{code_sha256, Admission, StartOutcome, StoredExecution};
+pub use executions::{code_sha256, Admission, CancelOutcome, StartOutcome, StoredExecution};
 pub use sync::{StoredAnalysis, SyncRow};
 
 /// A database request that failed; the caller answers 500 without showing the cause.

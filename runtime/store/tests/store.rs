@@ -3,7 +3,7 @@
 use code_remote_domain::{
     ConnectionId, ExecutionStatus, JobId, NewSnippet, SnippetChanges, SnippetId,
 };
-use code_remote_store::{Admission, StartOutcome, Store};
+use code_remote_store::{Admission, CancelOutcome, StartOutcome, Store};
 use code_remote_testkit::migrated_database;
 use serde_json::json;
 
@@ -218,6 +218,80 @@ async fn executions_finish_once() {
         StartOutcome::Run
     );
     assert!(store.execution(JobId::generate()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_stop_cancels_a_queued_job_flags_a_running_one_and_only_for_its_owner() {
+    let (_db, pool) = migrated_database().await;
+    let store = Store::from_pool(pool);
+    let owner = store.sync_user("owner", None, None).await.unwrap();
+    let other = store.sync_user("other", None, None).await.unwrap();
+    let connection = ConnectionId::parse("owner-1=").unwrap();
+    store.open_connection(&connection, owner).await.unwrap();
+    let stopped = json!({"success": false, "cancelled": true});
+
+    let queued = JobId::generate();
+    store
+        .admit_execution(queued, owner, "print(1)", &connection, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cancel_execution(queued, other, &stopped).await.unwrap(),
+        CancelOutcome::NotFound,
+        "another user cannot stop the job"
+    );
+    assert!(!store.cancel_requested(queued).await.unwrap());
+    assert_eq!(
+        store.cancel_execution(queued, owner, &stopped).await.unwrap(),
+        CancelOutcome::Cancelled
+    );
+    match store.start_execution(queued, owner, "print(1)").await.unwrap() {
+        StartOutcome::AlreadyFinished(stored) => {
+            assert_eq!(stored.status, ExecutionStatus::Cancelled);
+            assert_eq!(stored.result, Some(stopped.clone()), "the worker pushes this instead");
+        }
+        StartOutcome::Run => panic!("a cancelled job must not run"),
+    }
+    assert_eq!(
+        store.cancel_execution(queued, owner, &stopped).await.unwrap(),
+        CancelOutcome::Finished(ExecutionStatus::Cancelled)
+    );
+
+    let running = JobId::generate();
+    store
+        .admit_execution(running, owner, "while True: pass", &connection, 10)
+        .await
+        .unwrap();
+    store
+        .start_execution(running, owner, "while True: pass")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cancel_execution(running, owner, &stopped).await.unwrap(),
+        CancelOutcome::Stopping
+    );
+    assert!(store.cancel_requested(running).await.unwrap());
+    assert_eq!(
+        store.execution(running).await.unwrap().unwrap().status,
+        ExecutionStatus::Running,
+        "the worker ends a running job with the run's own result"
+    );
+    assert!(store
+        .finish_execution(running, ExecutionStatus::Cancelled, &stopped)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.cancel_execution(running, owner, &stopped).await.unwrap(),
+        CancelOutcome::Finished(ExecutionStatus::Cancelled)
+    );
+    assert_eq!(
+        store
+            .cancel_execution(JobId::generate(), owner, &stopped)
+            .await
+            .unwrap(),
+        CancelOutcome::NotFound
+    );
+    assert!(!store.cancel_requested(JobId::generate()).await.unwrap());
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The `execution_result` frame, cut to fit API Gateway's 128 KiB frame limit.
 
 use code_remote_domain::JobId;
-use code_remote_sandbox::ExecutionResult;
+use code_remote_sandbox::{ExecutionResult, OutputSize};
 use code_remote_ws::MAX_FRAME_BYTES;
 use serde_json::{json, Value};
 
@@ -14,6 +14,9 @@ pub fn execution_result_frame(job_id: JobId, result: &ExecutionResult) -> Vec<u8
         let bytes = encode(job_id, &result);
         if bytes.len() <= MAX_FRAME_BYTES {
             return bytes;
+        }
+        if result.output_size.is_none() {
+            result.output_size = Some(OutputSize::of(&result.stdout, &result.stderr));
         }
         result.truncated = true;
         let excess = bytes.len() - MAX_FRAME_BYTES;
@@ -35,6 +38,7 @@ pub fn execution_result_frame(job_id: JobId, result: &ExecutionResult) -> Vec<u8
     fallback.truncated = true;
     fallback.execution_time_ms = result.execution_time_ms;
     fallback.timed_out = result.timed_out;
+    fallback.output_size = result.output_size;
     encode(job_id, &fallback)
 }
 
@@ -96,6 +100,8 @@ mod tests {
         let kept =
             frame["stdout"].as_str().unwrap().len() + frame["stderr"].as_str().unwrap().len();
         assert!(kept > 100 * 1024, "most of the frame is still output");
+        assert_eq!(frame["output_size"]["stdout"]["bytes"], 256 * 1024);
+        assert_eq!(frame["output_size"]["stderr"]["lines"], 1);
     }
 
     #[test]

@@ -7,8 +7,13 @@ use code_remote_sandbox::{ExecutionResult, Sandbox};
 use code_remote_store::{StartOutcome, Store, StoreError};
 use code_remote_ws::{PushError, PushOutcome, Pusher};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::execution_result_frame;
+
+/// How often a running job's row is read for a user's Stop: a stopped run ends within about
+/// this long (plus the kill and the push), at one indexed read per interval per running job.
+pub const CANCEL_POLL: Duration = Duration::from_millis(200);
 
 /// Why a message failed; it stays on the queue and is retried (then dead-lettered).
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +74,11 @@ impl Worker {
             StartOutcome::Run => {
                 let result = self
                     .sandbox
-                    .execute(&job.code, job.timeout_seconds.as_duration())
+                    .execute_until(
+                        &job.code,
+                        job.timeout_seconds.as_duration(),
+                        self.stop_requested(&job),
+                    )
                     .await;
                 if let Err(error) = self.store(&job, &result).await {
                     self.record_unstored(&job, &error).await;
@@ -94,8 +103,28 @@ impl Worker {
         }
     }
 
+    /// Completes when the job's user asks to stop it. A failed read is logged and the next one
+    /// tried: the run still ends at its time limit, so a database hiccup never stops it early.
+    async fn stop_requested(&self, job: &ExecutionJob) {
+        loop {
+            tokio::time::sleep(CANCEL_POLL).await;
+            match self.store.cancel_requested(job.job_id).await {
+                Ok(true) => {
+                    tracing::info!(job = %job.job_id, "stop requested; killing the run");
+                    return;
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(job = %job.job_id, %error, "reading the job's stop request failed")
+                }
+            }
+        }
+    }
+
     async fn store(&self, job: &ExecutionJob, result: &ExecutionResult) -> Result<(), WorkerError> {
-        let status = if result.timed_out {
+        let status = if result.cancelled {
+            ExecutionStatus::Cancelled
+        } else if result.timed_out {
             ExecutionStatus::TimedOut
         } else if result.success {
             ExecutionStatus::Succeeded

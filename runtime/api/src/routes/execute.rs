@@ -1,14 +1,15 @@
-//! `POST /execute` (run now, in this process) and `POST /execute/async` (queue for the worker).
+//! `POST /execute` (run now, in this process), `POST /execute/async` (queue for the worker) and
+//! `POST /execute/{job_id}/cancel` (the user's Stop).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use code_remote_domain::{ExecuteRequest, ExecutionJob, JobId, ValidationErrors, ValidationIssue};
 use code_remote_sandbox::ExecutionResult;
-use code_remote_store::Admission;
+use code_remote_store::{Admission, CancelOutcome};
 
 use crate::extract::JsonBody;
 use crate::fairness::{ASYNC_RETRY_AFTER_SECS, PENDING_JOBS_PER_USER, SYNC_RETRY_AFTER_SECS};
-use crate::openapi::{AsyncExecuteBody, ExecuteBody, ExecutionResultDoc, JobAccepted};
+use crate::openapi::{AsyncExecuteBody, ExecuteBody, ExecutionResultDoc, JobAccepted, JobStop};
 use crate::{ApiError, AppState, CurrentUser};
 
 /// Runs code in the sandbox and answers with its ExecutionResult.
@@ -93,5 +94,37 @@ pub(crate) async fn execute_async(
     Ok(Json(JobAccepted {
         job_id: job.job_id.as_uuid(),
         status: "queued".to_owned(),
+    }))
+}
+
+/// Stops one of the caller's queued runs: a queued job is cancelled before it runs; a running
+/// one is killed by its worker within a fraction of a second, and its `execution_result` (with
+/// `cancelled: true` and the output written until then) arrives on the WebSocket as usual.
+#[utoipa::path(post, path = "/execute/{job_id}/cancel", tag = "execution",
+    params(("job_id" = uuid::Uuid, Path, description = "The id `POST /execute/async` answered")),
+    security(("bearer" = [])),
+    responses((status = 200, body = JobStop), (status = 401),
+        (status = 404, description = "The caller has no job with this id"), (status = 422)))]
+pub(crate) async fn cancel_execution(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(job_id): Path<String>,
+) -> Result<Json<JobStop>, ApiError> {
+    let job = JobId::parse_path(&job_id, "job_id")?;
+    let never_ran = serde_json::to_value(ExecutionResult::cancelled_before_start())
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    let status = match state
+        .store()
+        .cancel_execution(job, user.id, &never_ran)
+        .await?
+    {
+        CancelOutcome::Cancelled => "cancelled",
+        CancelOutcome::Stopping => "stopping",
+        CancelOutcome::Finished(status) => status.as_str(),
+        CancelOutcome::NotFound => return Err(ApiError::NotFound("Job not found")),
+    };
+    Ok(Json(JobStop {
+        job_id: job.as_uuid(),
+        status: status.to_owned(),
     }))
 }

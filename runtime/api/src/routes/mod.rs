@@ -23,7 +23,7 @@ use crate::{gateway, openapi, AppState};
 pub(crate) use analysis::{
     __path_analyze, __path_analyze_async, __path_analyze_status, AnalyzeResponse, AnalyzeStatus,
 };
-pub(crate) use execute::{__path_execute, __path_execute_async};
+pub(crate) use execute::{__path_cancel_execution, __path_execute, __path_execute_async};
 pub(crate) use health::__path_health;
 pub(crate) use search::{
     __path_by_complexity, __path_search, __path_similar, ComplexityResponse, SearchResponse,
@@ -45,6 +45,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/execute", post(execute::execute))
         .route("/execute/async", post(execute::execute_async))
+        .route(
+            "/execute/{job_id}/cancel",
+            post(execute::cancel_execution),
+        )
         .route(
             "/snippets",
             post(snippets::create_snippet).get(snippets::list_snippets),

@@ -230,7 +230,7 @@ pub(crate) async fn similar(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<SimilarResponse>, ApiError> {
-    let id = SnippetId::parse_path(&id)?;
+    let id = SnippetId::parse_path(&id, "id")?;
     let fields = fields(query);
     let mut reader = FieldReader::query(&fields);
     let limit = reader.query_integer("limit", 1, 20, 5);

@@ -71,7 +71,7 @@ pub(crate) async fn get_snippet(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Snippet>, ApiError> {
-    let id = SnippetId::parse_path(&id)?;
+    let id = SnippetId::parse_path(&id, "id")?;
     let snippet = state.store().snippet(user.id, id).await?;
     snippet.map(Json).ok_or(NOT_FOUND)
 }
@@ -86,7 +86,7 @@ pub(crate) async fn update_snippet(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Snippet>, ApiError> {
-    let id = SnippetId::parse_path(&id)?;
+    let id = SnippetId::parse_path(&id, "id")?;
     let changes = SnippetChanges::parse(&body)?;
     let snippet = state.store().update_snippet(user.id, id, &changes).await?;
     notify_if_found(&state, &user, snippet.as_ref(), SyncEventType::Upserted).await;
@@ -102,7 +102,7 @@ pub(crate) async fn delete_snippet(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = SnippetId::parse_path(&id)?;
+    let id = SnippetId::parse_path(&id, "id")?;
     if state.store().delete_snippet(user.id, id).await? {
         state
             .services()
@@ -123,7 +123,7 @@ pub(crate) async fn star_snippet(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Snippet>, ApiError> {
-    let id = SnippetId::parse_path(&id)?;
+    let id = SnippetId::parse_path(&id, "id")?;
     let snippet = state.store().toggle_star(user.id, id).await?;
     notify_if_found(&state, &user, snippet.as_ref(), SyncEventType::Upserted).await;
     snippet.map(Json).ok_or(NOT_FOUND)

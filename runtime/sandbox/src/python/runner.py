@@ -16,6 +16,7 @@ _exit = os._exit
 _str = str
 _int = int
 _isinstance = isinstance
+_MemoryError = MemoryError
 _len = len
 _list = list
 _dict = dict
@@ -64,11 +65,13 @@ def _capped(violations):
     return kept
 
 
-def _describe(exc):
+def _describe(exc, memory_bytes):
     try:
         text = str(exc)
     except BaseException:
         text = "<unprintable exception>"
+    if not text and _isinstance(exc, _MemoryError):
+        text = f"the program ran out of memory: runs may use {memory_bytes >> 20} MiB"
     if not text:
         text = type(exc).__name__
     if len(text) > _MAX_ERROR_CHARS:
@@ -109,13 +112,13 @@ def run_user_code(cfg, code, applied):
             compiled = compile(code, _USER_FILENAME, "exec")
             exec(compiled, namespace)
         except BaseException as exc:
-            status = _describe(exc)
+            status = _describe(exc, cfg["memory_bytes"])
             try:
                 err.write(_user_traceback(exc))
             except BaseException:
                 err.write(f"{status['error_type']}: {status['error']}\n")
     except BaseException as exc:
-        status = _describe(exc)
+        status = _describe(exc, cfg["memory_bytes"])
     try:
         out.flush()
         err.flush()
