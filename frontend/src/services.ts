@@ -16,6 +16,8 @@ export interface Services {
   workspace: WorkspaceStore;
   socket: RealtimeSocket;
   queryClient: QueryClient;
+  /** The user's Sign out: forgets this browser's code and open snippet, ends and revokes the session. */
+  signOut(): Promise<void>;
 }
 
 export const SESSION_ENDED = 'Your session has ended. Sign in again.';
@@ -69,5 +71,10 @@ export function createServices(config: RuntimeConfig): Services {
     }
   });
 
-  return { config, api, auth, workspace, socket, queryClient };
+  async function signOut(): Promise<void> {
+    workspace.getState().forget();
+    await auth.getState().endSession();
+  }
+
+  return { config, api, auth, workspace, socket, queryClient, signOut };
 }

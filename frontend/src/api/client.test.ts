@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fetchDouble } from '../test/fetchDouble';
 import { ApiClient } from './client';
-import { ApiError, NetworkError } from './errors';
+import { AbortedError, ApiError, NetworkError } from './errors';
 
 function client() {
   const http = fetchDouble();
@@ -26,6 +26,17 @@ describe('ApiClient', () => {
       headers: { accept: 'application/json', authorization: 'Bearer id-token-1', 'content-type': 'application/json' },
       body: { code: 'print(1)', connection_id: 'c1', timeout_seconds: 30 },
     });
+  });
+
+  it("stops a job through its cancel route and reports an aborted direct run as the user's stop", async () => {
+    const { api, http } = client();
+    http.respond(200, { job_id: 'j/1', status: 'stopping' });
+    await expect(api.cancelExecution('j/1')).resolves.toEqual({ job_id: 'j/1', status: 'stopping' });
+    expect(http.requests[0]).toMatchObject({ url: 'https://api.test/execute/j%2F1/cancel', method: 'POST', body: undefined });
+    const controller = new AbortController();
+    controller.abort();
+    http.fail();
+    await expect(api.execute({ code: 'while True: pass' }, controller.signal)).rejects.toBeInstanceOf(AbortedError);
   });
 
   it('encodes query parameters and path ids', async () => {

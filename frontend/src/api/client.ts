@@ -1,4 +1,4 @@
-import { ApiError, NetworkError, apiErrorFrom } from './errors';
+import { AbortedError, ApiError, NetworkError, apiErrorFrom } from './errors';
 import type {
   AnalyzeRequest,
   AnalyzeResponse,
@@ -8,6 +8,7 @@ import type {
   ExecuteRequest,
   ExecutionResult,
   JobAccepted,
+  JobStop,
   SearchResponse,
   SimilarResponse,
   Snippet,
@@ -35,12 +36,18 @@ export class ApiClient {
     this.fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
   }
 
-  execute(request: ExecuteRequest): Promise<ExecutionResult> {
-    return this.request('POST', '/execute', { body: request });
+  /** Runs code now; aborting `signal` drops the request, and the server kills the run. */
+  execute(request: ExecuteRequest, signal?: AbortSignal): Promise<ExecutionResult> {
+    return this.request('POST', '/execute', { body: request, signal });
   }
 
   executeAsync(request: AsyncExecuteRequest): Promise<JobAccepted> {
     return this.request('POST', '/execute/async', { body: request });
+  }
+
+  /** The user's Stop for a queued or running job. */
+  cancelExecution(jobId: string): Promise<JobStop> {
+    return this.request('POST', `/execute/${encodeURIComponent(jobId)}/cancel`);
   }
 
   analyze(request: AnalyzeRequest): Promise<AnalyzeResponse> {
@@ -92,7 +99,11 @@ export class ApiClient {
     return `${this.options.baseUrl}${path}${search ? `?${search}` : ''}`;
   }
 
-  private async request<T>(method: string, path: string, init: { body?: unknown; query?: Query } = {}): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    init: { body?: unknown; query?: Query; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const token = await this.options.getToken();
     const headers: Record<string, string> = {
       Accept: 'application/json',
@@ -105,8 +116,10 @@ export class ApiClient {
         method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: init.signal,
       });
     } catch {
+      if (init.signal?.aborted) throw new AbortedError();
       throw new NetworkError('Could not reach the server. Check your connection.');
     }
     const body: unknown = await response.json().catch(() => null);

@@ -17,6 +17,14 @@ export class ApiError extends Error {
   }
 }
 
+/** The caller gave up on the request (a user's Stop of a direct run). */
+export class AbortedError extends Error {
+  override name = 'AbortedError';
+  constructor() {
+    super('The request was stopped.');
+  }
+}
+
 /** The request never got an answer (offline, DNS, CORS refused). */
 export class NetworkError extends Error {
   override name = 'NetworkError';

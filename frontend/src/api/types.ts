@@ -6,6 +6,12 @@ export interface SecurityViolation {
   message: string;
 }
 
+/** How much a stream held as the program wrote it, counted past the cut. */
+export interface StreamSize {
+  bytes: number;
+  lines: number;
+}
+
 export interface ExecutionResult {
   success: boolean;
   stdout: string;
@@ -16,6 +22,10 @@ export interface ExecutionResult {
   timed_out: boolean;
   truncated: boolean;
   security_violations: SecurityViolation[];
+  /** Stopped by `POST /execute/{job_id}/cancel`; absent from servers older than the Stop. */
+  cancelled?: boolean;
+  /** Present whenever `truncated` is: the output's size before the cut. */
+  output_size?: { stdout: StreamSize; stderr: StreamSize };
 }
 
 export interface ExecuteRequest {
@@ -30,6 +40,13 @@ export interface AsyncExecuteRequest extends ExecuteRequest {
 export interface JobAccepted {
   job_id: string;
   status: string;
+}
+
+/** The answer to a Stop: `cancelled` (never ran), `stopping` (the result follows on the
+ * WebSocket), or the final status of a job that had already ended. */
+export interface JobStop {
+  job_id: string;
+  status: 'cancelled' | 'stopping' | 'succeeded' | 'failed' | 'timed_out';
 }
 
 export interface AnalyzeRequest {

@@ -48,6 +48,19 @@ describe('CognitoClient', () => {
     });
   });
 
+  it('revokes a refresh token with RevokeToken', async () => {
+    const http = fetchDouble();
+    http.respond(200, {});
+    http.respond(400, { __type: 'UnsupportedTokenTypeException', message: 'not a refresh token' });
+    const cognito = new CognitoClient({ endpoint: ENDPOINT, clientId: 'c', fetchImpl: http.fetch });
+    await cognito.revoke('r1');
+    expect(http.requests[0]).toMatchObject({
+      headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.RevokeToken' },
+      body: { ClientId: 'c', Token: 'r1' },
+    });
+    await expect(cognito.revoke('r1')).rejects.toMatchObject({ code: 'UnsupportedTokenTypeException' });
+  });
+
   it('refuses challenges it cannot answer', async () => {
     const http = fetchDouble();
     http.respond(200, { ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 's' });

@@ -1,6 +1,8 @@
 /**
  * A minimal client for the Cognito Identity Provider JSON API: password sign-in and token refresh
- * through `InitiateAuth`. Works against AWS and against moto's Cognito on the local stack.
+ * through `InitiateAuth`, and `RevokeToken` at sign-out. Works against AWS and against moto's
+ * Cognito on the local stack (moto 5.2 has no `RevokeToken`: there the revocation fails, and
+ * sign-out goes on without it).
  */
 
 export interface CognitoTokens {
@@ -66,6 +68,14 @@ export class CognitoClient {
     return this.tokensFrom(result, result.RefreshToken);
   }
 
+  /**
+   * Revokes a refresh token (`RevokeToken`; the app client has token revocation enabled), so a
+   * copy of it left in this browser or taken from it can no longer mint tokens.
+   */
+  async revoke(refreshToken: string): Promise<void> {
+    await this.call('RevokeToken', { ClientId: this.options.clientId, Token: refreshToken });
+  }
+
   async refresh(refreshToken: string): Promise<CognitoTokens> {
     const result = await this.initiateAuth('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken });
     return this.tokensFrom(result, result.RefreshToken ?? refreshToken);
@@ -85,31 +95,11 @@ export class CognitoClient {
     flow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH',
     parameters: Record<string, string>,
   ): Promise<AuthenticationResult> {
-    let response: Response;
-    try {
-      response = await this.fetchImpl(this.options.endpoint, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/x-amz-json-1.1',
-          'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth',
-        },
-        body: JSON.stringify({
-          AuthFlow: flow,
-          ClientId: this.options.clientId,
-          AuthParameters: parameters,
-        }),
-      });
-    } catch {
-      throw new CognitoError('NetworkError', 'Could not reach the sign-in service.');
-    }
-    const body = (await response.json().catch(() => ({}))) as InitiateAuthResponse & {
-      __type?: string;
-      message?: string;
-    };
-    if (!response.ok) {
-      const code = (body.__type ?? 'UnknownError').split('#').pop() ?? 'UnknownError';
-      throw new CognitoError(code, FRIENDLY_MESSAGES[code] ?? body.message ?? `Sign-in failed (${response.status}).`);
-    }
+    const body = (await this.call('InitiateAuth', {
+      AuthFlow: flow,
+      ClientId: this.options.clientId,
+      AuthParameters: parameters,
+    })) as InitiateAuthResponse;
     if (body.ChallengeName) {
       throw new CognitoError(
         body.ChallengeName,
@@ -120,6 +110,29 @@ export class CognitoClient {
       throw new CognitoError('MissingResult', 'Sign-in returned no tokens.');
     }
     return body.AuthenticationResult;
+  }
+
+  /** One call of the Cognito IdP JSON API; the parsed body, or a CognitoError. */
+  private async call(action: 'InitiateAuth' | 'RevokeToken', request: Record<string, unknown>): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.options.endpoint, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'X-Amz-Target': `AWSCognitoIdentityProviderService.${action}`,
+        },
+        body: JSON.stringify(request),
+      });
+    } catch {
+      throw new CognitoError('NetworkError', 'Could not reach the sign-in service.');
+    }
+    const body = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
+    if (!response.ok) {
+      const code = (body.__type ?? 'UnknownError').split('#').pop() ?? 'UnknownError';
+      throw new CognitoError(code, FRIENDLY_MESSAGES[code] ?? body.message ?? `Sign-in failed (${response.status}).`);
+    }
+    return body;
   }
 }
 

@@ -3,11 +3,20 @@ import { useServices, useWorkspace } from '../ServicesContext';
 import { ComplexityBadges } from './Badges';
 import { Empty, ErrorMessage, Loading } from './Status';
 
-const Markdown = lazy(() => import('../markdown/Markdown').then((module) => ({ default: module.Markdown })));
+let markdownModule: Promise<typeof import('../markdown/Markdown')> | null = null;
 
+/** Starts loading the markdown renderer (KaTeX included), once; Analyze calls it on click. */
+export function preloadMarkdown(): Promise<typeof import('../markdown/Markdown')> {
+  markdownModule ??= import('../markdown/Markdown');
+  return markdownModule;
+}
+
+const Markdown = lazy(() => preloadMarkdown().then((module) => ({ default: module.Markdown })));
+
+/** The narrative, rendered; until the renderer has loaded, a placeholder rather than raw markdown. */
 function Narrative({ source }: { source: string }) {
   return (
-    <Suspense fallback={<pre className="narrative-raw">{source}</pre>}>
+    <Suspense fallback={<Loading label="Formatting the explanation…" />}>
       <Markdown source={source} />
     </Suspense>
   );
@@ -22,7 +31,13 @@ export function AnalysisPanel() {
       return (
         <Empty>
           <p>Analyze your code to get its time and space complexity explained.</p>
-          <button type="button" onClick={() => void workspace.getState().analyzeCode()}>
+          <button
+            type="button"
+            onClick={() => {
+              void preloadMarkdown();
+              void workspace.getState().analyzeCode();
+            }}
+          >
             Analyze
           </button>
         </Empty>

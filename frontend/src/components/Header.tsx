@@ -1,5 +1,5 @@
 import type { SocketStatus } from '../realtime/socket';
-import { useAuth, useWorkspace } from '../ServicesContext';
+import { useAuth, useServices, useWorkspace } from '../ServicesContext';
 
 const CONNECTION_LABELS: Record<SocketStatus, string> = {
   open: 'Live results',
@@ -9,21 +9,26 @@ const CONNECTION_LABELS: Record<SocketStatus, string> = {
 };
 
 export function Header() {
+  const { signOut } = useServices();
   const userName = useAuth((state) => state.userName);
-  const signOut = useAuth((state) => state.signOut);
   const socketStatus = useWorkspace((state) => state.socketStatus);
 
   return (
     <header className="app-header">
       <span className="app-name">Code Remote</span>
-      <span className={`connection connection-${socketStatus}`} role="status" aria-live="polite">
+      <span
+        className={`connection connection-${socketStatus}`}
+        role="status"
+        aria-live="polite"
+        title={CONNECTION_LABELS[socketStatus]}
+      >
         <span className="connection-dot" aria-hidden="true" />
-        {CONNECTION_LABELS[socketStatus]}
+        <span className="connection-label">{CONNECTION_LABELS[socketStatus]}</span>
       </span>
-      <span className="user" title={userName ?? undefined}>
+      <span className="user" title={userName ?? undefined} data-testid="user-name">
         {userName}
       </span>
-      <button type="button" onClick={() => signOut()}>
+      <button type="button" onClick={() => void signOut()}>
         Sign out
       </button>
     </header>

@@ -1,50 +1,129 @@
+import { useEffect, useState } from 'react';
 import type { ExecutionResult } from '../api/types';
-import { useWorkspace } from '../ServicesContext';
-import { Empty, ErrorMessage, Loading } from './Status';
+import { useServices, useWorkspace } from '../ServicesContext';
+import type { RunState } from '../store/workspaceStore';
+import {
+  caretLines,
+  errorLine,
+  formatDuration,
+  formatSeconds,
+  refusalOf,
+  syntaxProblemOf,
+  truncationNotes,
+  type SyntaxProblem,
+} from './resultText';
+import { Empty, ErrorMessage } from './Status';
 
-function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+type Running = Extract<RunState, { status: 'running' }>;
+type Done = Extract<RunState, { status: 'done' }>;
+
+/** Seconds since `since`, redrawn ten times a second while mounted. */
+function useElapsed(since: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 100);
+    return () => clearInterval(timer);
+  }, []);
+  return Math.max(0, now - since) / 1000;
 }
 
-function Summary({ result }: { result: ExecutionResult }) {
+function RunningView({ run }: { run: Running }) {
+  const { workspace } = useServices();
+  const elapsed = useElapsed(run.startedAt);
+  const where = run.transport === 'websocket' ? 'Running in the sandbox' : 'Running';
+  return (
+    <div className="running" data-testid="running">
+      <p className="state state-loading" role="status">
+        <span className="spinner" aria-hidden="true" />
+        {run.stopping ? 'Stopping…' : `${where}…`}
+        <span className="elapsed" data-testid="elapsed">
+          {elapsed.toFixed(1)} s of {formatSeconds(run.limitSeconds)}
+        </span>
+      </p>
+      <button type="button" className="danger" onClick={() => void workspace.getState().stopRun()} disabled={run.stopping}>
+        Stop
+      </button>
+      {run.stopError ? <ErrorMessage>{run.stopError}</ErrorMessage> : null}
+    </div>
+  );
+}
+
+function SyntaxErrorView({ problem, code }: { problem: SyntaxProblem; code: string }) {
+  const excerpt = caretLines(code, problem);
+  return (
+    <div className="syntax-error" data-testid="syntax-error">
+      <p className="result-status result-error">
+        Syntax error on line {problem.line}
+        {problem.column > 0 ? `, column ${problem.column}` : ''}: {problem.message}
+      </p>
+      {excerpt ? (
+        <pre className="caret" aria-label={`Line ${problem.line}`}>
+          {excerpt.source}
+          {'\n'}
+          {excerpt.caret}
+        </pre>
+      ) : null}
+      <p className="muted">Nothing ran. Fix the line marked in the editor and run again.</p>
+    </div>
+  );
+}
+
+function RefusedView({ result }: { result: ExecutionResult }) {
+  const { findings, allowedModules } = refusalOf(result.security_violations);
+  return (
+    <div className="violations">
+      <p className="result-status result-error">Not run: the code uses what the sandbox does not allow.</p>
+      <h3>Refused (marked in the editor)</h3>
+      <ul>
+        {findings.map((finding, index) => (
+          <li key={`${finding.line}:${finding.column}:${index}`}>
+            {finding.line > 0 ? `Line ${finding.line}: ` : null}
+            {finding.text}
+          </li>
+        ))}
+      </ul>
+      {allowedModules ? (
+        <p className="allowed-modules">
+          <strong>Modules you can import:</strong> {allowedModules.join(', ')}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function Summary({ run }: { run: Done }) {
+  const { result } = run;
+  if (result.cancelled) {
+    const before = result.execution_time_ms === 0;
+    return (
+      <p className="result-status result-timeout">
+        {before ? 'Stopped before it started' : `Stopped after ${formatDuration(result.execution_time_ms)}`}
+      </p>
+    );
+  }
   if (result.timed_out) {
-    return <p className="result-status result-timeout">Timed out</p>;
+    return <p className="result-status result-timeout">Timed out after {formatSeconds(run.limitSeconds)}</p>;
   }
   if (result.success) {
     return <p className="result-status result-ok">Finished successfully</p>;
   }
+  const { type, message } = errorLine(result);
   return (
     <p className="result-status result-error">
-      <strong>{result.error_type ?? 'Error'}</strong>
-      {result.error ? `: ${result.error}` : null}
+      <strong>{type}</strong>
+      {message ? `: ${message}` : null}
     </p>
   );
 }
 
-function Result({ result }: { result: ExecutionResult }) {
+function Output({ result }: { result: ExecutionResult }) {
   return (
-    <div className="result" data-testid="execution-result">
-      <div className="result-head">
-        <Summary result={result} />
-        <span className="result-time">Ran in {formatDuration(result.execution_time_ms)}</span>
-      </div>
-      {result.truncated ? (
-        <p className="notice" role="note">
-          The output was too large and has been truncated.
+    <>
+      {truncationNotes(result).map((note) => (
+        <p key={note} className="notice" role="note">
+          {note}
         </p>
-      ) : null}
-      {result.security_violations.length > 0 ? (
-        <div className="violations">
-          <h3>Security violations (marked in the editor)</h3>
-          <ul>
-            {result.security_violations.map((violation, index) => (
-              <li key={`${violation.line}:${violation.column}:${index}`}>
-                Line {violation.line}, column {violation.column + 1}: {violation.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      ))}
       <h3>Output</h3>
       {result.stdout ? (
         <pre className="stdout" data-testid="stdout">
@@ -61,6 +140,29 @@ function Result({ result }: { result: ExecutionResult }) {
           </pre>
         </>
       ) : null}
+    </>
+  );
+}
+
+function Result({ run }: { run: Done }) {
+  const { result } = run;
+  if (result.security_violations.length > 0) {
+    const problem = syntaxProblemOf(result);
+    return (
+      <div className="result" data-testid="execution-result">
+        {problem ? <SyntaxErrorView problem={problem} code={run.code} /> : <RefusedView result={result} />}
+      </div>
+    );
+  }
+  const ran = !(result.cancelled && result.execution_time_ms === 0);
+  return (
+    <div className="result" data-testid="execution-result">
+      <div className="result-head">
+        <Summary run={run} />
+        {ran && !result.cancelled ? <span className="result-time">Ran in {formatDuration(result.execution_time_ms)}</span> : null}
+      </div>
+      {result.cancelled && run.transport === 'http' ? <p className="muted">{result.error}</p> : null}
+      {ran ? <Output result={result} /> : null}
     </div>
   );
 }
@@ -75,10 +177,10 @@ export function OutputPanel() {
         </Empty>
       );
     case 'running':
-      return <Loading label={run.transport === 'websocket' ? 'Running in the sandbox…' : 'Running…'} />;
+      return <RunningView run={run} />;
     case 'failed':
       return <ErrorMessage>{run.error}</ErrorMessage>;
     case 'done':
-      return <Result result={run.result} />;
+      return <Result run={run} />;
   }
 }

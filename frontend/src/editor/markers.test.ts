@@ -16,4 +16,9 @@ describe('violationMarkers', () => {
     const [first] = violationMarkers([{ line: 0, column: -1, message: 'm' }], lines);
     expect(first).toMatchObject({ startLineNumber: 1, startColumn: 1, endColumn: 6 });
   });
+
+  it("reads a syntax error's column as 1-based", () => {
+    const [marker] = violationMarkers([{ line: 2, column: 5, message: 'Syntax error: invalid syntax' }], lines);
+    expect(marker).toMatchObject({ startLineNumber: 2, startColumn: 5 });
+  });
 });

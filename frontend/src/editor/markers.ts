@@ -1,4 +1,5 @@
 import type { SecurityViolation } from '../api/types';
+import { SYNTAX_PREFIX } from '../components/resultText';
 
 export interface MarkerRange {
   startLineNumber: number;
@@ -10,15 +11,17 @@ export interface MarkerRange {
 
 /**
  * Monaco marker ranges for security violations. The API reports a 1-based line and a 0-based
- * column (Python's `ast` convention); Monaco counts both from 1. The marker runs to the end of
- * the line, and positions outside the code are clamped into it.
+ * column (Python's `ast` convention) except for syntax errors, whose column is 1-based (Python's
+ * `SyntaxError.offset`); Monaco counts both from 1. The marker runs to the end of the line, and
+ * positions outside the code are clamped into it.
  */
 export function violationMarkers(violations: SecurityViolation[], lines: string[]): MarkerRange[] {
   const lineCount = Math.max(1, lines.length);
   return violations.map((violation) => {
     const line = Math.min(Math.max(1, Math.trunc(violation.line)), lineCount);
     const text = lines[line - 1] ?? '';
-    const startColumn = Math.min(Math.max(0, Math.trunc(violation.column)), text.length) + 1;
+    const column = violation.message.startsWith(SYNTAX_PREFIX) ? violation.column - 1 : violation.column;
+    const startColumn = Math.min(Math.max(0, Math.trunc(column)), text.length) + 1;
     const endColumn = Math.max(startColumn + 1, text.length + 1);
     return { startLineNumber: line, startColumn, endLineNumber: line, endColumn, message: violation.message };
   });

@@ -15,22 +15,29 @@ function SaveForm({ onDone }: { onDone: () => void }) {
   const snippet = useWorkspace((state) => state.snippet);
   const [title, setTitle] = useState(snippet?.title ?? '');
   const [description, setDescription] = useState(snippet?.description ?? '');
+  const [titleMissing, setTitleMissing] = useState(false);
+  const showFlash = useUi((state) => state.showFlash);
   const create = useCreateSnippet();
   const update = useUpdateSnippet();
   const pending = create.isPending || update.isPending;
   const error = create.error ?? update.error;
-  const fields = fieldErrorsOf(error);
+  const fields = titleMissing ? { ...fieldErrorsOf(error), title: 'Give the snippet a title.' } : fieldErrorsOf(error);
   const otherErrors = Object.entries(fields).filter(([field]) => field !== 'title' && field !== 'description');
 
   async function save(asNew: boolean) {
-    const body = { code: workspace.getState().code, title: title.trim() || null, description: description.trim() || null };
+    const name = title.trim();
     create.reset();
     update.reset();
+    setTitleMissing(name === '');
+    if (name === '') return;
+    const body = { code: workspace.getState().code, title: name, description: description.trim() || null };
     try {
       if (snippet && !asNew) {
         await update.mutateAsync({ id: snippet.id, update: body });
+        showFlash(`Saved changes to “${name}”`);
       } else {
         await create.mutateAsync({ ...body, language: 'python' });
+        showFlash(`Saved “${name}”`);
       }
       onDone();
     } catch {
@@ -44,14 +51,19 @@ function SaveForm({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <form onSubmit={submit} className="form" aria-busy={pending}>
+    <form onSubmit={submit} className="form" aria-busy={pending} noValidate>
       <label htmlFor="save-title">Title</label>
       <input
         id="save-title"
         value={title}
         maxLength={255}
         autoFocus
-        onChange={(event) => setTitle(event.target.value)}
+        required
+        placeholder="e.g. Binary search"
+        onChange={(event) => {
+          setTitle(event.target.value);
+          setTitleMissing(false);
+        }}
         aria-invalid={fields.title ? true : undefined}
         aria-describedby={fields.title ? 'save-title-error' : undefined}
       />

@@ -36,7 +36,13 @@ function SearchResults({ query, submission }: { query: string; submission: numbe
         {total} {total === 1 ? 'result' : 'results'} ({METHOD_LABELS[method]})
       </p>
       {opener.error ? <ErrorMessage>Could not open the snippet: {opener.error}</ErrorMessage> : null}
-      <ResultList results={results} label="Search results" onOpen={(id) => void opener.open(id)} openingId={opener.loadingId} />
+      <ResultList
+        results={results}
+        label="Search results"
+        showScores={method !== 'structured'}
+        onOpen={(id) => void opener.open(id)}
+        openingId={opener.loadingId}
+      />
     </div>
   );
 }

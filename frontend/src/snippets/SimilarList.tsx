@@ -21,5 +21,7 @@ export function SimilarList({ id, onOpen, openingId }: { id: string; onOpen: (id
       </Empty>
     );
   }
-  return <ResultList results={similar.data.similar} onOpen={onOpen} openingId={openingId} label="Similar snippets" />;
+  return (
+    <ResultList results={similar.data.similar} showScores onOpen={onOpen} openingId={openingId} label="Similar snippets" />
+  );
 }

@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { describeError } from '../api/errors';
-import type { SnippetCreate, SnippetUpdate } from '../api/types';
+import type { Snippet, SnippetCreate, SnippetUpdate } from '../api/types';
+import type { OpenSnippet } from '../store/persisted';
 import { useServices } from '../ServicesContext';
 import { useUi } from '../store/uiStore';
 
@@ -50,13 +51,18 @@ function useInvalidateSnippets() {
     ]);
 }
 
+/** The workspace's record of a snippet as the server now holds it. */
+function openedFrom(saved: Snippet): OpenSnippet {
+  return { id: saved.id, title: saved.title ?? '', description: saved.description ?? '', savedCode: saved.code };
+}
+
 export function useCreateSnippet() {
   const { api, workspace } = useServices();
   const invalidate = useInvalidateSnippets();
   return useMutation({
     mutationFn: (snippet: SnippetCreate) => api.createSnippet(snippet),
     onSuccess: (saved) => {
-      workspace.getState().setSnippet({ id: saved.id, title: saved.title ?? '', description: saved.description ?? '' });
+      workspace.getState().setSnippet(openedFrom(saved));
       return invalidate();
     },
   });
@@ -69,7 +75,7 @@ export function useUpdateSnippet() {
     mutationFn: ({ id, update }: { id: string; update: SnippetUpdate }) => api.updateSnippet(id, update),
     onSuccess: (saved) => {
       if (workspace.getState().snippet?.id === saved.id) {
-        workspace.getState().setSnippet({ id: saved.id, title: saved.title ?? '', description: saved.description ?? '' });
+        workspace.getState().setSnippet(openedFrom(saved));
       }
       return invalidate();
     },

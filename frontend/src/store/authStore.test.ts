@@ -18,6 +18,7 @@ function setup(cognito: Partial<TokenProvider> = {}) {
   const provider: TokenProvider = {
     signIn: vi.fn(() => Promise.resolve(tokens('demo'))),
     refresh: vi.fn(() => Promise.resolve(tokens('fresh', now + HOUR))),
+    revoke: vi.fn(() => Promise.resolve()),
     ...cognito,
   };
   const store = createAuthStore({
@@ -112,5 +113,17 @@ describe('auth store', () => {
     expect(store.getState()).toMatchObject({ status: 'signedOut', tokens: null, userName: null, notice: 'bye' });
     expect(storage.getItem(SESSION_KEY)).toBeNull();
     await expect(store.getState().getIdToken()).rejects.toThrow('Not signed in');
+  });
+
+  it("the user's sign-out revokes the refresh token, and signs out even when that fails", async () => {
+    const { store, storage, provider } = setup({ revoke: vi.fn(() => Promise.reject(new CognitoError('Unknown', 'no'))) });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    await store.getState().signIn('demo', 'pw');
+    await store.getState().endSession();
+    expect(provider.revoke).toHaveBeenCalledWith('refresh-demo');
+    expect(store.getState()).toMatchObject({ status: 'signedOut', tokens: null });
+    expect(storage.getItem(SESSION_KEY)).toBeNull();
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
   });
 });

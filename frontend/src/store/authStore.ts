@@ -18,6 +18,11 @@ export interface AuthState {
   restore(): Promise<void>;
   signIn(username: string, password: string): Promise<void>;
   signOut(notice?: string): void;
+  /**
+   * The user's own sign-out: signs out at once, then revokes the refresh token with Cognito
+   * (best effort: a failed revocation is logged, the local session is gone either way).
+   */
+  endSession(): Promise<void>;
   /** A valid ID token, refreshed first when it is close to expiry; rejects when signed out. */
   getIdToken(): Promise<string>;
 }
@@ -25,6 +30,7 @@ export interface AuthState {
 export interface TokenProvider {
   signIn(username: string, password: string): Promise<CognitoTokens>;
   refresh(refreshToken: string): Promise<CognitoTokens>;
+  revoke(refreshToken: string): Promise<void>;
 }
 
 export interface AuthStoreDeps {
@@ -142,6 +148,17 @@ export function createAuthStore(deps: AuthStoreDeps): AuthStore {
         cancelTimer();
         deps.storage.removeItem(SESSION_KEY);
         set({ status: 'signedOut', tokens: null, userName: null, error: null, notice: notice ?? null });
+      },
+
+      async endSession() {
+        const refreshToken = get().tokens?.refreshToken;
+        get().signOut();
+        if (!refreshToken) return;
+        try {
+          await deps.cognito.revoke(refreshToken);
+        } catch (error) {
+          console.warn('The refresh token could not be revoked:', error instanceof Error ? error.message : error);
+        }
       },
 
       getIdToken() {

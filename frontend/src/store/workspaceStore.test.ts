@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../api/errors';
+import { AbortedError, ApiError } from '../api/errors';
 import type { AnalyzeResponse, ExecutionResult } from '../api/types';
 import { memoryStorage } from './storage';
-import { CODE_KEY, createWorkspaceStore, DEFAULT_CODE, EXECUTION_TIMEOUT_SECONDS, PUSH_GRACE_MS, type WorkspaceApi } from './workspaceStore';
+import { CODE_KEY, DEFAULT_TIMEOUT_SECONDS, SNIPPET_KEY, TIMEOUT_KEY } from './persisted';
+import { createWorkspaceStore, DEFAULT_CODE, isModified, PUSH_GRACE_MS, type WorkspaceApi } from './workspaceStore';
 
 const RESULT: ExecutionResult = {
   success: true,
@@ -26,17 +27,20 @@ const ANALYSIS: AnalyzeResponse = {
   model: 'heuristic',
 };
 
-function setup(connectionId: string | null, api: Partial<WorkspaceApi> = {}) {
-  const storage = memoryStorage();
+const T0 = 1_000_000;
+
+function setup(connectionId: string | null, api: Partial<WorkspaceApi> = {}, storage = memoryStorage()) {
+  let clock = T0;
   const calls = {
-    execute: vi.fn(() => Promise.resolve(RESULT)),
+    execute: vi.fn((_request: unknown, _signal?: AbortSignal) => Promise.resolve(RESULT)),
     executeAsync: vi.fn(() => Promise.resolve({ job_id: 'job-1', status: 'queued' })),
+    cancelExecution: vi.fn(() => Promise.resolve({ job_id: 'job-1', status: 'stopping' as const })),
     analyze: vi.fn(() => Promise.resolve(ANALYSIS)),
     analyzeAsync: vi.fn(() => Promise.resolve({ job_id: 'job-2', status: 'streaming' })),
     ...api,
   };
-  const store = createWorkspaceStore({ api: calls, connectionId: () => connectionId, storage });
-  return { store, storage, calls };
+  const store = createWorkspaceStore({ api: calls, connectionId: () => connectionId, storage, now: () => clock });
+  return { store, storage, calls, tick: (ms: number) => (clock += ms) };
 }
 
 afterEach(() => {
@@ -49,8 +53,7 @@ describe('workspace store: code', () => {
     expect(store.getState().code).toBe(DEFAULT_CODE);
     store.getState().setCode('print(2)');
     expect(storage.getItem(CODE_KEY)).toBe('print(2)');
-    const again = createWorkspaceStore({ api: setup(null).calls, connectionId: () => null, storage });
-    expect(again.getState().code).toBe('print(2)');
+    expect(setup(null, {}, storage).store.getState().code).toBe('print(2)');
   });
 
   it('opening a snippet replaces the code and clears old results', async () => {
@@ -58,6 +61,41 @@ describe('workspace store: code', () => {
     await store.getState().runCode();
     store.getState().openSnippet({ id: 's1', title: 'T', description: '' }, 'x = 1');
     expect(store.getState()).toMatchObject({ code: 'x = 1', snippet: { id: 's1' }, run: { status: 'idle' } });
+  });
+
+  it('remembers the open snippet across a reload and marks code that differs from the saved', () => {
+    const { store, storage } = setup(null);
+    store.getState().openSnippet({ id: 's1', title: 'Sum', description: 'd' }, 'x = 1');
+    expect(isModified(store.getState())).toBe(false);
+    store.getState().setCode('x = 2');
+    const reloaded = setup(null, {}, storage).store.getState();
+    expect(reloaded.snippet).toEqual({ id: 's1', title: 'Sum', description: 'd', savedCode: 'x = 1' });
+    expect(reloaded.code).toBe('x = 2');
+    expect(isModified(reloaded)).toBe(true);
+    reloaded.setSnippet({ id: 's1', title: 'Sum', description: 'd', savedCode: 'x = 2' });
+    expect(isModified(setup(null, {}, storage).store.getState())).toBe(false);
+  });
+
+  it('forgets a corrupt or partial open-snippet entry', () => {
+    const storage = memoryStorage();
+    for (const raw of ['{not json', JSON.stringify({ id: 's1', title: 'T' }), JSON.stringify({ id: '', title: '', description: '', savedCode: '' })]) {
+      storage.setItem(SNIPPET_KEY, raw);
+      expect(setup(null, {}, storage).store.getState().snippet).toBeNull();
+      expect(storage.getItem(SNIPPET_KEY)).toBeNull();
+    }
+  });
+
+  it('keeps the chosen run limit, and only the offered ones', async () => {
+    const { store, storage, calls } = setup(null);
+    store.getState().setTimeoutSeconds(5);
+    store.getState().setTimeoutSeconds(31);
+    store.getState().setTimeoutSeconds(0.01);
+    expect(store.getState().timeoutSeconds).toBe(5);
+    expect(storage.getItem(TIMEOUT_KEY)).toBe('5');
+    await store.getState().runCode();
+    expect(calls.execute).toHaveBeenCalledWith({ code: DEFAULT_CODE, timeout_seconds: 5 }, expect.any(AbortSignal));
+    storage.setItem(TIMEOUT_KEY, '999');
+    expect(setup(null, {}, storage).store.getState().timeoutSeconds).toBe(DEFAULT_TIMEOUT_SECONDS);
   });
 });
 
@@ -69,13 +107,19 @@ describe('workspace store: running', () => {
     expect(calls.executeAsync).toHaveBeenCalledWith({
       code: 'print("hi")',
       connection_id: 'conn-1',
-      timeout_seconds: EXECUTION_TIMEOUT_SECONDS,
+      timeout_seconds: DEFAULT_TIMEOUT_SECONDS,
     });
-    expect(store.getState().run).toEqual({ status: 'running', transport: 'websocket', jobId: 'job-1' });
+    expect(store.getState().run).toMatchObject({ status: 'running', transport: 'websocket', jobId: 'job-1', startedAt: T0 });
     store.getState().receive({ type: 'execution_result', job_id: 'other-job', ...RESULT, stdout: 'not mine' });
     expect(store.getState().run.status).toBe('running');
     store.getState().receive({ type: 'execution_result', job_id: 'job-1', ...RESULT });
-    expect(store.getState().run).toEqual({ status: 'done', transport: 'websocket', result: RESULT });
+    expect(store.getState().run).toEqual({
+      status: 'done',
+      transport: 'websocket',
+      result: RESULT,
+      code: 'print("hi")',
+      limitSeconds: DEFAULT_TIMEOUT_SECONDS,
+    });
     expect(calls.execute).not.toHaveBeenCalled();
   });
 
@@ -88,15 +132,15 @@ describe('workspace store: running', () => {
     store.getState().receive({ type: 'execution_result', job_id: 'job-9', ...RESULT });
     acknowledge({ job_id: 'job-9', status: 'queued' });
     await running;
-    expect(store.getState().run).toEqual({ status: 'done', transport: 'websocket', result: RESULT });
+    expect(store.getState().run).toMatchObject({ status: 'done', transport: 'websocket', result: RESULT });
   });
 
   it('falls back to POST /execute when the socket is down', async () => {
     const { store, calls } = setup(null);
     await store.getState().runCode();
     expect(calls.executeAsync).not.toHaveBeenCalled();
-    expect(calls.execute).toHaveBeenCalledWith({ code: DEFAULT_CODE, timeout_seconds: EXECUTION_TIMEOUT_SECONDS });
-    expect(store.getState().run).toEqual({ status: 'done', transport: 'http', result: RESULT });
+    expect(calls.execute).toHaveBeenCalledWith({ code: DEFAULT_CODE, timeout_seconds: DEFAULT_TIMEOUT_SECONDS }, expect.any(AbortSignal));
+    expect(store.getState().run).toMatchObject({ status: 'done', transport: 'http', result: RESULT });
   });
 
   it('falls back to POST /execute when the async submission fails on the server', async () => {
@@ -121,7 +165,7 @@ describe('workspace store: running', () => {
     vi.useFakeTimers();
     const { store } = setup('conn-1');
     await store.getState().runCode();
-    await vi.advanceTimersByTimeAsync(EXECUTION_TIMEOUT_SECONDS * 1000 + PUSH_GRACE_MS - 1);
+    await vi.advanceTimersByTimeAsync(DEFAULT_TIMEOUT_SECONDS * 1000 + PUSH_GRACE_MS - 1);
     expect(store.getState().run.status).toBe('running');
     await vi.advanceTimersByTimeAsync(1);
     expect(store.getState().run).toMatchObject({ status: 'failed', error: expect.stringMatching(/no result/i) });
@@ -168,11 +212,93 @@ describe('workspace store: analysis', () => {
     expect(store.getState().analysis).toEqual({ status: 'done', result: ANALYSIS });
   });
 
-  it('reset clears results and the open snippet', async () => {
+  it('reset (the session ended) clears results and keeps the code and open snippet', async () => {
     const { store } = setup(null);
     store.getState().openSnippet({ id: 's', title: '', description: '' }, 'x');
     await store.getState().analyzeCode();
     store.getState().reset();
-    expect(store.getState()).toMatchObject({ snippet: null, run: { status: 'idle' }, analysis: { status: 'idle' } });
+    expect(store.getState()).toMatchObject({ code: 'x', snippet: { id: 's' }, run: { status: 'idle' }, analysis: { status: 'idle' } });
+  });
+
+  it('forget (the user signed out) also drops the code and the open snippet from storage', () => {
+    const { store, storage } = setup(null);
+    store.getState().openSnippet({ id: 's', title: '', description: '' }, 'secret = 1');
+    store.getState().forget();
+    expect(store.getState()).toMatchObject({ code: DEFAULT_CODE, snippet: null });
+    expect(storage.getItem(CODE_KEY)).toBeNull();
+    expect(storage.getItem(SNIPPET_KEY)).toBeNull();
+  });
+});
+
+describe('workspace store: stopping', () => {
+  const STOPPED = { ...RESULT, success: false, stdout: 'partial\n', cancelled: true, error_type: 'Cancelled', execution_time_ms: 2100 };
+
+  it('asks the server to stop a running job and shows the pushed result', async () => {
+    const { store, calls } = setup('conn-1');
+    await store.getState().runCode();
+    await store.getState().stopRun();
+    expect(calls.cancelExecution).toHaveBeenCalledWith('job-1');
+    expect(store.getState().run).toMatchObject({ status: 'running', stopping: true });
+    store.getState().receive({ type: 'execution_result', job_id: 'job-1', ...STOPPED });
+    expect(store.getState().run).toMatchObject({ status: 'done', result: { cancelled: true, stdout: 'partial\n' } });
+  });
+
+  it('ends a job that had not started at once', async () => {
+    const { store } = setup('conn-1', {
+      cancelExecution: () => Promise.resolve({ job_id: 'job-1', status: 'cancelled' }),
+    });
+    await store.getState().runCode();
+    await store.getState().stopRun();
+    expect(store.getState().run).toMatchObject({
+      status: 'done',
+      result: { cancelled: true, execution_time_ms: 0, error: 'Stopped before it started.' },
+    });
+  });
+
+  it('stops a job once it has an id when Stop came first', async () => {
+    let acknowledge: (value: { job_id: string; status: string }) => void = () => undefined;
+    const { store, calls } = setup('conn-1', {
+      executeAsync: () => new Promise((resolve) => (acknowledge = resolve)),
+    });
+    const running = store.getState().runCode();
+    await store.getState().stopRun();
+    expect(calls.cancelExecution).not.toHaveBeenCalled();
+    acknowledge({ job_id: 'job-7', status: 'queued' });
+    await running;
+    expect(calls.cancelExecution).toHaveBeenCalledWith('job-7');
+  });
+
+  it('keeps the run going and says why when the stop fails', async () => {
+    const { store } = setup('conn-1', {
+      cancelExecution: () => Promise.reject(new ApiError(503, 'Service unavailable')),
+    });
+    await store.getState().runCode();
+    await store.getState().stopRun();
+    expect(store.getState().run).toMatchObject({
+      status: 'running',
+      stopping: false,
+      stopError: 'Could not stop the run: Service unavailable',
+    });
+  });
+
+  it('aborts a direct run, which the server kills when the request goes', async () => {
+    let signal: AbortSignal | undefined;
+    const { store, tick } = setup(null, {
+      execute: (_request, given) =>
+        new Promise((_resolve, reject) => {
+          signal = given;
+          given?.addEventListener('abort', () => reject(new AbortedError()));
+        }),
+    });
+    const running = store.getState().runCode();
+    tick(1500);
+    await store.getState().stopRun();
+    await running;
+    expect(signal?.aborted).toBe(true);
+    expect(store.getState().run).toMatchObject({
+      status: 'done',
+      transport: 'http',
+      result: { cancelled: true, execution_time_ms: 1500 },
+    });
   });
 });

@@ -1,13 +1,22 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient } from '../api/client';
-import { ApiError, describeError } from '../api/errors';
+import { AbortedError, ApiError, describeError } from '../api/errors';
 import type { AnalyzeResponse, ExecutionResult, ServerMessage } from '../api/types';
 import type { SocketStatus } from '../realtime/socket';
+import {
+  CODE_KEY,
+  readOpenSnippet,
+  readTimeout,
+  TIMEOUT_CHOICES,
+  TIMEOUT_KEY,
+  writeOpenSnippet,
+  type OpenSnippet,
+} from './persisted';
 import type { KeyValueStorage } from './storage';
 
-export const CODE_KEY = 'code-remote.code';
-export const EXECUTION_TIMEOUT_SECONDS = 30;
-/** How long to wait for a pushed result beyond the job's own timeout before giving up. */
+export type { OpenSnippet } from './persisted';
+
+/** How long to wait for a pushed result beyond the job's own limit before giving up. */
 export const PUSH_GRACE_MS = 15_000;
 
 export const DEFAULT_CODE = `# Welcome to Code Remote: write Python, press Ctrl/Cmd+Enter to run it.
@@ -26,8 +35,21 @@ export type Transport = 'websocket' | 'http';
 
 export type RunState =
   | { status: 'idle' }
-  | { status: 'running'; transport: Transport; jobId: string | null }
-  | { status: 'done'; transport: Transport; result: ExecutionResult }
+  | {
+      status: 'running';
+      transport: Transport;
+      jobId: string | null;
+      /** The code that runs (the editor may change meanwhile). */
+      code: string;
+      /** `Date.now()` when Run was pressed, for the elapsed time. */
+      startedAt: number;
+      limitSeconds: number;
+      /** Stop was pressed; the run ends as soon as the server has killed it. */
+      stopping: boolean;
+      /** Why the last Stop failed (the run goes on to its limit). */
+      stopError: string | null;
+    }
+  | { status: 'done'; transport: Transport; result: ExecutionResult; code: string; limitSeconds: number }
   | { status: 'failed'; error: string };
 
 export type AnalysisState =
@@ -36,35 +58,60 @@ export type AnalysisState =
   | { status: 'done'; result: AnalyzeResponse }
   | { status: 'failed'; error: string; narrative: string };
 
-export interface OpenSnippet {
-  id: string;
-  title: string;
-  description: string;
-}
-
 export interface WorkspaceState {
   code: string;
   snippet: OpenSnippet | null;
+  /** The run limit the next run asks for, in seconds (one of `TIMEOUT_CHOICES`). */
+  timeoutSeconds: number;
   run: RunState;
   analysis: AnalysisState;
   socketStatus: SocketStatus;
   setCode(code: string): void;
-  openSnippet(snippet: OpenSnippet, code: string): void;
+  openSnippet(snippet: Omit<OpenSnippet, 'savedCode'>, code: string): void;
+  /** Records the open snippet; `savedCode` is what the server now holds. */
   setSnippet(snippet: OpenSnippet | null): void;
+  setTimeoutSeconds(seconds: number): void;
   setSocketStatus(status: SocketStatus): void;
   runCode(): Promise<void>;
+  /** The user's Stop: cancels the queued or running job, or drops a direct run's request. */
+  stopRun(): Promise<void>;
   analyzeCode(): Promise<void>;
   receive(message: ServerMessage): void;
+  /** Ends runs and analyses in flight (the session ended); the code and open snippet stay. */
   reset(): void;
+  /** Also forgets the code and the open snippet (the user signed out). */
+  forget(): void;
 }
 
-export type WorkspaceApi = Pick<ApiClient, 'execute' | 'executeAsync' | 'analyze' | 'analyzeAsync'>;
+export type WorkspaceApi = Pick<ApiClient, 'execute' | 'executeAsync' | 'cancelExecution' | 'analyze' | 'analyzeAsync'>;
 
 export interface WorkspaceDeps {
   api: WorkspaceApi;
   /** The open socket's connection id, or null when results cannot be pushed. */
   connectionId: () => string | null;
   storage: KeyValueStorage;
+  now?: () => number;
+}
+
+/** True when the editor holds code other than what the open snippet has saved. */
+export function isModified(state: Pick<WorkspaceState, 'code' | 'snippet'>): boolean {
+  return state.snippet !== null && state.code !== state.snippet.savedCode;
+}
+
+/** The result shown for a run stopped by the user before the server answered. */
+export function stoppedResult(elapsedMs: number, error: string): ExecutionResult {
+  return {
+    success: false,
+    stdout: '',
+    stderr: '',
+    error,
+    error_type: 'Cancelled',
+    execution_time_ms: elapsedMs,
+    timed_out: false,
+    truncated: false,
+    security_violations: [],
+    cancelled: true,
+  };
 }
 
 const MAX_BUFFERED = 100;
@@ -77,9 +124,12 @@ function worthSyncRetry(error: unknown): boolean {
 export type WorkspaceStore = StoreApi<WorkspaceState>;
 
 export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
+  const now = deps.now ?? Date.now;
   /** Messages for jobs not accepted yet: a fast worker can push before the POST has answered. */
   let early: ServerMessage[] = [];
   let runWatchdog: ReturnType<typeof setTimeout> | null = null;
+  /** Aborts the request of a direct (HTTP) run. */
+  let directRun: AbortController | null = null;
 
   return createStore<WorkspaceState>()((set, get) => {
     function clearWatchdog(): void {
@@ -93,13 +143,48 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
       for (const message of mine) get().receive(message);
     }
 
-    async function runSync(code: string): Promise<void> {
-      set({ run: { status: 'running', transport: 'http', jobId: null } });
+    /** Ends the current run with `result`, if it is still the run of `jobId` (or the direct one). */
+    function finish(jobId: string | null, result: ExecutionResult): void {
+      const run = get().run;
+      if (run.status !== 'running' || run.jobId !== jobId) return;
+      clearWatchdog();
+      set({ run: { status: 'done', transport: run.transport, result, code: run.code, limitSeconds: run.limitSeconds } });
+    }
+
+    async function runSync(code: string, limitSeconds: number): Promise<void> {
+      const controller = new AbortController();
+      directRun = controller;
+      const startedAt = now();
+      set({
+        run: { status: 'running', transport: 'http', jobId: null, code, startedAt, limitSeconds, stopping: false, stopError: null },
+      });
       try {
-        const result = await deps.api.execute({ code, timeout_seconds: EXECUTION_TIMEOUT_SECONDS });
-        set({ run: { status: 'done', transport: 'http', result } });
+        const result = await deps.api.execute({ code, timeout_seconds: limitSeconds }, controller.signal);
+        finish(null, result);
       } catch (error) {
-        set({ run: { status: 'failed', error: describeError(error) } });
+        if (error instanceof AbortedError) {
+          finish(null, stoppedResult(now() - startedAt, 'Stopped. The output of a direct run is not kept.'));
+        } else {
+          set({ run: { status: 'failed', error: describeError(error) } });
+        }
+      } finally {
+        if (directRun === controller) directRun = null;
+      }
+    }
+
+    async function cancelJob(jobId: string): Promise<void> {
+      try {
+        const answer = await deps.api.cancelExecution(jobId);
+        // A job that never started has no run to report: its result is the stop itself. In
+        // every other case the worker pushes the result (stopped, or finished just before).
+        if (answer.status === 'cancelled') {
+          finish(jobId, stoppedResult(0, 'Stopped before it started.'));
+        }
+      } catch (error) {
+        const run = get().run;
+        if (run.status === 'running' && run.jobId === jobId) {
+          set({ run: { ...run, stopping: false, stopError: `Could not stop the run: ${describeError(error)}` } });
+        }
       }
     }
 
@@ -115,7 +200,8 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
 
     return {
       code: deps.storage.getItem(CODE_KEY) ?? DEFAULT_CODE,
-      snippet: null,
+      snippet: readOpenSnippet(deps.storage),
+      timeoutSeconds: readTimeout(deps.storage),
       run: { status: 'idle' },
       analysis: { status: 'idle' },
       socketStatus: 'closed',
@@ -126,12 +212,21 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
       },
 
       openSnippet(snippet, code) {
+        const open = { ...snippet, savedCode: code };
         deps.storage.setItem(CODE_KEY, code);
-        set({ snippet, code, run: { status: 'idle' }, analysis: { status: 'idle' } });
+        writeOpenSnippet(deps.storage, open);
+        set({ snippet: open, code, run: { status: 'idle' }, analysis: { status: 'idle' } });
       },
 
       setSnippet(snippet) {
+        writeOpenSnippet(deps.storage, snippet);
         set({ snippet });
+      },
+
+      setTimeoutSeconds(seconds) {
+        if (!(TIMEOUT_CHOICES as readonly number[]).includes(seconds)) return;
+        deps.storage.setItem(TIMEOUT_KEY, String(seconds));
+        set({ timeoutSeconds: seconds });
       },
 
       setSocketStatus(socketStatus) {
@@ -139,7 +234,7 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
       },
 
       async runCode() {
-        const { code, run } = get();
+        const { code, run, timeoutSeconds: limitSeconds } = get();
         if (run.status === 'running') return;
         if (code.trim() === '') {
           set({ run: { status: 'failed', error: 'Write some code to run first.' } });
@@ -147,31 +242,48 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
         }
         const connectionId = deps.connectionId();
         if (!connectionId) {
-          await runSync(code);
+          await runSync(code, limitSeconds);
           return;
         }
-        set({ run: { status: 'running', transport: 'websocket', jobId: null } });
+        const startedAt = now();
+        set({
+          run: { status: 'running', transport: 'websocket', jobId: null, code, startedAt, limitSeconds, stopping: false, stopError: null },
+        });
         try {
-          const job = await deps.api.executeAsync({
-            code,
-            connection_id: connectionId,
-            timeout_seconds: EXECUTION_TIMEOUT_SECONDS,
-          });
-          set({ run: { status: 'running', transport: 'websocket', jobId: job.job_id } });
+          const job = await deps.api.executeAsync({ code, connection_id: connectionId, timeout_seconds: limitSeconds });
+          const current = get().run;
+          if (current.status !== 'running' || current.transport !== 'websocket' || current.startedAt !== startedAt) return;
+          set({ run: { ...current, jobId: job.job_id } });
           clearWatchdog();
           runWatchdog = setTimeout(() => {
-            const current = get().run;
-            if (current.status === 'running' && current.jobId === job.job_id) {
+            const latest = get().run;
+            if (latest.status === 'running' && latest.jobId === job.job_id) {
               set({ run: { status: 'failed', error: 'No result arrived from the server. Run again.' } });
             }
-          }, EXECUTION_TIMEOUT_SECONDS * 1000 + PUSH_GRACE_MS);
+          }, limitSeconds * 1000 + PUSH_GRACE_MS);
           replayEarly(job.job_id);
+          // Stop was pressed before the job had an id: stop it now.
+          if (current.stopping) await cancelJob(job.job_id);
         } catch (error) {
-          if (worthSyncRetry(error)) {
-            await runSync(code);
+          const stopped = get().run;
+          if (stopped.status === 'running' && stopped.stopping) {
+            finish(null, stoppedResult(now() - startedAt, 'Stopped before it started.'));
+          } else if (worthSyncRetry(error)) {
+            await runSync(code, limitSeconds);
           } else {
             set({ run: { status: 'failed', error: describeError(error) } });
           }
+        }
+      },
+
+      async stopRun() {
+        const run = get().run;
+        if (run.status !== 'running' || run.stopping) return;
+        set({ run: { ...run, stopping: true, stopError: null } });
+        if (run.transport === 'http') {
+          directRun?.abort();
+        } else if (run.jobId !== null) {
+          await cancelJob(run.jobId);
         }
       },
 
@@ -212,9 +324,8 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
             if (run.jobId === null) early = [...early, message].slice(-MAX_BUFFERED);
             return;
           }
-          clearWatchdog();
-          const { type: _type, job_id: _jobId, ...result } = message;
-          set({ run: { status: 'done', transport: 'websocket', result } });
+          const { type: _type, job_id: jobId, ...result } = message;
+          finish(jobId, result);
           return;
         }
         if (analysis.status !== 'streaming' || analysis.transport !== 'websocket') return;
@@ -244,8 +355,16 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
 
       reset() {
         clearWatchdog();
+        directRun?.abort();
         early = [];
-        set({ snippet: null, run: { status: 'idle' }, analysis: { status: 'idle' } });
+        set({ run: { status: 'idle' }, analysis: { status: 'idle' } });
+      },
+
+      forget() {
+        get().reset();
+        deps.storage.removeItem(CODE_KEY);
+        writeOpenSnippet(deps.storage, null);
+        set({ code: DEFAULT_CODE, snippet: null });
       },
     };
   });
