@@ -307,16 +307,27 @@ async fn a_stop_ends_a_running_job_and_cancels_a_queued_one_for_their_owner_only
     let (status, answer) = stack.cancel(&bob, &running.to_string()).await;
     assert_eq!(status, 404, "another user cannot stop it: {answer}");
     let (status, answer) = stack.cancel(&alice, &queued.to_string()).await;
-    assert_eq!((status, &answer["status"]), (200, &json!("cancelled")), "{answer}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!("cancelled")),
+        "{answer}"
+    );
     let (status, answer) = stack.cancel(&alice, &running.to_string()).await;
-    assert_eq!((status, &answer["status"]), (200, &json!("stopping")), "{answer}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!("stopping")),
+        "{answer}"
+    );
 
     let stopped = ws.next().await;
     assert_eq!(stopped["job_id"], running.to_string(), "{stopped}");
     assert_eq!(stopped["cancelled"], true);
     assert_eq!(stopped["timed_out"], false);
     assert_eq!(stopped["error_type"], "Cancelled");
-    assert_eq!(stopped["stdout"], "started\n", "the output until the stop is kept");
+    assert_eq!(
+        stopped["stdout"], "started\n",
+        "the output until the stop is kept"
+    );
     assert!(stopped["execution_time_ms"].as_f64().expect("time") < 20_000.0);
     let stored = stack.wait_for_status(running, |s| s.is_finished()).await;
     assert_eq!(stored.status, ExecutionStatus::Cancelled);
@@ -326,7 +337,10 @@ async fn a_stop_ends_a_running_job_and_cancels_a_queued_one_for_their_owner_only
     assert_eq!(never["cancelled"], true);
     assert_eq!(never["stdout"], "", "the queued job never ran");
     let (_, answer) = stack.cancel(&alice, &running.to_string()).await;
-    assert_eq!(answer["status"], "cancelled", "a second stop reports the end");
+    assert_eq!(
+        answer["status"], "cancelled",
+        "a second stop reports the end"
+    );
 
     let (status, answer) = stack.cancel(&alice, "not-a-job").await;
     assert_eq!(status, 422);

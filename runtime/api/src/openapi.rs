@@ -11,10 +11,10 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::routes::{
     __path_analyze, __path_analyze_async, __path_analyze_status, __path_by_complexity,
-    __path_create_snippet, __path_cancel_execution, __path_delete_snippet, __path_execute, __path_execute_async,
-    __path_get_snippet, __path_health, __path_list_snippets, __path_search, __path_similar,
-    __path_star_snippet, __path_update_snippet, AnalyzeResponse, AnalyzeStatus, ComplexityResponse,
-    SearchResponse, SearchResult, SimilarResponse,
+    __path_cancel_execution, __path_create_snippet, __path_delete_snippet, __path_execute,
+    __path_execute_async, __path_get_snippet, __path_health, __path_list_snippets, __path_search,
+    __path_similar, __path_star_snippet, __path_update_snippet, AnalyzeResponse, AnalyzeStatus,
+    ComplexityResponse, SearchResponse, SearchResult, SimilarResponse,
 };
 
 /// Body of `POST /execute`.

@@ -116,7 +116,10 @@ impl ExecutionResult {
     pub fn cancelled_before_start() -> Self {
         Self {
             cancelled: true,
-            ..Self::failure("Execution stopped on request before it started", "Cancelled")
+            ..Self::failure(
+                "Execution stopped on request before it started",
+                "Cancelled",
+            )
         }
     }
 }

@@ -61,8 +61,7 @@ impl Sandbox {
             Files::Landlock | Files::Unconfined => SeccompProgram::build(),
         };
         let zygote = Zygote::spawn(&config, &program, files).await?;
-        let (probe, applied) =
-            execution::execute(
+        let (probe, applied) = execution::execute(
             &zygote,
             "pass",
             Duration::from_secs(10),

@@ -241,7 +241,9 @@ attack!(
         assert!(r.success, "the child is not killed for printing");
         assert!(r.truncated);
         assert_eq!(r.stdout.len(), 64 << 10);
-        let size = r.output_size.expect("a cut result says how much was written");
+        let size = r
+            .output_size
+            .expect("a cut result says how much was written");
         assert_eq!(size.stdout.bytes, 20_000 * 1001);
         assert_eq!(size.stdout.lines, 20_000);
         assert_eq!(size.stderr.bytes, 0);

@@ -123,7 +123,10 @@ async fn a_stopped_run_is_killed_and_keeps_its_output() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop.send(()).expect("the run is waiting");
     let result = task.await.expect("the run ends");
-    assert!(result.cancelled && !result.timed_out && !result.success, "{result:?}");
+    assert!(
+        result.cancelled && !result.timed_out && !result.success,
+        "{result:?}"
+    );
     assert_eq!(result.error_type.as_deref(), Some("Cancelled"));
     assert_eq!(result.stdout, "before\n");
     assert!(result.execution_time_ms < 25_000.0, "{result:?}");

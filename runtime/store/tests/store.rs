@@ -236,24 +236,41 @@ async fn a_stop_cancels_a_queued_job_flags_a_running_one_and_only_for_its_owner(
         .await
         .unwrap();
     assert_eq!(
-        store.cancel_execution(queued, other, &stopped).await.unwrap(),
+        store
+            .cancel_execution(queued, other, &stopped)
+            .await
+            .unwrap(),
         CancelOutcome::NotFound,
         "another user cannot stop the job"
     );
     assert!(!store.cancel_requested(queued).await.unwrap());
     assert_eq!(
-        store.cancel_execution(queued, owner, &stopped).await.unwrap(),
+        store
+            .cancel_execution(queued, owner, &stopped)
+            .await
+            .unwrap(),
         CancelOutcome::Cancelled
     );
-    match store.start_execution(queued, owner, "print(1)").await.unwrap() {
+    match store
+        .start_execution(queued, owner, "print(1)")
+        .await
+        .unwrap()
+    {
         StartOutcome::AlreadyFinished(stored) => {
             assert_eq!(stored.status, ExecutionStatus::Cancelled);
-            assert_eq!(stored.result, Some(stopped.clone()), "the worker pushes this instead");
+            assert_eq!(
+                stored.result,
+                Some(stopped.clone()),
+                "the worker pushes this instead"
+            );
         }
         StartOutcome::Run => panic!("a cancelled job must not run"),
     }
     assert_eq!(
-        store.cancel_execution(queued, owner, &stopped).await.unwrap(),
+        store
+            .cancel_execution(queued, owner, &stopped)
+            .await
+            .unwrap(),
         CancelOutcome::Finished(ExecutionStatus::Cancelled)
     );
 
@@ -267,7 +284,10 @@ async fn a_stop_cancels_a_queued_job_flags_a_running_one_and_only_for_its_owner(
         .await
         .unwrap();
     assert_eq!(
-        store.cancel_execution(running, owner, &stopped).await.unwrap(),
+        store
+            .cancel_execution(running, owner, &stopped)
+            .await
+            .unwrap(),
         CancelOutcome::Stopping
     );
     assert!(store.cancel_requested(running).await.unwrap());
@@ -281,7 +301,10 @@ async fn a_stop_cancels_a_queued_job_flags_a_running_one_and_only_for_its_owner(
         .await
         .unwrap());
     assert_eq!(
-        store.cancel_execution(running, owner, &stopped).await.unwrap(),
+        store
+            .cancel_execution(running, owner, &stopped)
+            .await
+            .unwrap(),
         CancelOutcome::Finished(ExecutionStatus::Cancelled)
     );
     assert_eq!(

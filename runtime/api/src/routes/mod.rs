@@ -45,10 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/execute", post(execute::execute))
         .route("/execute/async", post(execute::execute_async))
-        .route(
-            "/execute/{job_id}/cancel",
-            post(execute::cancel_execution),
-        )
+        .route("/execute/{job_id}/cancel", post(execute::cancel_execution))
         .route(
             "/snippets",
             post(snippets::create_snippet).get(snippets::list_snippets),
