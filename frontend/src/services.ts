@@ -1,7 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { ApiClient } from './api/client';
 import { ApiError } from './api/errors';
-import { CognitoClient } from './auth/cognito';
+import { CognitoClient, decodeJwtPayload } from './auth/cognito';
 import { cognitoEndpointOf, type RuntimeConfig } from './config/runtimeConfig';
 import { RealtimeSocket } from './realtime/socket';
 import { createAuthStore, type AuthStore } from './store/authStore';
@@ -63,6 +63,8 @@ export function createServices(config: RuntimeConfig): Services {
   auth.subscribe((state, previous) => {
     if (state.status === previous.status) return;
     if (state.status === 'signedIn') {
+      const sub = state.tokens ? decodeJwtPayload(state.tokens.idToken).sub : undefined;
+      if (typeof sub === 'string') workspace.getState().claim(sub);
       socket.start();
     } else if (state.status === 'signedOut' && previous.status === 'signedIn') {
       socket.stop();

@@ -337,14 +337,53 @@ async fn a_stop_ends_a_running_job_and_cancels_a_queued_one_for_their_owner_only
     assert_eq!(never["cancelled"], true);
     assert_eq!(never["stdout"], "", "the queued job never ran");
     let (_, answer) = stack.cancel(&alice, &running.to_string()).await;
-    assert_eq!(
-        answer["status"], "cancelled",
-        "a second stop reports the end"
-    );
+    assert_eq!(answer["status"], "ended", "a second stop reports the end");
 
     let (status, answer) = stack.cancel(&alice, "not-a-job").await;
     assert_eq!(status, 422);
     assert_eq!(answer["detail"][0]["loc"], json!(["path", "job_id"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_stopped_while_its_first_worker_had_it_is_not_run_again() {
+    let stack = Stack::start().await;
+    let token = stack.token().await;
+    let mut ws = stack.connect(&token).await;
+    let job = stack
+        .execute_async(&token, &ws.connection_id, "print('ran')")
+        .await;
+    // A first worker took the job and died; its user pressed Stop meanwhile.
+    let stored = stack
+        .store
+        .execution(job)
+        .await
+        .expect("store")
+        .expect("row");
+    assert_eq!(stored.status, ExecutionStatus::Queued);
+    let owner = sqlx::query_scalar::<_, uuid::Uuid>("SELECT user_id FROM executions WHERE id = $1")
+        .bind(job.as_uuid())
+        .fetch_one(stack.store.pool())
+        .await
+        .expect("owner");
+    stack
+        .store
+        .start_execution(
+            job,
+            code_remote_domain::UserId::from_uuid(owner),
+            "print('ran')",
+        )
+        .await
+        .expect("start");
+    let (_, answer) = stack.cancel(&token, &job.to_string()).await;
+    assert_eq!(answer["status"], "stopping", "{answer}");
+
+    let _worker = stack.spawn_worker();
+    let frame = ws.next().await;
+    assert_eq!(frame["job_id"], job.to_string(), "{frame}");
+    assert_eq!(frame["cancelled"], true);
+    assert_eq!(frame["stdout"], "", "the redelivered job did not run");
+    let stored = stack.wait_for_status(job, |s| s.is_finished()).await;
+    assert_eq!(stored.status, ExecutionStatus::Cancelled);
 }
 
 /// Runs each named test on both queue engines, as `postgres::<name>` and `sqs::<name>`.

@@ -123,6 +123,8 @@ export class ApiClient {
       throw new NetworkError('Could not reach the server. Check your connection.');
     }
     const body: unknown = await response.json().catch(() => null);
+    if (init.signal?.aborted) throw new AbortedError();
+    if (response.ok && body === null) throw new ApiError(response.status, 'The server sent an answer that is not JSON.');
     if (!response.ok) {
       const error = apiErrorFrom(response.status, body);
       if (error.isUnauthorized) this.options.onUnauthorized(error);

@@ -42,11 +42,11 @@ export interface JobAccepted {
   status: string;
 }
 
-/** The answer to a Stop: `cancelled` (never ran), `stopping` (the result follows on the
- * WebSocket), or the final status of a job that had already ended. */
+/** The answer to a Stop: `cancelled` (it was queued and never runs), `stopping` (the result
+ * follows on the WebSocket), or `ended` (it had already ended; its result was pushed). */
 export interface JobStop {
   job_id: string;
-  status: 'cancelled' | 'stopping' | 'succeeded' | 'failed' | 'timed_out';
+  status: 'cancelled' | 'stopping' | 'ended';
 }
 
 export interface AnalyzeRequest {

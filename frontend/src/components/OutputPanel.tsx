@@ -53,8 +53,8 @@ function SyntaxErrorView({ problem, code }: { problem: SyntaxProblem; code: stri
   return (
     <div className="syntax-error" data-testid="syntax-error">
       <p className="result-status result-error">
-        Syntax error on line {problem.line}
-        {problem.column > 0 ? `, column ${problem.column}` : ''}: {problem.message}
+        {problem.line > 0 ? `Syntax error on line ${problem.line}` : 'Syntax error'}
+        {problem.line > 0 && problem.column > 0 ? `, column ${problem.column}` : ''}: {problem.message}
       </p>
       {excerpt ? (
         <pre className="caret" aria-label={`Line ${problem.line}`}>
@@ -91,13 +91,17 @@ function RefusedView({ result }: { result: ExecutionResult }) {
   );
 }
 
+/** A stopped result that shows no sign of having run. */
+function neverRan(result: ExecutionResult): boolean {
+  return result.execution_time_ms === 0 && result.stdout === '' && result.stderr === '';
+}
+
 function Summary({ run }: { run: Done }) {
   const { result } = run;
   if (result.cancelled) {
-    const before = result.execution_time_ms === 0;
     return (
       <p className="result-status result-timeout">
-        {before ? 'Stopped before it started' : `Stopped after ${formatDuration(result.execution_time_ms)}`}
+        {neverRan(result) ? 'Stopped before it started' : `Stopped after ${formatDuration(result.execution_time_ms)}`}
       </p>
     );
   }
@@ -154,15 +158,16 @@ function Result({ run }: { run: Done }) {
       </div>
     );
   }
-  const ran = !(result.cancelled && result.execution_time_ms === 0);
+  // A stopped direct run keeps no output, and a job stopped before it started wrote none.
+  const kept = !(result.cancelled && (run.transport === 'http' || neverRan(result)));
   return (
     <div className="result" data-testid="execution-result">
       <div className="result-head">
         <Summary run={run} />
-        {ran && !result.cancelled ? <span className="result-time">Ran in {formatDuration(result.execution_time_ms)}</span> : null}
+        {result.cancelled ? null : <span className="result-time">Ran in {formatDuration(result.execution_time_ms)}</span>}
       </div>
       {result.cancelled && run.transport === 'http' ? <p className="muted">{result.error}</p> : null}
-      {ran ? <Output result={result} /> : null}
+      {kept ? <Output result={result} /> : null}
     </div>
   );
 }

@@ -27,6 +27,8 @@ describe('result text', () => {
     expect(problem).toEqual({ line: 2, column: 7, message: 'invalid syntax' });
     expect(caretLines('x = 1\nprint(1 +)\n', problem!)).toEqual({ source: 'print(1 +)', caret: '      ^' });
     expect(caretLines('x = 1', { line: 9, column: 1, message: 'm' })).toBeNull();
+    expect(caretLines('x = 1', { line: 0, column: 0, message: 'code is nested too deeply' })).toBeNull();
+    expect(caretLines('if x:\n\t\ty = (', { line: 2, column: 7, message: 'm' })?.caret).toBe('\t\t    ^');
   });
 
   it('does not take a refused import for a syntax error', () => {
@@ -38,12 +40,14 @@ describe('result text', () => {
     const refusal = refusalOf([
       { line: 3, column: 4, message: "Use of 'eval()' is not allowed." },
       { line: 1, column: 0, message: `Import of 'os' is not allowed.${ALLOWED}` },
+      { line: 0, column: 0, message: '... and 2 more violations' },
       { line: 3, column: 0, message: `Import from 'sys' is not allowed.${ALLOWED}` },
     ]);
     expect(refusal.findings.map((finding) => [finding.line, finding.column, finding.text])).toEqual([
       [1, 0, "Import of 'os' is not allowed."],
       [3, 0, "Import from 'sys' is not allowed."],
       [3, 4, "Use of 'eval()' is not allowed."],
+      [0, 0, '... and 2 more violations'],
     ]);
     expect(refusal.allowedModules).toEqual(['collections', 'heapq', 'math']);
     expect(refusalOf([{ line: 1, column: 0, message: "Access to '__class__' is not allowed." }]).allowedModules).toBeNull();

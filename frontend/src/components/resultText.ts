@@ -45,16 +45,20 @@ export function refusalOf(violations: SecurityViolation[]): Refusal {
     allowedModules ??= modulesIn(match[1] ?? '');
     return { line: violation.line, column: violation.column, text: violation.message.slice(0, match.index) };
   });
-  findings.sort((a, b) => a.line - b.line || a.column - b.column);
+  // Findings without a place (line 0, such as the count of those left out) go last.
+  const place = (finding: Finding) => (finding.line > 0 ? finding.line : Number.MAX_SAFE_INTEGER);
+  findings.sort((a, b) => place(a) - place(b) || a.column - b.column);
   return { findings, allowedModules };
 }
 
-/** The source line a syntax error points at, and a caret under its column. */
+/** The source line a syntax error points at, and a caret under its column (tabs kept, so the
+ * caret lines up however wide the tabs are drawn). */
 export function caretLines(code: string, problem: SyntaxProblem): { source: string; caret: string } | null {
+  if (problem.line < 1) return null;
   const source = code.split('\n')[problem.line - 1];
   if (source === undefined) return null;
   const column = Math.min(Math.max(problem.column, 1), source.length + 1);
-  return { source, caret: `${' '.repeat(column - 1)}^` };
+  return { source, caret: `${source.slice(0, column - 1).replace(/[^\t]/g, ' ')}^` };
 }
 
 /** `1.5 KiB`, `19.1 MiB`: sizes as people read them. */

@@ -13,8 +13,9 @@ describe('violationMarkers', () => {
   it('clamps positions outside the code', () => {
     const [marker] = violationMarkers([{ line: 9, column: 50, message: 'm' }], lines);
     expect(marker).toMatchObject({ startLineNumber: 3, startColumn: 10, endColumn: 11 });
-    const [first] = violationMarkers([{ line: 0, column: -1, message: 'm' }], lines);
+    const [first] = violationMarkers([{ line: 1, column: -1, message: 'm' }], lines);
     expect(first).toMatchObject({ startLineNumber: 1, startColumn: 1, endColumn: 6 });
+    expect(violationMarkers([{ line: 0, column: 0, message: '... and 3 more violations' }], lines)).toEqual([]);
   });
 
   it("reads a syntax error's column as 1-based", () => {

@@ -17,7 +17,8 @@ export interface MarkerRange {
  */
 export function violationMarkers(violations: SecurityViolation[], lines: string[]): MarkerRange[] {
   const lineCount = Math.max(1, lines.length);
-  return violations.map((violation) => {
+  // A finding without a place (line 0: the count of those left out, a nesting limit) has no marker.
+  return violations.filter((violation) => violation.line >= 1).map((violation) => {
     const line = Math.min(Math.max(1, Math.trunc(violation.line)), lineCount);
     const text = lines[line - 1] ?? '';
     const column = violation.message.startsWith(SYNTAX_PREFIX) ? violation.column - 1 : violation.column;

@@ -92,7 +92,11 @@ function SaveForm({ onDone }: { onDone: () => void }) {
           {field}: {message}
         </ErrorMessage>
       ))}
-      {error && Object.keys(fields).length === 0 ? <ErrorMessage>{describeError(error)}</ErrorMessage> : null}
+      {error instanceof ApiError && error.status === 404 ? (
+        <ErrorMessage>This snippet was deleted elsewhere. Save again to keep the code as a new snippet.</ErrorMessage>
+      ) : error && Object.keys(fields).length === 0 ? (
+        <ErrorMessage>{describeError(error)}</ErrorMessage>
+      ) : null}
       <div className="dialog-actions">
         <button type="submit" className="primary" disabled={pending}>
           {pending ? 'Saving…' : snippet ? 'Save changes' : 'Save'}

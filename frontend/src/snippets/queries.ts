@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { describeError } from '../api/errors';
+import { ApiError, describeError } from '../api/errors';
 import type { Snippet, SnippetCreate, SnippetUpdate } from '../api/types';
 import type { OpenSnippet } from '../store/persisted';
 import { useServices } from '../ServicesContext';
@@ -78,6 +78,12 @@ export function useUpdateSnippet() {
         workspace.getState().setSnippet(openedFrom(saved));
       }
       return invalidate();
+    },
+    onError: (error, { id }) => {
+      // Deleted elsewhere: the editor's code is no longer that snippet's; Save makes a new one.
+      if (error instanceof ApiError && error.status === 404 && workspace.getState().snippet?.id === id) {
+        workspace.getState().setSnippet(null);
+      }
     },
   });
 }

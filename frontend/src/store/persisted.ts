@@ -4,6 +4,8 @@ import type { KeyValueStorage } from './storage';
 export const CODE_KEY = 'code-remote.code';
 export const SNIPPET_KEY = 'code-remote.snippet';
 export const TIMEOUT_KEY = 'code-remote.timeout';
+/** Whose code and open snippet these are (the ID token's `sub`). */
+export const OWNER_KEY = 'code-remote.owner';
 
 /** The run limits a user can pick; the API accepts 0.1 to 30 seconds (docs/api.md). */
 export const TIMEOUT_CHOICES = [1, 2, 5, 10, 20, 30] as const;
@@ -39,6 +41,7 @@ export function readOpenSnippet(storage: KeyValueStorage): OpenSnippet | null {
   return null;
 }
 
+/** Saves the open snippet for the next reload, or removes it (`null`). */
 export function writeOpenSnippet(storage: KeyValueStorage, snippet: OpenSnippet | null): void {
   if (snippet === null) storage.removeItem(SNIPPET_KEY);
   else storage.setItem(SNIPPET_KEY, JSON.stringify(snippet));

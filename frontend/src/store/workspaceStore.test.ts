@@ -3,7 +3,7 @@ import { AbortedError, ApiError } from '../api/errors';
 import type { AnalyzeResponse, ExecutionResult } from '../api/types';
 import { memoryStorage } from './storage';
 import { CODE_KEY, DEFAULT_TIMEOUT_SECONDS, SNIPPET_KEY, TIMEOUT_KEY } from './persisted';
-import { createWorkspaceStore, DEFAULT_CODE, isModified, PUSH_GRACE_MS, type WorkspaceApi } from './workspaceStore';
+import { createWorkspaceStore, DEFAULT_CODE, isModified, PUSH_GRACE_MS, STOP_GRACE_MS, type WorkspaceApi } from './workspaceStore';
 
 const RESULT: ExecutionResult = {
   success: true,
@@ -230,6 +230,35 @@ describe('workspace store: analysis', () => {
   });
 });
 
+describe('workspace store: owner', () => {
+  it("forgets another user's code and open snippet, and keeps one's own", () => {
+    const { store, storage } = setup(null);
+    store.getState().claim('alice');
+    store.getState().openSnippet({ id: 's1', title: 'Mine', description: '' }, 'alice = 1');
+    store.getState().claim('alice');
+    expect(store.getState()).toMatchObject({ code: 'alice = 1', snippet: { id: 's1' } });
+    const later = setup(null, {}, storage).store;
+    later.getState().claim('bob');
+    expect(later.getState()).toMatchObject({ code: DEFAULT_CODE, snippet: null });
+    expect(storage.getItem(SNIPPET_KEY)).toBeNull();
+  });
+});
+
+describe('workspace store: a snippet deleted elsewhere', () => {
+  it('analyzes the code as unsaved and drops the stale snippet', async () => {
+    const analyze = vi
+      .fn()
+      .mockRejectedValueOnce(new ApiError(404, 'Snippet not found'))
+      .mockResolvedValueOnce(ANALYSIS);
+    const { store } = setup(null, { analyze });
+    store.getState().openSnippet({ id: 'gone', title: 'T', description: '' }, 'x = 1');
+    await store.getState().analyzeCode();
+    expect(analyze).toHaveBeenNthCalledWith(1, { code: 'x = 1', snippet_id: 'gone' });
+    expect(analyze).toHaveBeenNthCalledWith(2, { code: 'x = 1' });
+    expect(store.getState()).toMatchObject({ snippet: null, analysis: { status: 'done' } });
+  });
+});
+
 describe('workspace store: stopping', () => {
   const STOPPED = { ...RESULT, success: false, stdout: 'partial\n', cancelled: true, error_type: 'Cancelled', execution_time_ms: 2100 };
 
@@ -279,6 +308,56 @@ describe('workspace store: stopping', () => {
       stopping: false,
       stopError: 'Could not stop the run: Service unavailable',
     });
+  });
+
+  it('shows a stopped run as stopped when its pushed result does not come', async () => {
+    vi.useFakeTimers();
+    const { store, tick } = setup('conn-1');
+    await store.getState().runCode();
+    tick(2000);
+    await store.getState().stopRun();
+    await vi.advanceTimersByTimeAsync(STOP_GRACE_MS);
+    expect(store.getState().run).toMatchObject({
+      status: 'done',
+      result: { cancelled: true, execution_time_ms: 2000, error: 'Stopped. Its output did not arrive.' },
+    });
+  });
+
+  it('opening a snippet stops the run in progress, and its late answer changes nothing', async () => {
+    const answers: ((result: ExecutionResult) => void)[] = [];
+    const signals: (AbortSignal | undefined)[] = [];
+    const { store } = setup(null, {
+      execute: (_request, signal) =>
+        new Promise((resolve) => {
+          answers.push(resolve);
+          signals.push(signal);
+        }),
+    });
+    const stale = store.getState().runCode();
+    store.getState().openSnippet({ id: 's1', title: 'T', description: '' }, 'print(2)');
+    expect(signals[0]?.aborted).toBe(true);
+    expect(store.getState().run).toEqual({ status: 'idle' });
+    const fresh = store.getState().runCode();
+    answers[0]?.({ ...RESULT, stdout: 'old\n' });
+    await stale;
+    expect(store.getState().run).toMatchObject({ status: 'running', code: 'print(2)' });
+    answers[1]?.(RESULT);
+    await fresh;
+    expect(store.getState().run).toMatchObject({ status: 'done', result: { stdout: 'hi\n' } });
+    expect(answers).toHaveLength(2);
+  });
+
+  it('stops a queued job nobody waits for any more', async () => {
+    let acknowledge: (value: { job_id: string; status: string }) => void = () => undefined;
+    const { store, calls } = setup('conn-1', {
+      executeAsync: () => new Promise((resolve) => (acknowledge = resolve)),
+    });
+    const running = store.getState().runCode();
+    store.getState().openSnippet({ id: 's1', title: 'T', description: '' }, 'x = 1');
+    acknowledge({ job_id: 'job-orphan', status: 'queued' });
+    await running;
+    expect(calls.cancelExecution).toHaveBeenCalledWith('job-orphan');
+    expect(store.getState().run).toEqual({ status: 'idle' });
   });
 
   it('aborts a direct run, which the server kills when the request goes', async () => {

@@ -5,6 +5,7 @@ import type { AnalyzeResponse, ExecutionResult, ServerMessage } from '../api/typ
 import type { SocketStatus } from '../realtime/socket';
 import {
   CODE_KEY,
+  OWNER_KEY,
   readOpenSnippet,
   readTimeout,
   TIMEOUT_CHOICES,
@@ -18,6 +19,8 @@ export type { OpenSnippet } from './persisted';
 
 /** How long to wait for a pushed result beyond the job's own limit before giving up. */
 export const PUSH_GRACE_MS = 15_000;
+/** How long a stopped run waits for its pushed result before it is shown as stopped anyway. */
+export const STOP_GRACE_MS = 5_000;
 
 export const DEFAULT_CODE = `# Welcome to Code Remote: write Python, press Ctrl/Cmd+Enter to run it.
 def fibonacci(n):
@@ -37,6 +40,8 @@ export type RunState =
   | { status: 'idle' }
   | {
       status: 'running';
+      /** Tells this run from the ones before it: late answers of an old run are ignored. */
+      runId: number;
       transport: Transport;
       jobId: string | null;
       /** The code that runs (the editor may change meanwhile). */
@@ -70,14 +75,17 @@ export interface WorkspaceState {
   openSnippet(snippet: Omit<OpenSnippet, 'savedCode'>, code: string): void;
   /** Records the open snippet; `savedCode` is what the server now holds. */
   setSnippet(snippet: OpenSnippet | null): void;
+  /** Changes the run limit to one of `TIMEOUT_CHOICES` (others are ignored) and keeps it. */
   setTimeoutSeconds(seconds: number): void;
   setSocketStatus(status: SocketStatus): void;
+  /** Records whose workspace this is; another user's code and open snippet are forgotten. */
+  claim(owner: string): void;
   runCode(): Promise<void>;
   /** The user's Stop: cancels the queued or running job, or drops a direct run's request. */
   stopRun(): Promise<void>;
   analyzeCode(): Promise<void>;
   receive(message: ServerMessage): void;
-  /** Ends runs and analyses in flight (the session ended); the code and open snippet stay. */
+  /** Stops runs and analyses in flight (the session ended); the code and open snippet stay. */
   reset(): void;
   /** Also forgets the code and the open snippet (the user signed out). */
   forget(): void;
@@ -121,6 +129,11 @@ function worthSyncRetry(error: unknown): boolean {
   return !(error instanceof ApiError) || error.status >= 500 || error.status === 404 || error.status === 405;
 }
 
+/** True when the API no longer knows the open snippet (deleted elsewhere). */
+function snippetGone(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.message === 'Snippet not found';
+}
+
 export type WorkspaceStore = StoreApi<WorkspaceState>;
 
 export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
@@ -130,6 +143,7 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
   let runWatchdog: ReturnType<typeof setTimeout> | null = null;
   /** Aborts the request of a direct (HTTP) run. */
   let directRun: AbortController | null = null;
+  let lastRunId = 0;
 
   return createStore<WorkspaceState>()((set, get) => {
     function clearWatchdog(): void {
@@ -143,28 +157,41 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
       for (const message of mine) get().receive(message);
     }
 
-    /** Ends the current run with `result`, if it is still the run of `jobId` (or the direct one). */
-    function finish(jobId: string | null, result: ExecutionResult): void {
+    /** The run in progress if it is still run `runId`. */
+    function current(runId: number): Extract<RunState, { status: 'running' }> | null {
       const run = get().run;
-      if (run.status !== 'running' || run.jobId !== jobId) return;
+      return run.status === 'running' && run.runId === runId ? run : null;
+    }
+
+    /** Ends run `runId` with `result`, unless another run has replaced it. */
+    function finish(runId: number, result: ExecutionResult): void {
+      const run = current(runId);
+      if (!run) return;
       clearWatchdog();
       set({ run: { status: 'done', transport: run.transport, result, code: run.code, limitSeconds: run.limitSeconds } });
+    }
+
+    function startRun(transport: Transport, code: string, limitSeconds: number): number {
+      lastRunId += 1;
+      const runId = lastRunId;
+      set({
+        run: { status: 'running', runId, transport, jobId: null, code, startedAt: now(), limitSeconds, stopping: false, stopError: null },
+      });
+      return runId;
     }
 
     async function runSync(code: string, limitSeconds: number): Promise<void> {
       const controller = new AbortController();
       directRun = controller;
+      const runId = startRun('http', code, limitSeconds);
       const startedAt = now();
-      set({
-        run: { status: 'running', transport: 'http', jobId: null, code, startedAt, limitSeconds, stopping: false, stopError: null },
-      });
       try {
         const result = await deps.api.execute({ code, timeout_seconds: limitSeconds }, controller.signal);
-        finish(null, result);
+        finish(runId, result);
       } catch (error) {
         if (error instanceof AbortedError) {
-          finish(null, stoppedResult(now() - startedAt, 'Stopped. The output of a direct run is not kept.'));
-        } else {
+          finish(runId, stoppedResult(now() - startedAt, 'Stopped waiting for this run. Its output is not kept.'));
+        } else if (current(runId)) {
           set({ run: { status: 'failed', error: describeError(error) } });
         }
       } finally {
@@ -172,19 +199,23 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
       }
     }
 
-    async function cancelJob(jobId: string): Promise<void> {
+    async function cancelJob(runId: number, jobId: string): Promise<void> {
       try {
         const answer = await deps.api.cancelExecution(jobId);
         // A job that never started has no run to report: its result is the stop itself. In
         // every other case the worker pushes the result (stopped, or finished just before).
         if (answer.status === 'cancelled') {
-          finish(jobId, stoppedResult(0, 'Stopped before it started.'));
+          finish(runId, stoppedResult(0, 'Stopped before it started.'));
+        } else {
+          // A push can be lost (the socket reconnected meanwhile): do not wait the whole limit.
+          setTimeout(() => {
+            const run = current(runId);
+            if (run) finish(runId, stoppedResult(now() - run.startedAt, 'Stopped. Its output did not arrive.'));
+          }, STOP_GRACE_MS);
         }
       } catch (error) {
-        const run = get().run;
-        if (run.status === 'running' && run.jobId === jobId) {
-          set({ run: { ...run, stopping: false, stopError: `Could not stop the run: ${describeError(error)}` } });
-        }
+        const run = current(runId);
+        if (run) set({ run: { ...run, stopping: false, stopError: `Could not stop the run: ${describeError(error)}` } });
       }
     }
 
@@ -194,8 +225,20 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
         const result = await deps.api.analyze(snippetId ? { code, snippet_id: snippetId } : { code });
         set({ analysis: { status: 'done', result } });
       } catch (error) {
-        set({ analysis: { status: 'failed', error: describeError(error), narrative: '' } });
+        if (snippetId && snippetGone(error)) {
+          get().setSnippet(null);
+          await analyzeSync(code, undefined);
+        } else {
+          set({ analysis: { status: 'failed', error: describeError(error), narrative: '' } });
+        }
       }
+    }
+
+    /** Stops what the user can no longer see: the run in progress is stopped and forgotten. */
+    function abandonRun(): void {
+      void get().stopRun();
+      clearWatchdog();
+      set({ run: { status: 'idle' } });
     }
 
     return {
@@ -213,9 +256,10 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
 
       openSnippet(snippet, code) {
         const open = { ...snippet, savedCode: code };
+        abandonRun();
         deps.storage.setItem(CODE_KEY, code);
         writeOpenSnippet(deps.storage, open);
-        set({ snippet: open, code, run: { status: 'idle' }, analysis: { status: 'idle' } });
+        set({ snippet: open, code, analysis: { status: 'idle' } });
       },
 
       setSnippet(snippet) {
@@ -233,6 +277,12 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
         set({ socketStatus });
       },
 
+      claim(owner) {
+        const previous = deps.storage.getItem(OWNER_KEY);
+        if (previous !== null && previous !== owner) get().forget();
+        deps.storage.setItem(OWNER_KEY, owner);
+      },
+
       async runCode() {
         const { code, run, timeoutSeconds: limitSeconds } = get();
         if (run.status === 'running') return;
@@ -245,29 +295,28 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
           await runSync(code, limitSeconds);
           return;
         }
-        const startedAt = now();
-        set({
-          run: { status: 'running', transport: 'websocket', jobId: null, code, startedAt, limitSeconds, stopping: false, stopError: null },
-        });
+        const runId = startRun('websocket', code, limitSeconds);
         try {
           const job = await deps.api.executeAsync({ code, connection_id: connectionId, timeout_seconds: limitSeconds });
-          const current = get().run;
-          if (current.status !== 'running' || current.transport !== 'websocket' || current.startedAt !== startedAt) return;
-          set({ run: { ...current, jobId: job.job_id } });
+          const run = current(runId);
+          if (!run) {
+            // Nobody waits for this job any more (another snippet was opened): stop it.
+            await deps.api.cancelExecution(job.job_id).catch(() => undefined);
+            return;
+          }
+          set({ run: { ...run, jobId: job.job_id } });
           clearWatchdog();
           runWatchdog = setTimeout(() => {
-            const latest = get().run;
-            if (latest.status === 'running' && latest.jobId === job.job_id) {
-              set({ run: { status: 'failed', error: 'No result arrived from the server. Run again.' } });
-            }
+            if (current(runId)) set({ run: { status: 'failed', error: 'No result arrived from the server. Run again.' } });
           }, limitSeconds * 1000 + PUSH_GRACE_MS);
           replayEarly(job.job_id);
           // Stop was pressed before the job had an id: stop it now.
-          if (current.stopping) await cancelJob(job.job_id);
+          if (run.stopping) await cancelJob(runId, job.job_id);
         } catch (error) {
-          const stopped = get().run;
-          if (stopped.status === 'running' && stopped.stopping) {
-            finish(null, stoppedResult(now() - startedAt, 'Stopped before it started.'));
+          const run = current(runId);
+          if (!run) return;
+          if (run.stopping) {
+            finish(runId, stoppedResult(0, 'Stopped before it started.'));
           } else if (worthSyncRetry(error)) {
             await runSync(code, limitSeconds);
           } else {
@@ -283,7 +332,7 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
         if (run.transport === 'http') {
           directRun?.abort();
         } else if (run.jobId !== null) {
-          await cancelJob(run.jobId);
+          await cancelJob(run.runId, run.jobId);
         }
       },
 
@@ -307,7 +356,12 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
           set({ analysis: { status: 'streaming', transport: 'websocket', jobId: job.job_id, narrative: '' } });
           replayEarly(job.job_id);
         } catch (error) {
-          if (worthSyncRetry(error)) {
+          if (snippetGone(error)) {
+            // Deleted elsewhere: the code is no longer that snippet's, and is analyzed as is.
+            get().setSnippet(null);
+            set({ analysis: { status: 'idle' } });
+            await get().analyzeCode();
+          } else if (worthSyncRetry(error)) {
             await analyzeSync(code, snippetId);
           } else {
             set({ analysis: { status: 'failed', error: describeError(error), narrative: '' } });
@@ -324,8 +378,8 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
             if (run.jobId === null) early = [...early, message].slice(-MAX_BUFFERED);
             return;
           }
-          const { type: _type, job_id: jobId, ...result } = message;
-          finish(jobId, result);
+          const { type: _type, job_id: _jobId, ...result } = message;
+          finish(run.runId, result);
           return;
         }
         if (analysis.status !== 'streaming' || analysis.transport !== 'websocket') return;
@@ -361,8 +415,10 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
       },
 
       forget() {
+        abandonRun();
         get().reset();
         deps.storage.removeItem(CODE_KEY);
+        deps.storage.removeItem(OWNER_KEY);
         writeOpenSnippet(deps.storage, null);
         set({ code: DEFAULT_CODE, snippet: null });
       },

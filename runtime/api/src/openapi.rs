@@ -57,9 +57,8 @@ pub struct JobAccepted {
 pub struct JobStop {
     /// The job.
     pub job_id: uuid::Uuid,
-    /// `cancelled` (it had not started and never will), `stopping` (its worker is killing it;
-    /// the result follows on the WebSocket) or, for a job that had already ended, its final
-    /// status: `succeeded`, `failed`, `timed_out` or `cancelled`.
+    /// `cancelled` (it was still queued: it never runs), `stopping` (its worker is killing it;
+    /// the result follows on the WebSocket) or `ended` (it had already ended, its result sent).
     pub status: String,
 }
 

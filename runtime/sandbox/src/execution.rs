@@ -1,7 +1,8 @@
 //! One execution, seen from the host: hand four pipes to the zygote, write the code, drain
 //! stdout/stderr (keeping the first bytes, discarding the rest so the child never blocks),
 //! hold the wall-clock timer, kill through the pidfd when it fires or when the caller stops
-//! the run, and turn what was observed into an [`ExecutionResult`]. Everything the child writes is untrusted input.
+//! the run, and turn what was observed into an [`ExecutionResult`]. Everything the child writes
+//! is untrusted input.
 
 use std::future::Future;
 use std::os::fd::OwnedFd;
@@ -359,6 +360,11 @@ fn termination(exit: Option<i32>) -> (String, &'static str) {
     }
 }
 
+/// Whether the runner reported the program's own end (it finished before a stop could kill it).
+fn ended_on_its_own(status: Option<&StatusLine>, exit: Option<i32>) -> bool {
+    exit == Some(0) && status.is_some_and(|line| line.status == "ok" || line.status == "error")
+}
+
 fn assemble(
     observed: Observed,
     stdout: Capture,
@@ -395,16 +401,19 @@ fn assemble(
         );
         return result;
     }
-    if observed.cancelled {
-        fail(
+    if observed.cancelled && !ended_on_its_own(observed.status.as_ref(), observed.exit) {
+        let error = if observed.run_time.is_zero() {
+            "Execution stopped on request before it started".to_owned()
+        } else {
             format!(
                 "Execution stopped on request after {:.1} seconds",
                 observed.run_time.as_secs_f64()
-            ),
-            "Cancelled",
-        );
+            )
+        };
+        fail(error, "Cancelled");
         return result;
     }
+    result.cancelled = false;
     if let Some(failure) = observed.failure {
         tracing::error!(failure, "sandbox execution failed");
         fail(failure, "SandboxError");

@@ -39,6 +39,7 @@ pub fn execution_result_frame(job_id: JobId, result: &ExecutionResult) -> Vec<u8
     fallback.execution_time_ms = result.execution_time_ms;
     fallback.timed_out = result.timed_out;
     fallback.output_size = result.output_size;
+    fallback.cancelled = result.cancelled;
     encode(job_id, &fallback)
 }
 

@@ -11,4 +11,4 @@ pub mod frame;
 mod worker;
 
 pub use frame::execution_result_frame;
-pub use worker::{Worker, WorkerError, CANCEL_POLL};
+pub use worker::{Worker, WorkerError};

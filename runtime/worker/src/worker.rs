@@ -13,7 +13,7 @@ use crate::execution_result_frame;
 
 /// How often a running job's row is read for a user's Stop: a stopped run ends within about
 /// this long (plus the kill and the push), at one indexed read per interval per running job.
-pub const CANCEL_POLL: Duration = Duration::from_millis(200);
+const CANCEL_POLL: Duration = Duration::from_millis(200);
 
 /// Why a message failed; it stays on the queue and is retried (then dead-lettered).
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +71,12 @@ impl Worker {
                 serde_json::from_value(value)
                     .map_err(|err| WorkerError::StoredResult(job.job_id.to_string(), err))?
             }
+            // A redelivered job whose user stopped it while its first worker had it: not run again.
+            StartOutcome::Run if self.store.cancel_requested(job.job_id).await? => {
+                let result = ExecutionResult::cancelled_before_start();
+                self.store(&job, &result).await?;
+                result
+            }
             StartOutcome::Run => {
                 let result = self
                     .sandbox
@@ -115,7 +121,7 @@ impl Worker {
                 }
                 Ok(false) => {}
                 Err(error) => {
-                    tracing::warn!(job = %job.job_id, %error, "reading the job's stop request failed")
+                    tracing::warn!(job = %job.job_id, %error, "reading the stop request failed")
                 }
             }
         }

@@ -120,7 +120,7 @@ pub(crate) async fn cancel_execution(
     {
         CancelOutcome::Cancelled => "cancelled",
         CancelOutcome::Stopping => "stopping",
-        CancelOutcome::Finished(status) => status.as_str(),
+        CancelOutcome::Finished(_) => "ended",
         CancelOutcome::NotFound => return Err(ApiError::NotFound("Job not found")),
     };
     Ok(Json(JobStop {
