@@ -1,6 +1,6 @@
 interface ComplexityBadgesProps {
-  time: string | null;
-  space: string | null;
+  time?: string | null;
+  space?: string | null;
 }
 
 /** Time and space complexity as two badges; renders nothing when neither is known. */

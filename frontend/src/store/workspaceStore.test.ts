@@ -21,10 +21,11 @@ const ANALYSIS: AnalyzeResponse = {
   success: true,
   time_complexity: 'O(n)',
   space_complexity: 'O(1)',
-  narrative: null,
+  narrative: '',
   error: null,
   available: true,
   model: 'heuristic',
+  patterns: [],
 };
 
 const T0 = 1_000_000;

@@ -397,7 +397,7 @@ export function createWorkspaceStore(deps: WorkspaceDeps): WorkspaceStore {
             set({
               analysis: {
                 status: 'done',
-                result: { ...message.result, narrative: message.result.narrative ?? (analysis.narrative || null) },
+                result: { ...message.result, narrative: message.result.narrative || analysis.narrative },
               },
             });
             break;

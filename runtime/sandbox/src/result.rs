@@ -1,9 +1,10 @@
 //! The ExecutionResult of docs/api.md, built by the host from what it observed.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// One offending node found by the Python-level validator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SecurityViolation {
     /// 1-based line of the node (as Python's `ast` reports it).
     pub line: i64,
@@ -14,7 +15,7 @@ pub struct SecurityViolation {
 }
 
 /// The outcome of one execution, shaped exactly as docs/api.md's ExecutionResult.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ExecutionResult {
     /// True when the code ran to completion without an uncaught exception.
     pub success: bool,
@@ -44,7 +45,7 @@ pub struct ExecutionResult {
 }
 
 /// The size of one output stream as the program wrote it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StreamSize {
     /// Bytes written.
     pub bytes: u64,
@@ -76,7 +77,7 @@ impl StreamSize {
 }
 
 /// The sizes of both streams as written, before any cut.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OutputSize {
     /// Standard output.
     pub stdout: StreamSize,

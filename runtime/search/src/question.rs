@@ -6,8 +6,9 @@ use code_remote_analysis::{parse_intent, AnalysisError, Embedder, SearchIntent};
 use crate::document::{SearchFilters, SemanticQuery};
 use crate::full_text::FullText;
 
-/// How a question is answered, as the API reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a question is answered, as the API reports it (`semantic`, `structured`, `keyword`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Free text: vector similarity fused with word matches, within the structured filters.
     Semantic,
@@ -16,17 +17,6 @@ pub enum Method {
     /// Free text answered by word matches alone, because the embedder failed (Gemini down or
     /// over quota): degraded, not refused.
     Keyword,
-}
-
-impl Method {
-    /// The API's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Semantic => "semantic",
-            Self::Structured => "structured",
-            Self::Keyword => "keyword",
-        }
-    }
 }
 
 /// Parses `text`'s intent, embeds its free words with `embedder` (when it has any) and keeps them

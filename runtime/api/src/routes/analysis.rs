@@ -18,10 +18,42 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use crate::extract::JsonBody;
-use crate::openapi::{AnalyzeAsyncBody, AnalyzeBody};
 use crate::{ApiError, AppState, CurrentUser};
 
+/// Body of `POST /analyze`.
+#[derive(Serialize, ToSchema)]
+pub struct AnalyzeBody {
+    /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
+    pub code: String,
+    /// One of the caller's snippets to store the analysis on (when it holds this code).
+    pub snippet_id: Option<uuid::Uuid>,
+}
+
+/// Body of `POST /analyze/async`.
+#[derive(Serialize, ToSchema)]
+pub struct AnalyzeAsyncBody {
+    /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
+    pub code: String,
+    /// The caller's WebSocket connection (open, and the caller's own), 1..=256 characters of
+    /// letters, digits and `=-_+/`.
+    #[schema(min_length = 1, max_length = 256, pattern = "^[A-Za-z0-9=_+/-]+$")]
+    pub connection_id: String,
+    /// One of the caller's snippets to store the analysis on (when it holds this code).
+    pub snippet_id: Option<uuid::Uuid>,
+}
+
 const CONNECTION: Length = Length { min: 1, max: 256 };
+
+/// Answer of `POST /analyze/async`.
+#[derive(Serialize, ToSchema)]
+pub struct AnalysisAccepted {
+    /// The job id; every `analysis_stream_*` frame carries it.
+    pub job_id: uuid::Uuid,
+    /// Always `streaming`.
+    pub status: String,
+}
 
 /// The AnalyzeResponse of the API contract, with the patterns found.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -175,13 +207,13 @@ pub(crate) async fn analyze(
 /// `_complete` (or `_error`); the connection must belong to the caller.
 #[utoipa::path(post, path = "/analyze/async", tag = "analysis", request_body = AnalyzeAsyncBody,
     security(("bearer" = [])),
-    responses((status = 200, body = crate::openapi::AnalysisAccepted), (status = 401), (status = 404),
+    responses((status = 200, body = AnalysisAccepted), (status = 401), (status = 404),
               (status = 422), (status = 503)))]
 pub(crate) async fn analyze_async(
     State(state): State<AppState>,
     user: CurrentUser,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AnalysisAccepted>, ApiError> {
     let request = parse(&body, true)?;
     let Some(connection) = request.connection else {
         return Err(ApiError::Internal("connection checked but missing".into()));
@@ -203,7 +235,10 @@ pub(crate) async fn analyze_async(
         request.code,
         request.snippet,
     ));
-    Ok(Json(json!({"job_id": job, "status": "streaming"})))
+    Ok(Json(AnalysisAccepted {
+        job_id: job.as_uuid(),
+        status: "streaming".to_owned(),
+    }))
 }
 
 async fn stream(

@@ -6,16 +6,73 @@ use axum::Json;
 use code_remote_domain::{ExecuteRequest, ExecutionJob, JobId, ValidationErrors, ValidationIssue};
 use code_remote_sandbox::ExecutionResult;
 use code_remote_store::{Admission, CancelOutcome};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::extract::JsonBody;
 use crate::fairness::{ASYNC_RETRY_AFTER_SECS, PENDING_JOBS_PER_USER, SYNC_RETRY_AFTER_SECS};
-use crate::openapi::{AsyncExecuteBody, ExecuteBody, ExecutionResultDoc, JobAccepted, JobStop};
 use crate::{ApiError, AppState, CurrentUser};
+
+/// Body of `POST /execute`.
+#[derive(Serialize, ToSchema)]
+pub struct ExecuteBody {
+    /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
+    pub code: String,
+    /// Wall-clock limit, 0.1 <= t <= 30 (default 30).
+    #[schema(minimum = 0.1, maximum = 30.0)]
+    pub timeout_seconds: Option<f64>,
+}
+
+/// Body of `POST /execute/async`.
+#[derive(Serialize, ToSchema)]
+pub struct AsyncExecuteBody {
+    /// Python source, 1..=10240 characters.
+    #[schema(min_length = 1, max_length = 10240, pattern = "^[^\\u0000]*$")]
+    pub code: String,
+    /// The caller's WebSocket connection (open, and the caller's own), 1..=256 characters of
+    /// letters, digits and `=-_+/`.
+    #[schema(min_length = 1, max_length = 256, pattern = "^[A-Za-z0-9=_+/-]+$")]
+    pub connection_id: String,
+    /// Wall-clock limit, 0.1 <= t <= 30 (default 30).
+    #[schema(minimum = 0.1, maximum = 30.0)]
+    pub timeout_seconds: Option<f64>,
+}
+
+/// Answer of `POST /execute/async`.
+#[derive(Serialize, ToSchema)]
+pub struct JobAccepted {
+    /// The job id; the `execution_result` frame carries it.
+    pub job_id: uuid::Uuid,
+    /// Always `queued`.
+    pub status: String,
+}
+
+/// What a stop found, as `POST /execute/{job_id}/cancel` answers it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StopStatus {
+    /// The job was still queued: it never runs.
+    Cancelled,
+    /// Its worker is killing it; the result follows on the WebSocket.
+    Stopping,
+    /// It had already ended, and its result was sent.
+    Ended,
+}
+
+/// Answer of `POST /execute/{job_id}/cancel`.
+#[derive(Serialize, ToSchema)]
+pub struct JobStop {
+    /// The job.
+    pub job_id: uuid::Uuid,
+    /// What the stop found.
+    pub status: StopStatus,
+}
 
 /// Runs code in the sandbox and answers with its ExecutionResult.
 #[utoipa::path(post, path = "/execute", tag = "execution", request_body = ExecuteBody,
     security(("bearer" = [])),
-    responses((status = 200, body = ExecutionResultDoc), (status = 401), (status = 422),
+    responses((status = 200, body = ExecutionResult), (status = 401), (status = 422),
         (status = 429, description = "The caller already has its share of runs in flight; retry after `Retry-After` seconds")))]
 pub(crate) async fn execute(
     State(state): State<AppState>,
@@ -118,13 +175,13 @@ pub(crate) async fn cancel_execution(
         .cancel_execution(job, user.id, &never_ran)
         .await?
     {
-        CancelOutcome::Cancelled => "cancelled",
-        CancelOutcome::Stopping => "stopping",
-        CancelOutcome::Finished(_) => "ended",
+        CancelOutcome::Cancelled => StopStatus::Cancelled,
+        CancelOutcome::Stopping => StopStatus::Stopping,
+        CancelOutcome::Finished(_) => StopStatus::Ended,
         CancelOutcome::NotFound => return Err(ApiError::NotFound("Job not found")),
     };
     Ok(Json(JobStop {
         job_id: job.as_uuid(),
-        status: status.to_owned(),
+        status,
     }))
 }

@@ -21,9 +21,13 @@ use tower_http::trace::TraceLayer;
 use crate::{gateway, openapi, AppState};
 
 pub(crate) use analysis::{
-    __path_analyze, __path_analyze_async, __path_analyze_status, AnalyzeResponse, AnalyzeStatus,
+    __path_analyze, __path_analyze_async, __path_analyze_status, AnalysisAccepted,
+    AnalyzeAsyncBody, AnalyzeBody, AnalyzeResponse, AnalyzeStatus,
 };
-pub(crate) use execute::{__path_cancel_execution, __path_execute, __path_execute_async};
+pub(crate) use execute::{
+    __path_cancel_execution, __path_execute, __path_execute_async, AsyncExecuteBody, ExecuteBody,
+    JobAccepted, JobStop,
+};
 pub(crate) use health::__path_health;
 pub(crate) use search::{
     __path_by_complexity, __path_search, __path_similar, ComplexityResponse, SearchResponse,
@@ -31,7 +35,7 @@ pub(crate) use search::{
 };
 pub(crate) use snippets::{
     __path_create_snippet, __path_delete_snippet, __path_get_snippet, __path_list_snippets,
-    __path_star_snippet, __path_update_snippet,
+    __path_star_snippet, __path_update_snippet, Deleted, SnippetBody, SnippetUpdateBody,
 };
 
 /// Request bodies above this size are refused with 413.

@@ -70,7 +70,7 @@ pub struct SearchResponse {
     pub results: Vec<SearchResult>,
     /// `semantic` when text was embedded and matched by words (docs/search.md), `structured`
     /// when only filters answered, `keyword` when the embedder failed and words alone answered.
-    pub method: String,
+    pub method: Method,
     /// How many results.
     pub total: usize,
 }
@@ -162,7 +162,7 @@ pub(crate) async fn search(
         query: q,
         total: results.len(),
         results,
-        method: method.as_str().to_owned(),
+        method,
     }))
 }
 

@@ -6,12 +6,61 @@ use axum::Json;
 use code_remote_domain::validation::FieldReader;
 use code_remote_domain::{NewSnippet, Page, Snippet, SnippetChanges, SnippetId, SnippetSummary};
 use code_remote_queue::SyncEventType;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
+use utoipa::ToSchema;
 
 use crate::extract::JsonBody;
-use crate::openapi::{DeletedDoc, SnippetBody, SnippetUpdateBody};
 use crate::{ApiError, AppState, CurrentUser};
+
+/// Body of `POST /snippets`.
+#[derive(Serialize, ToSchema)]
+pub struct SnippetBody {
+    /// Source code, 1..=50000 characters.
+    #[schema(min_length = 1, max_length = 50000, pattern = "^[^\\u0000]*$")]
+    pub code: String,
+    /// Title, at most 255 characters.
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    pub title: Option<String>,
+    /// Language, 1..=50 characters (default `python`).
+    #[schema(min_length = 1, max_length = 50, pattern = "^[^\\u0000]*$")]
+    pub language: Option<String>,
+    /// Description, at most 2000 characters.
+    #[schema(max_length = 2000, pattern = "^[^\\u0000]*$")]
+    pub description: Option<String>,
+    /// Starred (default false).
+    pub is_starred: Option<bool>,
+}
+
+/// Body of `PUT /snippets/{id}`: every field is optional, and a null one is left unchanged.
+#[derive(Serialize, ToSchema)]
+pub struct SnippetUpdateBody {
+    /// Source code, 1..=50000 characters.
+    #[schema(min_length = 1, max_length = 50000, pattern = "^[^\\u0000]*$")]
+    pub code: Option<String>,
+    /// Title, at most 255 characters.
+    #[schema(max_length = 255, pattern = "^[^\\u0000]*$")]
+    pub title: Option<String>,
+    /// Language, 1..=50 characters.
+    #[schema(min_length = 1, max_length = 50, pattern = "^[^\\u0000]*$")]
+    pub language: Option<String>,
+    /// Description, at most 2000 characters.
+    #[schema(max_length = 2000, pattern = "^[^\\u0000]*$")]
+    pub description: Option<String>,
+    /// Starred.
+    pub is_starred: Option<bool>,
+}
+
+/// Answer of `DELETE /snippets/{id}`.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    /// Always true.
+    pub deleted: bool,
+    /// The deleted snippet's id.
+    #[schema(value_type = uuid::Uuid)]
+    pub id: SnippetId,
+}
 
 const NOT_FOUND: ApiError = ApiError::NotFound("Snippet not found");
 
@@ -96,19 +145,19 @@ pub(crate) async fn update_snippet(
 /// Deletes a snippet.
 #[utoipa::path(delete, path = "/snippets/{id}", tag = "snippets",
     params(("id" = uuid::Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = DeletedDoc), (status = 401), (status = 404), (status = 422)))]
+    responses((status = 200, body = Deleted), (status = 401), (status = 404), (status = 422)))]
 pub(crate) async fn delete_snippet(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     let id = SnippetId::parse_path(&id, "id")?;
     if state.store().delete_snippet(user.id, id).await? {
         state
             .services()
             .notify(SyncEventType::Deleted, id, user.id)
             .await;
-        Ok(Json(json!({"deleted": true, "id": id})))
+        Ok(Json(Deleted { deleted: true, id }))
     } else {
         Err(NOT_FOUND)
     }
