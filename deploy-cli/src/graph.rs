@@ -13,7 +13,7 @@ use code_remote_config::{
 };
 use code_remote_local_stack::StackName;
 use code_remote_store::Store;
-use code_remote_sync::{resync, services, SyncWorker};
+use code_remote_sync::{resync, SyncWorker};
 
 /// Flags of `deploy graph`.
 #[derive(Debug, clap::Args)]
@@ -97,8 +97,10 @@ async fn resync_command(args: ResyncArgs) -> anyhow::Result<()> {
         .context("connecting to PostgreSQL")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::from_pool(pool.clone());
-    let providers = services::providers(&analysis, &aws).await?.providers;
-    let backend = services::backend(&search, pool, &aws).await?;
+    let providers = code_remote_wiring::providers(&analysis, &aws)
+        .await?
+        .providers;
+    let backend = code_remote_wiring::backend(&search, pool, &aws).await?;
     // Every document is rewritten with this embedder: it must be the stack's (docs/runbook.md).
     eprintln!(
         "re-embedding with {} (from this environment; it must be the stack's embedder)",

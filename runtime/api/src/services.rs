@@ -8,7 +8,7 @@ use code_remote_analysis::{Analyzer, Embedder, HashedEmbedder, OfflineAnalyzer};
 use code_remote_domain::{SnippetId, UserId};
 use code_remote_queue::{Queue, SyncEvent, SyncEventType, SyncQueue};
 use code_remote_search::SearchBackend;
-use code_remote_sync::services::AnalysisMode;
+use code_remote_wiring::AnalysisMode;
 use code_remote_ws::Pusher;
 
 /// Analysis, search and sync services of the API. The default has the offline providers and no
@@ -68,7 +68,7 @@ pub async fn load_services(
     aws: &aws_config::SdkConfig,
     store: &code_remote_store::Store,
     local_management_url: Option<String>,
-) -> Result<SearchServices, code_remote_sync::services::ServicesError> {
+) -> Result<SearchServices, code_remote_wiring::ServicesError> {
     let management = settings
         .push
         .as_ref()
@@ -77,15 +77,15 @@ pub async fn load_services(
     // The providers (a Gemini secret to read) and the backend (a first query) are independent:
     // a cold start waits for the slower of the two, not their sum.
     let (configured, backend) = tokio::join!(
-        code_remote_sync::services::providers(&settings.analysis, aws),
-        code_remote_sync::services::backend(&settings.search, store.pool().clone(), aws)
+        code_remote_wiring::providers(&settings.analysis, aws),
+        code_remote_wiring::backend(&settings.search, store.pool().clone(), aws)
     );
     let configured = configured?;
     // A stack whose Neo4j secret is still empty keeps running code; only search answers 503
     // (`deploy up` refuses to move traffic to such a stack, so this is a secret emptied later).
     let backend = match backend {
         Ok(backend) => Some(backend),
-        Err(err @ code_remote_sync::services::ServicesError::Neo4jUnset(_)) => {
+        Err(err @ code_remote_wiring::ServicesError::Neo4jUnset(_)) => {
             tracing::error!(error = %err, "search is unavailable");
             None
         }

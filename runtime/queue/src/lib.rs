@@ -8,6 +8,7 @@
 //! [`postgres`] engine in the stack's own database, the default of local stacks.
 //! [`process_batch`] is the one partial-batch adapter: [`handle_sqs_event`] (the Lambda entry of both
 //! workers) and the local [`consume`] loop both run a batch through it and get back the ids of the messages that failed.
+//! [`serve`] is how both workers run: under Lambda or polling their queue.
 #![deny(missing_docs)]
 
 mod batch;
@@ -15,6 +16,7 @@ mod consumer;
 mod engine;
 mod execution;
 pub mod postgres;
+mod serve;
 pub mod sqs;
 pub mod sync;
 
@@ -22,5 +24,6 @@ pub use batch::{handle_sqs_event, process_batch, BatchMessage};
 pub use consumer::{consume, poll_once, ConsumerOptions, MessageHandler, Polled};
 pub use engine::{FifoPair, Queue, QueueError, ReceivedMessage};
 pub use execution::ExecutionQueue;
+pub use serve::{serve, LocalQueue, ServeError};
 pub use sqs::SqsQueue;
 pub use sync::{SyncEvent, SyncEventType, SyncQueue};

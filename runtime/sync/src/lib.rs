@@ -7,15 +7,12 @@
 //! upserted. Because only current state is read and older documents never overwrite newer ones,
 //! replayed and reordered events are harmless.
 //!
-//! [`SyncWorker`] is the queue crate's `MessageHandler`: the SQS Lambda entry
-//! (`handle_sqs_event`, partial batch failures) and the local consumer (`consume`) call it;
-//! [`resync::run`]
-//! rebuilds a backend from PostgreSQL (`deploy graph resync`). [`services`] builds the configured
-//! analyzer, embedder and backend for every binary that needs them.
+//! [`SyncWorker`] is the queue crate's `MessageHandler`, run by `code_remote_queue::serve` (under
+//! Lambda or polling); [`resync::run`] rebuilds a backend from PostgreSQL (`deploy graph
+//! resync`). The analyzer, embedder and backend come from `code_remote_wiring`.
 #![deny(missing_docs)]
 
 pub mod resync;
-pub mod services;
 mod worker;
 
 pub use worker::{SyncError, SyncOutcome, SyncWorker};

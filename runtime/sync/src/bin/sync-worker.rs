@@ -2,14 +2,11 @@
 //! `AWS_LAMBDA_RUNTIME_API` is set), otherwise a local process long-polling `SYNC_QUEUE_URL`.
 
 use anyhow::Context;
-use aws_lambda_events::sqs::SqsEvent;
 use clap::Parser;
 use code_remote_config::{Env, SyncWorkerSettings};
-use code_remote_queue::{consume, handle_sqs_event, ConsumerOptions, Queue};
+use code_remote_queue::{serve, ConsumerOptions, LocalQueue};
 use code_remote_store::Store;
-use code_remote_sync::{services, SyncWorker};
-use lambda_runtime::{service_fn, LambdaEvent};
-use std::sync::Arc;
+use code_remote_sync::SyncWorker;
 use std::time::Duration;
 
 /// Keeps the search backend in step with PostgreSQL.
@@ -42,12 +39,15 @@ async fn main() -> anyhow::Result<()> {
         let store = Store::connect(&settings.database, &aws)
             .await
             .context("configuring the database pool")?;
-        let backend = services::backend(&search, store.pool().clone(), &aws)
+        let backend = code_remote_wiring::backend(&search, store.pool().clone(), &aws)
             .await
             .context("connecting the search backend")?;
         Ok::<_, anyhow::Error>((store, backend))
     };
-    let (providers, storage) = tokio::join!(services::providers(&settings.analysis, &aws), storage);
+    let (providers, storage) = tokio::join!(
+        code_remote_wiring::providers(&settings.analysis, &aws),
+        storage
+    );
     let providers = providers?.providers;
     let (store, backend) = storage?;
     let worker = SyncWorker::new(
@@ -56,43 +56,22 @@ async fn main() -> anyhow::Result<()> {
         providers.embedder,
         backend,
     );
-
-    match settings.queue {
-        None => {
-            let worker = Arc::new(worker);
-            code_remote_config::log_ready(started);
-            lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-                let worker = worker.clone();
-                async move {
-                    Ok::<_, lambda_runtime::Error>(handle_sqs_event(&*worker, event.payload).await)
-                }
-            }))
-            .await
-            .map_err(|err| anyhow::anyhow!("lambda runtime stopped: {err}"))
-        }
-        Some(queue) => {
-            let queue = Queue::open(
-                &queue.sync_queue,
-                || aws_sdk_sqs::Client::new(&aws),
-                store.pool(),
-            )
-            .await
-            .context(code_remote_config::vars::SYNC_QUEUE_URL)?;
-            let options = ConsumerOptions {
-                slots: usize::try_from(args.slots).unwrap_or(1),
-                wait: Duration::from_secs(args.wait_seconds),
-            };
-            tracing::info!(
-                queue = %queue.address(),
-                slots = options.slots,
-                backend = search.backend.as_str(),
-                "sync worker polling"
-            );
-            consume(&queue, options, worker, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await;
-            Ok(())
-        }
-    }
+    tracing::info!(backend = search.backend.as_str(), "sync worker starting");
+    let local = settings.queue.as_ref().map(|queue| LocalQueue {
+        address: &queue.sync_queue,
+        variable: code_remote_config::vars::SYNC_QUEUE_URL,
+        options: ConsumerOptions {
+            slots: usize::try_from(args.slots).unwrap_or(1),
+            wait: Duration::from_secs(args.wait_seconds),
+        },
+    });
+    serve(
+        worker,
+        local,
+        || aws_sdk_sqs::Client::new(&aws),
+        store.pool(),
+        started,
+    )
+    .await?;
+    Ok(())
 }

@@ -5,14 +5,12 @@
 //! plus `AWS_ENDPOINT_URL` for emulators and `RUST_LOG`.
 
 use anyhow::Context;
-use aws_lambda_events::sqs::SqsEvent;
 use code_remote_config::{Env, WorkerSettings};
-use code_remote_queue::{consume, handle_sqs_event, ConsumerOptions, Queue};
+use code_remote_queue::{serve, ConsumerOptions, LocalQueue};
 use code_remote_sandbox::{Sandbox, SandboxConfig};
 use code_remote_store::Store;
 use code_remote_worker::Worker;
 use code_remote_ws::Pusher;
-use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;
 
 /// How long one receive waits for messages outside Lambda.
@@ -43,38 +41,21 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(sandbox),
         Pusher::new(&aws, &settings.push.management_url),
     );
-
-    match settings.queue {
-        None => {
-            let worker = Arc::new(worker);
-            code_remote_config::log_ready(started);
-            lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-                let worker = worker.clone();
-                async move {
-                    Ok::<_, lambda_runtime::Error>(handle_sqs_event(&*worker, event.payload).await)
-                }
-            }))
-            .await
-            .map_err(|err| anyhow::anyhow!("lambda runtime stopped: {err}"))
-        }
-        Some(queue) => {
-            let queue = Queue::open(
-                &queue.execution_queue,
-                || aws_sdk_sqs::Client::new(&aws),
-                store.pool(),
-            )
-            .await
-            .context(code_remote_config::vars::EXECUTION_QUEUE_URL)?;
-            let options = ConsumerOptions {
-                slots: worker.slots(),
-                wait: POLL_WAIT,
-            };
-            tracing::info!(queue = %queue.address(), slots = options.slots, "worker polling");
-            consume(&queue, options, worker, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await;
-            Ok(())
-        }
-    }
+    let local = settings.queue.as_ref().map(|queue| LocalQueue {
+        address: &queue.execution_queue,
+        variable: code_remote_config::vars::EXECUTION_QUEUE_URL,
+        options: ConsumerOptions {
+            slots: worker.slots(),
+            wait: POLL_WAIT,
+        },
+    });
+    serve(
+        worker,
+        local,
+        || aws_sdk_sqs::Client::new(&aws),
+        store.pool(),
+        started,
+    )
+    .await?;
+    Ok(())
 }
