@@ -177,3 +177,18 @@ impl Error {
         }
     }
 }
+
+impl From<code_remote_moto::MotoError> for Error {
+    fn from(error: code_remote_moto::MotoError) -> Self {
+        match error {
+            code_remote_moto::MotoError::Refused { action, body } => Self::Aws {
+                action,
+                detail: body,
+            },
+            other => Self::Aws {
+                action: "a call to moto".to_owned(),
+                detail: other.to_string(),
+            },
+        }
+    }
+}

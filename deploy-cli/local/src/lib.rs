@@ -29,7 +29,6 @@ mod state;
 mod summary;
 mod token;
 mod up;
-mod users;
 mod web;
 
 pub use down::down;

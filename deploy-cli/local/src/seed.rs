@@ -3,9 +3,10 @@
 
 use serde_json::json;
 
-use crate::aws::{UserPool, Wire};
+use code_remote_moto::{Cognito, UserPool};
+
 use crate::state::DemoUser;
-use crate::{users, Error};
+use crate::Error;
 
 /// The demo snippets: title, description, code.
 const SNIPPETS: &[(&str, &str, &str)] = &[
@@ -27,13 +28,17 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
 ];
 
 /// Creates the demo user in the pool and signs it in; returns the user and its ID token.
-pub async fn demo_user(aws: &Wire, pool: &UserPool) -> Result<(DemoUser, String), Error> {
+pub async fn demo_user(cognito: &Cognito, pool: &UserPool) -> Result<(DemoUser, String), Error> {
     let demo = DemoUser {
         username: "demo".to_owned(),
         password: "Demo-password-1".to_owned(),
     };
-    users::ensure_user(aws, pool, &demo.username, &demo.password).await?;
-    let token = users::id_token(aws, pool, &demo.username, &demo.password).await?;
+    cognito
+        .ensure_user(pool, &demo.username, &demo.password)
+        .await?;
+    let token = cognito
+        .id_token(pool, &demo.username, &demo.password)
+        .await?;
     Ok((demo, token))
 }
 

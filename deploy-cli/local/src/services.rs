@@ -9,11 +9,12 @@ use std::process::Command;
 
 use code_remote_config::{vars, Function};
 
-use crate::aws::{Resources, REGION};
+use crate::aws::Resources;
 use crate::queues::QueueAddresses;
 use crate::spawn::{self, Running};
 use crate::state::StackDir;
 use crate::Error;
+use code_remote_moto::REGION;
 
 /// The vector length of the offline semantic embedder (all-MiniLM-L6-v2); the API and the sync
 /// worker refuse to start, naming `EMBEDDING_DIMENSIONS`, if it ever differs from the model's.
@@ -71,11 +72,8 @@ impl Wiring {
             (vars::EXECUTION_QUEUE_URL, self.queues.execution.clone()),
             (vars::SYNC_QUEUE_URL, self.queues.sync.clone()),
             (vars::COGNITO_CLIENT_ID, pool.client_id.clone()),
-            (vars::COGNITO_ISSUER, pool.issuer()),
-            (
-                vars::COGNITO_JWKS_URL,
-                pool.jwks_url(&self.aws_endpoint_url),
-            ),
+            (vars::COGNITO_ISSUER, pool.issuer.clone()),
+            (vars::COGNITO_JWKS_URL, pool.jwks_url.clone()),
             (vars::WEBSOCKET_MANAGEMENT_URL, self.api_url.clone()),
             (vars::LISTEN_ADDR, self.api_listen.clone()),
             (vars::CORS_ALLOWED_ORIGINS, self.api_url.clone()),
@@ -167,7 +165,7 @@ pub fn start(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::UserPool;
+    use code_remote_moto::UserPool;
 
     fn wiring(frontend: &Path) -> Wiring {
         Wiring {
@@ -182,6 +180,8 @@ mod tests {
                 pool: UserPool {
                     pool_id: "us-east-1_abc".into(),
                     client_id: "client".into(),
+                    issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc".into(),
+                    jwks_url: "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json".into(),
                 },
                 gemini_secret_arn: Some(
                     "arn:aws:secretsmanager:us-east-1:123456789012:secret:g".into(),

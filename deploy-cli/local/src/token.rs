@@ -1,8 +1,9 @@
 //! `deploy local token --user NAME`: an ID token of a running stack's pool, for curl and tests.
 
-use crate::aws::{UserPool, Wire};
+use code_remote_moto::{fresh_password, UserPool};
+
 use crate::state::StackDir;
-use crate::{outputs, users, Error, StackName};
+use crate::{aws, outputs, Error, StackName};
 
 /// Creates `username` in stack `name`'s pool if needed and returns a fresh ID token for it.
 pub async fn token(name: &StackName, username: &str) -> Result<String, Error> {
@@ -11,13 +12,15 @@ pub async fn token(name: &StackName, username: &str) -> Result<String, Error> {
     let pool = UserPool {
         pool_id: outputs.user_pool_id,
         client_id: outputs.user_pool_client_id,
+        issuer: outputs.cognito_issuer,
+        jwks_url: outputs.jwks_url,
     };
-    let aws = Wire::new(&outputs.aws_endpoint_url);
+    let cognito = aws::cognito(&outputs.aws_endpoint_url);
     // The demo user keeps the password printed at start-up; others get a fresh one each time.
     let password = match demo {
         Some(demo) if demo.username == username => demo.password,
-        _ => users::fresh_password(),
+        _ => fresh_password(),
     };
-    users::ensure_user(&aws, &pool, username, &password).await?;
-    users::id_token(&aws, &pool, username, &password).await
+    cognito.ensure_user(&pool, username, &password).await?;
+    Ok(cognito.id_token(&pool, username, &password).await?)
 }

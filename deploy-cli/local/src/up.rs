@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use crate::aws::{self, Wire, REGION};
+use crate::aws;
 use crate::outputs::Outputs;
 use crate::postgres::{self, Postgres};
 use crate::queues;
@@ -22,6 +22,7 @@ use crate::state::{Phase, StackDir, State};
 use crate::summary::Summary;
 use crate::web::{self, WebConfig};
 use crate::{migrate, moto, seed, Error, SearchBackend, UpOptions};
+use code_remote_moto::REGION;
 
 /// The API port tried first when `--port` is not given.
 const DEFAULT_API_PORT: u16 = 8000;
@@ -269,10 +270,10 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         let running = services::start(function, &bin_dir, &wiring, &stack.dir)?;
         stack.adopt(running)?;
     }
-    let aws = Wire::new(&aws_endpoint_url);
+    let cognito = aws::cognito(&aws_endpoint_url);
     let (healthy, demo) = tokio::join!(
         wait_healthy(stack, &api_url),
-        seed::demo_user(&aws, &resources.pool)
+        seed::demo_user(&cognito, &resources.pool)
     );
     healthy?;
     let (demo, token) = demo?;
@@ -284,8 +285,8 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
         user_pool_id: pool.pool_id.clone(),
         user_pool_client_id: pool.client_id.clone(),
         region: REGION.to_owned(),
-        cognito_issuer: pool.issuer(),
-        jwks_url: pool.jwks_url(&aws_endpoint_url),
+        cognito_issuer: pool.issuer.clone(),
+        jwks_url: pool.jwks_url.clone(),
         aws_endpoint_url,
         database_url,
         queue_engine: options.queue.as_str().to_owned(),

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::aws::{UserPool, REGION};
 use crate::Error;
+use code_remote_moto::{UserPool, REGION};
 
 /// Where the web root of a stack is, and what its `config.json` says.
 #[derive(Debug, Clone)]
@@ -67,6 +67,8 @@ mod tests {
         UserPool {
             pool_id: "us-east-1_abc".into(),
             client_id: "client".into(),
+            issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc".into(),
+            jwks_url: "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json".into(),
         }
     }
 

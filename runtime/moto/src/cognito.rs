@@ -1,14 +1,13 @@
-//! moto's Cognito user pools: create a pool and a client, add users, sign them in for ID tokens.
-//!
-//! Spoken over the Cognito JSON protocol directly (moto accepts unsigned requests), which keeps the
-//! SDK for a service the runtime never calls out of the build.
+//! moto's Cognito user pools: create a pool and a client, add users, sign them in for ID tokens,
+//! for the tests and for the local stack alike.
 
 use serde_json::{json, Value};
 
+use crate::wire::{string_at, Wire};
 use crate::{MotoError, MotoServer, REGION};
 
 /// A user pool with one app client, as the runtime's configuration names them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserPool {
     /// The pool id, e.g. `us-east-1_abc123`.
     pub pool_id: String,
@@ -23,9 +22,7 @@ pub struct UserPool {
 /// A Cognito client bound to one moto server and region.
 #[derive(Debug, Clone)]
 pub struct Cognito {
-    url: String,
-    region: String,
-    http: reqwest::Client,
+    wire: Wire,
 }
 
 impl Cognito {
@@ -37,53 +34,43 @@ impl Cognito {
     /// Talks to Cognito on `server` in `region`: moto writes that region into the pool ids and
     /// the tokens' issuer, as Cognito does.
     pub fn in_region(server: &MotoServer, region: &str) -> Self {
-        Self {
-            url: server.url().to_owned(),
-            region: region.to_owned(),
-            http: reqwest::Client::new(),
-        }
+        Self::at(Wire::new(server.url(), region))
     }
 
-    /// One call of the Cognito JSON protocol (`action` is e.g. `CreateUserPool`), for callers
-    /// that need settings the helpers below do not take.
+    /// Talks to Cognito through `wire` (a moto this process did not start: the local stack's).
+    pub fn at(wire: Wire) -> Self {
+        Self { wire }
+    }
+
+    /// One call of the Cognito JSON protocol (`action` is e.g. `CreateUserPool`).
     pub async fn call(&self, action: &str, body: Value) -> Result<Value, MotoError> {
-        let response = self
-            .http
-            .post(format!("{}/", self.url))
-            .header("Content-Type", "application/x-amz-json-1.1")
-            .header(
-                "X-Amz-Target",
-                format!("AWSCognitoIdentityProviderService.{action}"),
+        self.wire
+            .json(
+                "cognito-idp",
+                &format!("AWSCognitoIdentityProviderService.{action}"),
+                body,
             )
-            .header(
-                "Authorization",
-                format!(
-                    "AWS4-HMAC-SHA256 Credential=testing/20240101/{}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
-                    self.region
-                ),
-            )
-            .body(body.to_string())
-            .send()
-            .await?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            return Err(MotoError::Refused {
-                action: action.to_owned(),
-                body: text,
-            });
-        }
-        serde_json::from_str(&text).map_err(|err| MotoError::Refused {
-            action: action.to_owned(),
-            body: format!("unreadable answer ({err}): {text}"),
-        })
+            .await
     }
 
-    /// Creates a pool (unique name) with an app client allowing password sign-in.
+    /// Creates a pool with a unique name (see [`Cognito::create_named_pool`]).
     pub async fn create_pool(&self) -> Result<UserPool, MotoError> {
-        let name = format!("pool-{}", uuid::Uuid::new_v4().simple());
+        self.create_named_pool(&format!("pool-{}", uuid::Uuid::new_v4().simple()))
+            .await
+    }
+
+    /// Creates pool `name` (email required and auto-verified) with a public app client that
+    /// allows what the web app does: password sign-in and refresh, no client secret.
+    pub async fn create_named_pool(&self, name: &str) -> Result<UserPool, MotoError> {
         let pool = self
-            .call("CreateUserPool", json!({ "PoolName": name }))
+            .call(
+                "CreateUserPool",
+                json!({
+                    "PoolName": name,
+                    "AutoVerifiedAttributes": ["email"],
+                    "Schema": [{"Name": "email", "AttributeDataType": "String", "Required": true, "Mutable": true}],
+                }),
+            )
             .await?;
         let pool_id = string_at(&pool, &["UserPool", "Id"], "CreateUserPool")?;
         let client = self
@@ -92,7 +79,13 @@ impl Cognito {
                 json!({
                     "UserPoolId": pool_id,
                     "ClientName": "web",
-                    "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                    "GenerateSecret": false,
+                    "ExplicitAuthFlows": [
+                        "ALLOW_USER_PASSWORD_AUTH",
+                        "ALLOW_REFRESH_TOKEN_AUTH",
+                        "ALLOW_USER_SRP_AUTH",
+                        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                    ],
                 }),
             )
             .await?;
@@ -104,31 +97,41 @@ impl Cognito {
         Ok(UserPool {
             issuer: format!(
                 "https://cognito-idp.{}.amazonaws.com/{pool_id}",
-                self.region
+                self.wire.region()
             ),
-            jwks_url: format!("{}/{pool_id}/.well-known/jwks.json", self.url),
+            jwks_url: format!("{}/{pool_id}/.well-known/jwks.json", self.wire.url()),
             pool_id,
             client_id,
         })
     }
 
-    /// Adds a confirmed user with a permanent password and the given email.
-    pub async fn create_user(
+    /// Makes sure `username` exists, confirmed, with a verified `<username>@example.com` and
+    /// `password` as its permanent password (an existing user gets the password again).
+    pub async fn ensure_user(
         &self,
         pool: &UserPool,
         username: &str,
         password: &str,
     ) -> Result<(), MotoError> {
-        self.call(
-            "AdminCreateUser",
-            json!({
-                "UserPoolId": pool.pool_id,
-                "Username": username,
-                "MessageAction": "SUPPRESS",
-                "UserAttributes": [{"Name": "email", "Value": format!("{username}@example.com")}],
-            }),
-        )
-        .await?;
+        let created = self
+            .call(
+                "AdminCreateUser",
+                json!({
+                    "UserPoolId": pool.pool_id,
+                    "Username": username,
+                    "MessageAction": "SUPPRESS",
+                    "UserAttributes": [
+                        {"Name": "email", "Value": format!("{username}@example.com")},
+                        {"Name": "email_verified", "Value": "true"},
+                    ],
+                }),
+            )
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(MotoError::Refused { body, .. }) if body.contains("UsernameExistsException") => {}
+            Err(other) => return Err(other),
+        }
         self.call(
             "AdminSetUserPassword",
             json!({
@@ -142,7 +145,8 @@ impl Cognito {
         Ok(())
     }
 
-    /// Signs a user in and returns the ID token Cognito issues.
+    /// Signs in through the public client with `USER_PASSWORD_AUTH`, as the web app does, and
+    /// returns the ID token Cognito issues.
     pub async fn id_token(
         &self,
         pool: &UserPool,
@@ -151,11 +155,10 @@ impl Cognito {
     ) -> Result<String, MotoError> {
         let answer = self
             .call(
-                "AdminInitiateAuth",
+                "InitiateAuth",
                 json!({
-                    "UserPoolId": pool.pool_id,
                     "ClientId": pool.client_id,
-                    "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                    "AuthFlow": "USER_PASSWORD_AUTH",
                     "AuthParameters": {"USERNAME": username, "PASSWORD": password},
                 }),
             )
@@ -163,31 +166,22 @@ impl Cognito {
         string_at(
             &answer,
             &["AuthenticationResult", "IdToken"],
-            "AdminInitiateAuth",
+            "InitiateAuth",
         )
     }
 
     /// Creates a user and signs it in: a fresh ID token for a fresh identity.
     pub async fn new_user_token(&self, pool: &UserPool) -> Result<String, MotoError> {
         let username = format!("user-{}", uuid::Uuid::new_v4().simple());
-        let password = "Password-123!";
-        self.create_user(pool, &username, password).await?;
-        self.id_token(pool, &username, password).await
+        let password = fresh_password();
+        self.ensure_user(pool, &username, &password).await?;
+        self.id_token(pool, &username, &password).await
     }
 }
 
-fn string_at(value: &Value, path: &[&str], action: &str) -> Result<String, MotoError> {
-    let mut current = value;
-    for key in path {
-        current = &current[*key];
-    }
-    current
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| MotoError::Refused {
-            action: action.to_owned(),
-            body: format!("no {} in {value}", path.join(".")),
-        })
+/// A password that satisfies Cognito's default policy, fresh for each call.
+pub fn fresh_password() -> String {
+    format!("Pw-{}-9a", uuid::Uuid::new_v4().simple())
 }
 
 /// moto's Cognito signing key as a private JWK, read from the installed moto package, so tests can

@@ -85,19 +85,7 @@ impl MotoServer {
 
     /// Like [`MotoServer::sdk_config`], for resources in `region`.
     pub async fn sdk_config_in(&self, region: &str) -> aws_config::SdkConfig {
-        let credentials = aws_credential_types::Credentials::new(
-            crate::ACCESS_KEY_ID,
-            "testing",
-            None,
-            None,
-            "moto",
-        );
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.to_owned()))
-            .endpoint_url(&self.url)
-            .credentials_provider(credentials)
-            .load()
-            .await
+        sdk_config(&self.url, region).await
     }
 
     /// Wipes every resource of every service.
@@ -181,4 +169,17 @@ fn spawn_owned(binary: PathBuf, port: u16) -> Result<(), MotoError> {
             "the moto-server thread ended before starting the process",
         ))),
     }
+}
+
+/// An SDK configuration for the moto at `url`, as region `region`, with moto's dummy credentials
+/// (access key [`crate::ACCESS_KEY_ID`]).
+pub async fn sdk_config(url: &str, region: &str) -> aws_config::SdkConfig {
+    let credentials =
+        aws_credential_types::Credentials::new(crate::ACCESS_KEY_ID, "testing", None, None, "moto");
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .endpoint_url(url)
+        .credentials_provider(credentials)
+        .load()
+        .await
 }
