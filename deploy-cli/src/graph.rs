@@ -11,7 +11,9 @@ use anyhow::Context;
 use code_remote_config::{
     AnalysisSettings, Env, Neo4jSettings, Neo4jSource, SearchBackendName, SearchSettings,
 };
-use code_remote_local_stack::StackName;
+use code_remote_local_stack::LocalName;
+
+use crate::target::StackTarget;
 use code_remote_store::Store;
 use code_remote_sync::{resync, SyncWorker};
 
@@ -44,10 +46,10 @@ pub enum BackendArg {
 pub struct ResyncArgs {
     /// Read the database of this stack (only `local` is supported; use --database-url otherwise).
     #[arg(long, conflicts_with = "database_url")]
-    pub stack: Option<String>,
+    pub stack: Option<StackTarget>,
     /// The local stack's name.
-    #[arg(long, default_value = StackName::DEFAULT)]
-    pub name: StackName,
+    #[arg(long, default_value = LocalName::DEFAULT)]
+    pub name: LocalName,
     /// PostgreSQL URL of the source of truth.
     #[arg(long, env = code_remote_config::vars::DATABASE_URL, hide_env_values = true)]
     pub database_url: Option<String>,
@@ -65,7 +67,7 @@ pub async fn run(args: GraphArgs) -> anyhow::Result<()> {
 
 async fn resync_command(args: ResyncArgs) -> anyhow::Result<()> {
     let url = match (&args.stack, &args.database_url) {
-        (Some(stack), _) if stack == crate::local::LOCAL => {
+        (Some(StackTarget::Local), _) => {
             code_remote_local_stack::outputs(&args.name)
                 .with_context(|| format!("reading the outputs of local stack {:?}", args.name.as_str()))?
                 .database_url

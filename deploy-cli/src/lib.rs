@@ -20,7 +20,10 @@ pub mod rehearse;
 pub mod rollback;
 pub mod secrets;
 pub mod status;
+pub mod target;
 pub mod up;
+
+use target::StackTarget;
 
 /// The command line.
 #[derive(Debug, clap::Parser)]
@@ -69,15 +72,15 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate(args) => migrate::run(args).await,
-        Command::Up(args) if args.stack != local::LOCAL => {
-            up::run(&args.stack, args.cloud, args.json).await
-        }
-        Command::Up(args) => local::up(args).await,
+        Command::Up(args) => match &args.stack {
+            StackTarget::Cloud(stack) => up::run(stack, args.cloud, args.json).await,
+            StackTarget::Local => local::up(args).await,
+        },
         Command::Down(args) => local::down(args),
-        Command::Outputs(args) if args.target.stack != local::LOCAL => {
-            outputs::run(&args.target.stack, args.json).await
-        }
-        Command::Outputs(args) => local::outputs(args),
+        Command::Outputs(args) => match &args.target.stack {
+            StackTarget::Cloud(stack) => outputs::run(stack, args.json).await,
+            StackTarget::Local => local::outputs(args),
+        },
         Command::Local(args) => local::local(args).await,
         Command::Build(args) => build::run(args).await,
         Command::Preview(args) => preview::run(args).await,

@@ -3,19 +3,17 @@
 //! every command checks that `--stack` names the local stack first.
 
 use anyhow::bail;
-use code_remote_local_stack::{StackName, UpOptions};
+use code_remote_local_stack::{LocalName, UpOptions};
 
 use crate::output::emit;
-
-/// The only stack these commands run on this machine.
-pub const LOCAL: &str = "local";
+use crate::target::{StackTarget, LOCAL};
 
 /// Flags of `deploy up`.
 #[derive(Debug, clap::Args)]
 pub struct UpArgs {
     /// The stack to bring up (`local`: the whole system on this machine).
     #[arg(long)]
-    pub stack: String,
+    pub stack: StackTarget,
     /// The local stack's flags.
     #[command(flatten)]
     pub local: UpOptions,
@@ -32,10 +30,10 @@ pub struct UpArgs {
 pub struct StackArgs {
     /// The stack (`local`).
     #[arg(long, default_value = LOCAL)]
-    pub stack: String,
+    pub stack: StackTarget,
     /// The local stack's name.
-    #[arg(long, default_value = StackName::DEFAULT)]
-    pub name: StackName,
+    #[arg(long, default_value = LocalName::DEFAULT)]
+    pub name: LocalName,
 }
 
 /// Flags of `deploy outputs`.
@@ -71,9 +69,9 @@ pub enum LocalCommand {
     },
 }
 
-fn require_local(stack: &str) -> anyhow::Result<()> {
-    if stack != LOCAL {
-        bail!("this build of deploy runs only `--stack {LOCAL}` here; `{stack}` is a cloud stack");
+fn require_local(stack: &StackTarget) -> anyhow::Result<()> {
+    if let StackTarget::Cloud(name) = stack {
+        bail!("`deploy down` and `deploy local` run only on `--stack {LOCAL}`; `{name}` is a cloud stack");
     }
     Ok(())
 }

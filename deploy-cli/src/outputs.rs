@@ -3,7 +3,7 @@
 use std::fmt;
 
 use code_remote_pulumi::StackOutputs;
-use code_remote_release::ReleaseError;
+use code_remote_release::{ReleaseError, StackName};
 
 use crate::cloud;
 use crate::output::emit;
@@ -35,8 +35,7 @@ impl serde::Serialize for Shown {
 }
 
 /// Prints a cloud stack's outputs.
-pub async fn run(stack: &str, json: bool) -> anyhow::Result<()> {
-    let stack = cloud::stack(stack)?;
+pub async fn run(stack: &StackName, json: bool) -> anyhow::Result<()> {
     let root = cloud::repo_root()?;
     let pulumi = code_remote_pulumi::Pulumi::new(code_remote_pulumi::PulumiSettings {
         program_dir: root.join("infra"),

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
 
 use code_remote_pulumi::PreviewDigest;
-use code_remote_release::{ReleaseVersion, UpReport, UpRequest};
+use code_remote_release::{ReleaseVersion, StackName, UpReport, UpRequest};
 
 use crate::cloud::{self, step_summary, Progress};
 use crate::output::emit;
@@ -66,11 +66,10 @@ pub fn confirmer(yes: bool) -> impl Fn(&PreviewDigest) -> bool + Send + Sync {
 }
 
 /// Deploys a release to a cloud stack.
-pub async fn run(stack: &str, flags: CloudUpFlags, json: bool) -> anyhow::Result<()> {
-    let stack = cloud::stack(stack)?;
+pub async fn run(stack: &StackName, flags: CloudUpFlags, json: bool) -> anyhow::Result<()> {
     let release = ReleaseVersion::parse(flags.release.as_deref().unwrap_or_default())?;
-    let mut ctx = cloud::context(&stack, release.as_str()).await?;
-    ctx.required_artifacts = cloud::required_artifacts(&stack)?;
+    let mut ctx = cloud::context(stack, release.as_str()).await?;
+    ctx.required_artifacts = cloud::required_artifacts(stack)?;
     let dir = cloud::repo_root()?
         .join("target/release-artifacts")
         .join(release.as_str());

@@ -3,14 +3,14 @@
 use std::time::{Duration, Instant};
 
 use crate::state::StackDir;
-use crate::{Error, StackName};
+use crate::{Error, LocalName};
 
 /// How long the supervisor gets to tear its stack down before everything is killed by pid.
 const SUPERVISOR_GRACE: Duration = Duration::from_secs(30);
 
 /// Stops stack `name`: asks its supervisor to tear down, then kills and removes whatever the
 /// state file still lists (all of it when the supervisor was SIGKILLed).
-pub fn down(name: &StackName) -> Result<(), Error> {
+pub fn down(name: &LocalName) -> Result<(), Error> {
     let dir = StackDir::of(name);
     let Some(state) = dir.read()? else {
         if dir.root().exists() {

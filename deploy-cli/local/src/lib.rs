@@ -15,9 +15,9 @@ mod aws;
 mod detach;
 mod down;
 mod error;
+mod local_name;
 mod migrate;
 mod moto;
-mod name;
 mod outputs;
 mod postgres;
 mod procs;
@@ -33,7 +33,7 @@ mod web;
 
 pub use down::down;
 pub use error::Error;
-pub use name::StackName;
+pub use local_name::LocalName;
 pub use outputs::Outputs;
 pub use procs::ProcessRecord;
 pub use services::services;
@@ -91,8 +91,8 @@ impl QueueEngine {
 #[derive(Debug, Clone, clap::Args)]
 pub struct UpOptions {
     /// The stack's name: its directory and resource names. Stacks with different names run side by side.
-    #[arg(long, default_value = StackName::DEFAULT)]
-    pub name: StackName,
+    #[arg(long, default_value = LocalName::DEFAULT)]
+    pub name: LocalName,
     /// The API's port (default 8000); another free port is used when it is taken.
     #[arg(long)]
     pub port: Option<u16>,
@@ -118,6 +118,6 @@ pub async fn up(options: &UpOptions) -> Result<Option<Summary>, Error> {
 }
 
 /// The endpoints of the running stack `name`.
-pub fn outputs(name: &StackName) -> Result<Outputs, Error> {
+pub fn outputs(name: &LocalName) -> Result<Outputs, Error> {
     outputs::read(name)
 }

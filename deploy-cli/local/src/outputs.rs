@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::state::{Phase, StackDir};
-use crate::{Error, StackName};
+use crate::{Error, LocalName};
 
 /// Everything a client needs to reach a stack; the JSON keys are the cloud stacks' output names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +67,7 @@ impl fmt::Display for Outputs {
 }
 
 /// The outputs of the running stack `name`.
-pub fn read(name: &StackName) -> Result<Outputs, Error> {
+pub fn read(name: &LocalName) -> Result<Outputs, Error> {
     let dir = StackDir::of(name);
     let state = dir
         .read()?

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outputs::Outputs;
 use crate::procs::ProcessRecord;
-use crate::{Error, StackName};
+use crate::{Error, LocalName};
 
 /// How far a stack has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ pub struct DemoUser {
 
 impl State {
     /// A fresh state for a stack that is about to start.
-    pub fn starting(name: &StackName) -> Self {
+    pub fn starting(name: &LocalName) -> Self {
         Self {
             name: name.to_string(),
             phase: Phase::Starting,
@@ -89,13 +89,13 @@ impl State {
 /// A stack's directory.
 #[derive(Debug, Clone)]
 pub struct StackDir {
-    name: StackName,
+    name: LocalName,
     root: PathBuf,
 }
 
 impl StackDir {
     /// The directory of stack `name` (not created).
-    pub fn of(name: &StackName) -> Self {
+    pub fn of(name: &LocalName) -> Self {
         Self {
             name: name.clone(),
             root: stacks_root().join(name.as_str()),
@@ -103,7 +103,7 @@ impl StackDir {
     }
 
     /// The stack's name.
-    pub fn name(&self) -> &StackName {
+    pub fn name(&self) -> &LocalName {
         &self.name
     }
 
@@ -202,7 +202,7 @@ mod tests {
 
     fn stack_in(root: &Path) -> StackDir {
         StackDir {
-            name: StackName::parse("t").unwrap(),
+            name: LocalName::parse("t").unwrap(),
             root: root.join("t"),
         }
     }

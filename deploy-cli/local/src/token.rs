@@ -3,10 +3,10 @@
 use code_remote_moto::{fresh_password, UserPool};
 
 use crate::state::StackDir;
-use crate::{aws, outputs, Error, StackName};
+use crate::{aws, outputs, Error, LocalName};
 
 /// Creates `username` in stack `name`'s pool if needed and returns a fresh ID token for it.
-pub async fn token(name: &StackName, username: &str) -> Result<String, Error> {
+pub async fn token(name: &LocalName, username: &str) -> Result<String, Error> {
     let outputs = outputs::read(name)?;
     let demo = StackDir::of(name).read()?.and_then(|state| state.demo);
     let pool = UserPool {

@@ -16,8 +16,8 @@ use code_remote_migrations::{
     scaffold, Backend, Dialect, Direction, History, Migrator, Source, Target,
 };
 
-use crate::local::LOCAL;
 use crate::output::emit;
+use crate::target::StackTarget;
 pub use remote::{pending, Pending};
 use report::{Heads, HistoryList, Line};
 
@@ -69,10 +69,10 @@ pub struct MigrateArgs {
     /// Migrate a stack: `local` (the running local stack's database) or a cloud stack (through
     /// its migrate Lambda). Without it, the database given by the flags above.
     #[arg(long, global = true)]
-    pub stack: Option<String>,
+    pub stack: Option<StackTarget>,
     /// Which local stack, with `--stack local`.
-    #[arg(long, global = true, default_value = code_remote_local_stack::StackName::DEFAULT)]
-    pub local_stack: code_remote_local_stack::StackName,
+    #[arg(long, global = true, default_value = code_remote_local_stack::LocalName::DEFAULT)]
+    pub local_stack: code_remote_local_stack::LocalName,
     /// What to do.
     #[command(subcommand)]
     pub action: Action,
@@ -145,20 +145,21 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    match args.stack.as_deref() {
-        Some(stack) if stack != LOCAL => return remote::run(&args, stack).await,
-        _ => {}
-    }
+    let on_local_stack = match &args.stack {
+        Some(StackTarget::Cloud(stack)) => return remote::run(&args, stack).await,
+        Some(StackTarget::Local) => true,
+        None => false,
+    };
     let history = History::load(&source)?;
     let wait = Duration::from_secs(args.lock_timeout);
     match args.db {
         Database::Postgres => {
-            let url = match args.stack.as_deref() {
-                Some(_) => code_remote_local_stack::outputs(&args.local_stack)?.database_url,
-                None => args
-                    .database_url
+            let url = if on_local_stack {
+                code_remote_local_stack::outputs(&args.local_stack)?.database_url
+            } else {
+                args.database_url
                     .clone()
-                    .context("no PostgreSQL URL: pass --database-url or set DATABASE_URL")?,
+                    .context("no PostgreSQL URL: pass --database-url or set DATABASE_URL")?
             };
             let backend = PostgresBackend::connect(&url).await?;
             execute(Migrator::new(history, backend).with_lock_wait(wait), &args).await

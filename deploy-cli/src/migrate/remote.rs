@@ -9,7 +9,8 @@ use std::fmt;
 use anyhow::bail;
 use code_remote_migrations::{Dialect, History, Source};
 use code_remote_release::{
-    Database as RemoteDatabase, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus, LIVE,
+    Database as RemoteDatabase, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
+    StackName, LIVE,
 };
 use serde::Serialize;
 
@@ -173,10 +174,9 @@ fn request(args: &MigrateArgs) -> anyhow::Result<MigrateRequest> {
 /// Sends the command to `stack`'s migrate function (`live` alias) and prints its result; a
 /// reported failure is printed, then exits 1; an answer that is not a result (e.g. an emulator's
 /// echo) is refused (exit 4).
-pub async fn run(args: &MigrateArgs, stack: &str) -> anyhow::Result<()> {
+pub async fn run(args: &MigrateArgs, stack: &StackName) -> anyhow::Result<()> {
     let request = request(args)?;
-    let stack = cloud::stack(stack)?;
-    let ctx = cloud::context(&stack, "current").await?;
+    let ctx = cloud::context(stack, "current").await?;
     let outputs = ctx.outputs()?;
     let function = ctx.function_name(&outputs, "migrate")?;
     let result =

@@ -5,11 +5,12 @@ use std::str::FromStr;
 
 use crate::Error;
 
-/// A validated stack name: 1 to 32 lowercase letters, digits and dashes, starting with a letter.
+/// The name of a local stack (`--name`; several can run side by side): 1 to 32 lowercase
+/// letters, digits and dashes, starting with a letter. It becomes directory and resource names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct StackName(String);
+pub struct LocalName(String);
 
-impl StackName {
+impl LocalName {
     /// The name every command uses when `--name` is not given.
     pub const DEFAULT: &'static str = "local";
 
@@ -33,13 +34,13 @@ impl StackName {
     }
 }
 
-impl Default for StackName {
+impl Default for LocalName {
     fn default() -> Self {
         Self(Self::DEFAULT.to_owned())
     }
 }
 
-impl FromStr for StackName {
+impl FromStr for LocalName {
     type Err = Error;
 
     fn from_str(value: &str) -> Result<Self, Error> {
@@ -47,7 +48,7 @@ impl FromStr for StackName {
     }
 }
 
-impl fmt::Display for StackName {
+impl fmt::Display for LocalName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -60,7 +61,7 @@ mod tests {
     #[test]
     fn accepts_simple_names() {
         for name in ["local", "a", "e2e-2", "stack-with-32-characters-abcdefg"] {
-            assert_eq!(StackName::parse(name).unwrap().as_str(), name);
+            assert_eq!(LocalName::parse(name).unwrap().as_str(), name);
         }
     }
 
@@ -76,7 +77,7 @@ mod tests {
             "-x",
             &"a".repeat(33),
         ] {
-            let err = StackName::parse(name).unwrap_err();
+            let err = LocalName::parse(name).unwrap_err();
             assert!(
                 err.to_string().contains("lowercase letters"),
                 "{name}: {err}"
