@@ -8,9 +8,8 @@
 //! [`Stack::spawn_worker`] and can be killed mid-job by aborting their task.
 #![deny(missing_docs)]
 
-use code_remote_api::{router, AppState, LazySandbox, SearchServices};
+use code_remote_api::{router, AppState, SearchServices};
 use code_remote_auth::Verifier;
-use code_remote_config::{CognitoConfig, CorsOrigins};
 use code_remote_domain::{ExecutionStatus, JobId};
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
@@ -91,11 +90,7 @@ impl Stack {
             create_queues(engine, &aws_sdk_sqs::Client::new(&aws), store.pool()).await;
         let queue = ExecutionQueue::new(queue);
         let verifier = Arc::new(Verifier::new(
-            &CognitoConfig {
-                issuer: pool.issuer.clone(),
-                jwks_url: pool.jwks_url.clone(),
-                client_id: pool.client_id.clone(),
-            },
+            &pool.cognito_config(),
             reqwest::Client::new(),
         ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -112,15 +107,10 @@ impl Stack {
             search_name: "postgres",
             ..SearchServices::default()
         };
-        let state = AppState::new(
-            store.clone(),
-            verifier,
-            queue.clone(),
-            LazySandbox::new(SandboxConfig::default()),
-            CorsOrigins::List(Vec::new()),
-            Some(code_remote_moto::ACCESS_KEY_ID),
-        )
-        .with_services(services);
+        let state = AppState::builder(store.clone(), verifier, queue.clone())
+            .local_gateway(code_remote_moto::ACCESS_KEY_ID)
+            .services(services)
+            .build();
         let app = router(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

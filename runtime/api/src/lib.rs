@@ -20,4 +20,4 @@ pub use error::ApiError;
 pub use extract::CurrentUser;
 pub use routes::{router, with_frontend};
 pub use services::{load_services, local_management_url, SearchServices};
-pub use state::{AppState, LazySandbox};
+pub use state::{AppState, AppStateBuilder, LazySandbox};

@@ -71,43 +71,88 @@ pub struct AppState {
     services: Arc<SearchServices>,
 }
 
-impl AppState {
-    /// State for a router. `local_gateway`, the access key id the stack's processes sign
-    /// with, serves `GET /ws` and `/@connections/{id}`: give it only outside AWS, where API
-    /// Gateway plays that part.
-    pub fn new(
-        store: Store,
-        verifier: Arc<Verifier>,
-        queue: ExecutionQueue,
-        sandbox: LazySandbox,
-        cors: CorsOrigins,
-        local_gateway: Option<&str>,
-    ) -> Self {
-        let gateway = local_gateway.map(|access_key_id| {
+/// Builds an [`AppState`]: the store, the token verifier and the execution queue are required;
+/// the rest has defaults (a sandbox with the default configuration started on first use, no
+/// CORS origins, no local gateway, offline analysis with search disabled).
+pub struct AppStateBuilder {
+    store: Store,
+    verifier: Arc<Verifier>,
+    queue: ExecutionQueue,
+    sandbox: Option<LazySandbox>,
+    cors: CorsOrigins,
+    local_gateway: Option<String>,
+    services: SearchServices,
+}
+
+impl AppStateBuilder {
+    /// The sandbox `POST /execute` runs in.
+    pub fn sandbox(mut self, sandbox: LazySandbox) -> Self {
+        self.sandbox = Some(sandbox);
+        self
+    }
+
+    /// The origins the browser may call from.
+    pub fn cors(mut self, cors: CorsOrigins) -> Self {
+        self.cors = cors;
+        self
+    }
+
+    /// Serves `GET /ws` and `/@connections/{id}`, accepting pushes signed with `access_key_id`
+    /// (the stack's processes' key): only outside AWS, where API Gateway plays that part.
+    pub fn local_gateway(mut self, access_key_id: &str) -> Self {
+        self.local_gateway = Some(access_key_id.to_owned());
+        self
+    }
+
+    /// Analysis, search and sync services.
+    pub fn services(mut self, services: SearchServices) -> Self {
+        self.services = services;
+        self
+    }
+
+    /// The state.
+    pub fn build(self) -> AppState {
+        let gateway = self.local_gateway.map(|access_key_id| {
             LocalGateway::new(
-                Connections::new(verifier.clone(), store.clone()),
-                access_key_id,
+                Connections::new(self.verifier.clone(), self.store.clone()),
+                &access_key_id,
             )
         });
-        Self {
+        AppState {
             inner: Arc::new(Inner {
-                store,
-                verifier,
-                queue,
-                sandbox,
-                cors,
+                store: self.store,
+                verifier: self.verifier,
+                queue: self.queue,
+                sandbox: self
+                    .sandbox
+                    .unwrap_or_else(|| LazySandbox::new(SandboxConfig::default())),
+                cors: self.cors,
                 gateway,
                 users: Mutex::new(HashMap::new()),
                 sync_slots: SyncSlots::default(),
             }),
-            services: Arc::new(SearchServices::default()),
+            services: Arc::new(self.services),
         }
     }
+}
 
-    /// The same state with analysis, search and sync services (offline and disabled otherwise).
-    pub fn with_services(mut self, services: SearchServices) -> Self {
-        self.services = Arc::new(services);
-        self
+impl AppState {
+    /// Starts building the state for a router over `store`, verifying tokens with `verifier` and
+    /// queueing jobs on `queue`.
+    pub fn builder(
+        store: Store,
+        verifier: Arc<Verifier>,
+        queue: ExecutionQueue,
+    ) -> AppStateBuilder {
+        AppStateBuilder {
+            store,
+            verifier,
+            queue,
+            sandbox: None,
+            cors: CorsOrigins::List(Vec::new()),
+            local_gateway: None,
+            services: SearchServices::default(),
+        }
     }
 
     /// Analysis, search and sync services.

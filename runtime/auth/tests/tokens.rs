@@ -4,7 +4,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use code_remote_auth::{AuthError, Verifier};
-use code_remote_config::CognitoConfig;
 use code_remote_moto::{signing_jwk, Cognito, MotoServer, UserPool};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
@@ -22,12 +21,7 @@ async fn fixture() -> Fixture {
     let cognito = Cognito::new(server);
     let pool = cognito.create_pool().await.expect("pool");
     let token = cognito.new_user_token(&pool).await.expect("token");
-    let config = CognitoConfig {
-        issuer: pool.issuer.clone(),
-        jwks_url: pool.jwks_url.clone(),
-        client_id: pool.client_id.clone(),
-    };
-    let verifier = Verifier::new(&config, reqwest::Client::new());
+    let verifier = Verifier::new(&pool.cognito_config(), reqwest::Client::new());
     Fixture {
         pool,
         token,

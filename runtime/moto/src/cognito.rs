@@ -19,6 +19,17 @@ pub struct UserPool {
     pub jwks_url: String,
 }
 
+impl UserPool {
+    /// What the API's token verifier is configured with for this pool.
+    pub fn cognito_config(&self) -> code_remote_config::CognitoConfig {
+        code_remote_config::CognitoConfig {
+            issuer: self.issuer.clone(),
+            jwks_url: self.jwks_url.clone(),
+            client_id: self.client_id.clone(),
+        }
+    }
+}
+
 /// A Cognito client bound to one moto server and region.
 #[derive(Debug, Clone)]
 pub struct Cognito {

@@ -61,20 +61,19 @@ async fn main() -> anyhow::Result<()> {
                 .context("the local WebSocket gateway needs AWS credentials (AWS_ACCESS_KEY_ID): its Management API accepts requests signed with them only")?,
         )
     };
-    let state = AppState::new(
-        store,
-        verifier,
-        queue,
-        LazySandbox::new(sandbox_config),
-        http.cors_origins.clone(),
-        gateway_key.as_deref(),
-    );
     let local_management =
         (!lambda).then(|| local_management_url(args.listen.unwrap_or(http.listen)));
-    let services = load_services(&settings, &aws, state.store(), local_management)
+    let services = load_services(&settings, &aws, &store, local_management)
         .await
         .context("configuring analysis and search")?;
-    let state = state.with_services(services);
+    let mut state = AppState::builder(store, verifier, queue)
+        .sandbox(LazySandbox::new(sandbox_config))
+        .cors(http.cors_origins.clone())
+        .services(services);
+    if let Some(key) = &gateway_key {
+        state = state.local_gateway(key);
+    }
+    let state = state.build();
     let app = match (&http.frontend_dir, lambda) {
         (Some(dir), false) => with_frontend(router(state), dir),
         _ => router(state),

@@ -3,13 +3,12 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use code_remote_api::{router, AppState, LazySandbox};
+use code_remote_api::{router, AppState};
 use code_remote_auth::Verifier;
-use code_remote_config::{CognitoConfig, CorsOrigins};
+use code_remote_config::CorsOrigins;
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
 use code_remote_queue::{ExecutionQueue, Queue, SqsQueue};
-use code_remote_sandbox::SandboxConfig;
 use code_remote_store::Store;
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -49,22 +48,14 @@ pub async fn test_app() -> TestApp {
         .queue_url
         .expect("queue url");
     let verifier = Arc::new(Verifier::new(
-        &CognitoConfig {
-            issuer: pool.issuer.clone(),
-            jwks_url: pool.jwks_url.clone(),
-            client_id: pool.client_id.clone(),
-        },
+        &pool.cognito_config(),
         reqwest::Client::new(),
     ));
     let store = Store::from_pool(pg);
-    let state = AppState::new(
-        store.clone(),
-        verifier,
-        ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs.clone(), queue_url.clone()))),
-        LazySandbox::new(SandboxConfig::default()),
-        CorsOrigins::List(vec!["https://app.example".to_owned()]),
-        None,
-    );
+    let queue = ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs.clone(), queue_url.clone())));
+    let state = AppState::builder(store.clone(), verifier, queue)
+        .cors(CorsOrigins::List(vec!["https://app.example".to_owned()]))
+        .build();
     TestApp {
         router: router(state),
         store,

@@ -8,13 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use code_remote_analysis::{Embedder, MiniLmEmbedder, OfflineAnalyzer};
-use code_remote_api::{router, AppState, LazySandbox, SearchServices};
+use code_remote_api::{router, AppState, SearchServices};
 use code_remote_auth::Verifier;
-use code_remote_config::{CognitoConfig, CorsOrigins};
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_moto::{Cognito, MotoServer, UserPool};
 use code_remote_queue::{ExecutionQueue, Queue, SqsQueue, SyncQueue};
-use code_remote_sandbox::SandboxConfig;
 use code_remote_search::{PgSearch, SearchBackend};
 use code_remote_store::Store;
 use code_remote_sync::SyncWorker;
@@ -59,11 +57,7 @@ pub async fn stack_with(with_backend: bool) -> TestStack {
     let exec_url = fifo(&sqs, "exec").await;
     let sync_url = fifo(&sqs, "sync").await;
     let verifier = Arc::new(Verifier::new(
-        &CognitoConfig {
-            issuer: pool.issuer.clone(),
-            jwks_url: pool.jwks_url.clone(),
-            client_id: pool.client_id.clone(),
-        },
+        &pool.cognito_config(),
         reqwest::Client::new(),
     ));
     let store = Store::from_pool(pg.clone());
@@ -81,15 +75,11 @@ pub async fn stack_with(with_backend: bool) -> TestStack {
         pusher: Some(Pusher::new(&aws, &base)),
         ..SearchServices::default()
     };
-    let state = AppState::new(
-        store.clone(),
-        verifier,
-        ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs, exec_url))),
-        LazySandbox::new(SandboxConfig::default()),
-        CorsOrigins::List(Vec::new()),
-        Some(code_remote_moto::ACCESS_KEY_ID),
-    )
-    .with_services(services);
+    let queue = ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs, exec_url)));
+    let state = AppState::builder(store.clone(), verifier, queue)
+        .local_gateway(code_remote_moto::ACCESS_KEY_ID)
+        .services(services)
+        .build();
     let app = router(state);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
