@@ -3,7 +3,7 @@
 
 use crate::components::auth::Auth;
 use crate::components::functions::{allow_api_gateway, Function};
-use crate::components::websocket::access_log_format;
+use crate::components::websocket::throttled_and_logged;
 use crate::components::Context;
 use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
@@ -89,26 +89,12 @@ pub fn build(
             .prop("retentionInDays", ctx.config.log_retention_days)
             .prop("tags", n.tags("api-access")),
     )?;
-    let throttle = ctx.config.api_throttle;
+    let stage = Resource::new("httpStage", "aws:apigatewayv2/stage:Stage")
+        .prop("apiId", api.id())
+        .prop("name", "$default")
+        .prop("autoDeploy", true);
     program.add(
-        Resource::new("httpStage", "aws:apigatewayv2/stage:Stage")
-            .prop("apiId", api.id())
-            .prop("name", "$default")
-            .prop("autoDeploy", true)
-            .prop(
-                "defaultRouteSettings",
-                map([
-                    ("throttlingBurstLimit", throttle.burst_limit),
-                    ("throttlingRateLimit", throttle.rate_limit),
-                ]),
-            )
-            .prop(
-                "accessLogSettings",
-                map([
-                    ("destinationArn", Value::Ref(logs.arn())),
-                    ("format", Value::from(access_log_format(false))),
-                ]),
-            )
+        throttled_and_logged(stage, &ctx.config.api_throttle, &logs, false)
             .prop("tags", n.tags("api"))
             // Logging needs the account's CloudWatch role in place first.
             .depends_on(&account.api_gateway),

@@ -4,6 +4,7 @@
 
 use crate::components::functions::{allow_api_gateway, Function};
 use crate::components::Context;
+use crate::config::Throttle;
 use crate::error::InfraError;
 use crate::model::{concat, map, Program, Resource, ResourceRef, Value};
 
@@ -150,26 +151,12 @@ pub fn attach(
             .prop("retentionInDays", ctx.config.log_retention_days)
             .prop("tags", n.tags("ws-access")),
     )?;
-    let throttle = ctx.config.api_throttle;
+    let stage = Resource::new("websocketStage", "aws:apigatewayv2/stage:Stage")
+        .prop("apiId", api.id())
+        .prop("name", STAGE)
+        .prop("deploymentId", deployment.id());
     let stage = program.add(
-        Resource::new("websocketStage", "aws:apigatewayv2/stage:Stage")
-            .prop("apiId", api.id())
-            .prop("name", STAGE)
-            .prop("deploymentId", deployment.id())
-            .prop(
-                "defaultRouteSettings",
-                map([
-                    ("throttlingBurstLimit", throttle.burst_limit),
-                    ("throttlingRateLimit", throttle.rate_limit),
-                ]),
-            )
-            .prop(
-                "accessLogSettings",
-                map([
-                    ("destinationArn", Value::Ref(logs.arn())),
-                    ("format", Value::from(access_log_format(true))),
-                ]),
-            )
+        throttled_and_logged(stage, &ctx.config.api_throttle, &logs, true)
             .prop("tags", n.tags("ws"))
             // API Gateway refuses a WebSocket stage with logging until the account's CloudWatch
             // role is set.
@@ -182,6 +169,31 @@ pub fn attach(
         api.out("executionArn"),
     )?;
     Ok(WsStage { stage })
+}
+
+/// What both APIs' stages share: the stack's throttling on every route, and the JSON access log
+/// (see [`access_log_format`]) into `logs`.
+pub fn throttled_and_logged(
+    stage: Resource,
+    throttle: &Throttle,
+    logs: &ResourceRef,
+    websocket: bool,
+) -> Resource {
+    stage
+        .prop(
+            "defaultRouteSettings",
+            map([
+                ("throttlingBurstLimit", throttle.burst_limit),
+                ("throttlingRateLimit", throttle.rate_limit),
+            ]),
+        )
+        .prop(
+            "accessLogSettings",
+            map([
+                ("destinationArn", Value::Ref(logs.arn())),
+                ("format", Value::from(access_log_format(websocket))),
+            ]),
+        )
 }
 
 /// The JSON access log line both APIs write, built as data.
