@@ -16,12 +16,7 @@ impl LocalName {
 
     /// Checks `value` and wraps it.
     pub fn parse(value: &str) -> Result<Self, Error> {
-        let valid = (1..=32).contains(&value.len())
-            && value.starts_with(|c: char| c.is_ascii_lowercase())
-            && value
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if valid {
+        if code_remote_config::contract::is_stack_name(value) {
             Ok(Self(value.to_owned()))
         } else {
             Err(Error::BadName(value.to_owned()))

@@ -63,13 +63,7 @@ pub struct StackName(String);
 impl StackName {
     /// Accepts 1 to 32 characters of `[a-z0-9-]` starting with a letter.
     pub fn parse(text: &str) -> Result<Self, ReleaseError> {
-        let ok = !text.is_empty()
-            && text.len() <= 32
-            && text.starts_with(|c: char| c.is_ascii_lowercase())
-            && text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if ok {
+        if code_remote_config::contract::is_stack_name(text) {
             Ok(Self(text.to_owned()))
         } else {
             Err(ReleaseError::Invalid(format!(

@@ -53,6 +53,17 @@ pub mod lambda_python {
 exec \"${LAMBDA_TASK_ROOT:-/var/task}/bootstrap\"\n";
 }
 
+/// Whether `text` can name a stack, local or cloud: 1 to 32 lowercase letters, digits and dashes,
+/// starting with a letter. Stack names become directory, resource and bucket names, so both kinds
+/// of stack check them with this one rule.
+pub fn is_stack_name(text: &str) -> bool {
+    (1..=32).contains(&text.len())
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// One Lambda function of a stack (and, for three of them, a local process).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Function {
