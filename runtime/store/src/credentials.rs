@@ -58,23 +58,18 @@ pub async fn connect_options(
     }
 }
 
+/// The database secret as JSON, read by the one secret reader ([`crate::secrets::read_string`]).
 async fn read_secret(arn: &str, aws: &aws_config::SdkConfig) -> Result<Value, StoreError> {
     let failed = |reason: String| StoreError::Secret {
         arn: arn.to_owned(),
         reason,
     };
-    let output = aws_sdk_secretsmanager::Client::new(aws)
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
+    let client = aws_sdk_secretsmanager::Client::new(aws);
+    let text = crate::secrets::read_string(&client, arn)
         .await
-        .map_err(|err| {
-            failed(aws_sdk_secretsmanager::error::DisplayErrorContext(err).to_string())
-        })?;
-    let text = output
-        .secret_string()
-        .ok_or_else(|| failed("it has no string value".into()))?;
-    serde_json::from_str(text).map_err(|_| failed("its value is not a JSON object".into()))
+        .map_err(|err| failed(err.reason))?
+        .ok_or_else(|| failed("it has no value yet".into()))?;
+    serde_json::from_str(&text).map_err(|_| failed("its value is not a JSON object".into()))
 }
 
 /// How often a process re-reads its database secret.
