@@ -73,7 +73,7 @@ async fn resync_command(args: ResyncArgs) -> anyhow::Result<()> {
                 .database_url
         }
         (Some(stack), _) => anyhow::bail!(
-            "resync reads stack {stack:?} only through --database-url (only the local stack's address is known here)"
+            "resync reads stack \"{stack}\" only through --database-url (only the local stack's address is known here)"
         ),
         (None, Some(url)) => url.clone(),
         (None, None) => anyhow::bail!("no database: pass --stack local, --database-url or set DATABASE_URL"),

@@ -1,4 +1,5 @@
-//! Stack names: they become directory names and resource names, so they are checked once here.
+//! Local stack names (`--name`): they become directory names and resource names, and follow the
+//! one rule for stack names, `code_remote_config::contract::is_stack_name`.
 
 use std::fmt;
 use std::str::FromStr;

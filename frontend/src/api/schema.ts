@@ -352,7 +352,7 @@ export interface components {
         /** @description The outcome of one execution, shaped exactly as docs/api.md's ExecutionResult. */
         ExecutionResult: {
             /** @description True when the run was stopped on request (the user's Stop) before it ended. */
-            cancelled?: boolean;
+            cancelled: boolean;
             /** @description `str(exception)` or a description of how the process ended. */
             error?: string | null;
             /** @description The exception class name or the kind of termination. */

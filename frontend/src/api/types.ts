@@ -1,7 +1,7 @@
 /**
  * The HTTP contract's types, taken from `schema.ts`, which `npm run api-types` generates from
  * `openapi.json`, the API's own document (a Rust test keeps that copy current, and
- * `schema.test.ts` fails when `schema.ts` was not regenerated). Only the WebSocket frames, which
+ * `scripts/api-types.test.ts` fails when `schema.ts` was not regenerated). Only the WebSocket frames, which
  * OpenAPI does not describe, are written here.
  */
 import type { components } from './schema';

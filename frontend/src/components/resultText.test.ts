@@ -12,6 +12,7 @@ const BASE: ExecutionResult = {
   timed_out: false,
   truncated: false,
   security_violations: [],
+  cancelled: false,
 };
 
 const ALLOWED = " Allowed modules: ['collections', 'heapq', 'math']";

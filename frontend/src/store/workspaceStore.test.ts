@@ -15,6 +15,7 @@ const RESULT: ExecutionResult = {
   timed_out: false,
   truncated: false,
   security_violations: [],
+  cancelled: false,
 };
 
 const ANALYSIS: AnalyzeResponse = {

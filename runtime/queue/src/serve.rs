@@ -24,7 +24,7 @@ pub struct LocalQueue<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The local queue could not be opened.
-    #[error("{variable}: {source}")]
+    #[error("{variable}")]
     Open {
         /// The variable that named the queue.
         variable: &'static str,

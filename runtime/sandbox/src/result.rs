@@ -37,6 +37,7 @@ pub struct ExecutionResult {
     pub security_violations: Vec<SecurityViolation>,
     /// True when the run was stopped on request (the user's Stop) before it ended.
     #[serde(default)]
+    #[schema(required = true)]
     pub cancelled: bool,
     /// How much the program wrote, counted past the cut; present whenever `truncated` is, so a
     /// client can say how much of the output it shows.

@@ -68,7 +68,7 @@ async fn read_secret(arn: &str, aws: &aws_config::SdkConfig) -> Result<Value, St
     let text = crate::secrets::read_string(&client, arn)
         .await
         .map_err(|err| failed(err.reason))?
-        .ok_or_else(|| failed("it has no value yet".into()))?;
+        .ok_or_else(|| failed("it was not found or has no current value".into()))?;
     serde_json::from_str(&text).map_err(|_| failed("its value is not a JSON object".into()))
 }
 

@@ -1,5 +1,6 @@
 //! The application secrets a stack creates empty and an operator fills (`deploy secrets set`):
-//! the Gemini API key and the Neo4j credentials. One reader for every function, so "empty" means
+//! the Gemini API key and the Neo4j credentials; the database secret is read through the same
+//! [`read_string`]. One reader for every function, so "empty" means
 //! the same everywhere: no version yet (Secrets Manager's `ResourceNotFoundException` for
 //! `AWSCURRENT`), an empty string, `{}` or a JSON object whose key field is empty.
 
