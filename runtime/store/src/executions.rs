@@ -36,6 +36,9 @@ pub enum Admission {
 pub enum StartOutcome {
     /// The job is marked running: execute it.
     Run,
+    /// The job is marked running again (a redelivery) but its user stopped it meanwhile: record
+    /// it as stopped without running the code.
+    Stopped,
     /// The job already has a result (a redelivery): do not run it again.
     AlreadyFinished(StoredExecution),
 }
@@ -121,15 +124,19 @@ impl Store {
              VALUES ($1, $2, $3, 'running', now())
              ON CONFLICT (id) DO UPDATE SET status = 'running', started_at = now()
                  WHERE executions.status IN ('queued', 'running')
-             RETURNING id",
+             RETURNING cancel_requested_at IS NOT NULL AS stopped",
         )
         .bind(job.as_uuid())
         .bind(user.as_uuid())
         .bind(code_sha256(code))
         .fetch_optional(&self.pool)
         .await?;
-        if started.is_some() {
-            return Ok(StartOutcome::Run);
+        if let Some(row) = started {
+            return Ok(if row.try_get::<bool, _>("stopped")? {
+                StartOutcome::Stopped
+            } else {
+                StartOutcome::Run
+            });
         }
         match self.execution(job).await? {
             Some(stored) => Ok(StartOutcome::AlreadyFinished(stored)),

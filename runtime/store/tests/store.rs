@@ -210,7 +210,7 @@ async fn executions_finish_once() {
             assert_eq!(stored.status, ExecutionStatus::Succeeded);
             assert_eq!(stored.result, Some(first));
         }
-        StartOutcome::Run => panic!("a finished job must not run again"),
+        StartOutcome::Run | StartOutcome::Stopped => panic!("a finished job must not run again"),
     }
     let unknown = JobId::generate();
     assert_eq!(
@@ -264,7 +264,7 @@ async fn a_stop_cancels_a_queued_job_flags_a_running_one_and_only_for_its_owner(
                 "the worker pushes this instead"
             );
         }
-        StartOutcome::Run => panic!("a cancelled job must not run"),
+        StartOutcome::Run | StartOutcome::Stopped => panic!("a cancelled job must not run"),
     }
     assert_eq!(
         store

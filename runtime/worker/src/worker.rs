@@ -72,7 +72,7 @@ impl Worker {
                     .map_err(|err| WorkerError::StoredResult(job.job_id.to_string(), err))?
             }
             // A redelivered job whose user stopped it while its first worker had it: not run again.
-            StartOutcome::Run if self.store.cancel_requested(job.job_id).await? => {
+            StartOutcome::Stopped => {
                 let result = ExecutionResult::cancelled_before_start();
                 self.store(&job, &result).await?;
                 result
