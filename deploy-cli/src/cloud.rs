@@ -3,15 +3,17 @@
 //! TTY), the `$GITHUB_STEP_SUMMARY` markdown, and the exit codes.
 //!
 //! Exit codes: 0 success; 1 any other failure; 2 bad usage (clap); 3 a check refused the command
-//! (preview errors, promotion without a passing dev record, digest mismatch, stack locked,
+//! (preview errors, promotion without a passing dev record, digest mismatch, stack locked, drift
+//! without `--accept-drift`, a saved plan that no longer matches,
 //! nothing to roll back to, prod without `--i-really-mean-prod`); 4 the deploy failed (Pulumi
 //! update, migrations, smoke tests; aliases already moved back); 5 a tool or credentials are
 //! missing (pulumi, cargo-lambda, npm, AWS credentials, Pulumi login).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use code_remote_infra::review;
 use code_remote_pulumi::{ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError};
 use code_remote_release::{
     default_actor, AwsClients, Event, ReleaseError, SmokeSettings, StackContext, StackName,
@@ -22,7 +24,7 @@ use code_remote_release::{
 pub struct StackFlags {
     /// The stack (`dev`, `prod`, ...): settings in `stacks/<stack>.yaml`.
     #[arg(long, env = "CODE_REMOTE_STACK")]
-    pub stack: String,
+    pub stack: StackName,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -41,10 +43,28 @@ pub fn repo_root() -> anyhow::Result<PathBuf> {
         .context("not inside the Code Remote repository (no infra/Pulumi.yaml above here); cd into it or set CODE_REMOTE_ROOT")
 }
 
+/// The settings file of `stack`: the committed `stacks/<stack>.yaml`, or for a review stack
+/// (`pr-<N>`) without one, its settings derived from dev's, written under `target/`.
+pub fn settings_file(root: &Path, stack: &StackName) -> anyhow::Result<PathBuf> {
+    let committed = root.join("stacks").join(format!("{stack}.yaml"));
+    if committed.is_file() || review::number(stack.as_str()).is_none() {
+        return Ok(committed);
+    }
+    let dev = root.join("stacks/dev.yaml");
+    let text = std::fs::read_to_string(&dev)
+        .with_context(|| format!("reading {} to derive review stack {stack}", dev.display()))?;
+    let derived = review::derive(stack.as_str(), &text)?;
+    let dir = root.join("target/review-stacks");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("{stack}.yaml"));
+    std::fs::write(&path, derived).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
 /// The context of one cloud stack for `release` (the infra program renders that release's zips).
 pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackContext> {
     let root = repo_root()?;
-    let committed = root.join("stacks").join(format!("{stack}.yaml"));
+    let committed = settings_file(&root, stack)?;
     if !committed.is_file() {
         return Err(
             ReleaseError::from(code_remote_pulumi::PulumiError::NoStackFile(committed)).into(),
@@ -85,8 +105,9 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
 /// The artifacts beyond the functions that the stack's committed settings need (for `up` and
 /// `promote`, which refuse a release without them).
 pub fn required_artifacts(stack: &StackName) -> anyhow::Result<Vec<(String, String)>> {
-    let stacks = repo_root()?.join("stacks");
-    let config = code_remote_infra::StackConfig::load(&stacks, &stack.to_string())?;
+    let file = settings_file(&repo_root()?, stack)?;
+    let stacks = file.parent().context("a stack file has a directory")?;
+    let config = code_remote_infra::StackConfig::load(stacks, stack.as_str())?;
     Ok(match config.embedder {
         code_remote_infra::config::EmbedderChoice::Minilm => vec![(
             code_remote_config::contract::embedding_model::LAYER_ARTIFACT.to_owned(),
@@ -184,6 +205,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         | ReleaseError::NoPreviousRelease(_)
         | ReleaseError::NoRelease(_)
         | ReleaseError::SecretUnset { .. }
+        | ReleaseError::Drift { .. }
+        | ReleaseError::PlanMismatch { .. }
+        | ReleaseError::NoSavedPlan { .. }
         | ReleaseError::Cancelled => 3,
         ReleaseError::MigrationFailed(_)
         | ReleaseError::NotAMigrationResult(_)
@@ -203,9 +227,4 @@ fn pulumi_code(error: &PulumiError) -> u8 {
         PulumiError::UpdateFailed { .. } => 4,
         _ => 1,
     }
-}
-
-/// Parses `--stack`, turning a bad name into a usage-class error.
-pub fn stack(name: &str) -> anyhow::Result<StackName> {
-    Ok(StackName::parse(name)?)
 }

@@ -1,4 +1,5 @@
-//! `deploy destroy --stack S`: tears a stack down; `prod` needs `--i-really-mean-prod`.
+//! `deploy destroy --stack S`: tears a stack down; `prod` needs `--i-really-mean-prod`. A review
+//! stack (`pr-<N>`) is also removed from the Pulumi backend: nothing of it is left.
 
 use code_remote_release::ReleaseError;
 
@@ -17,14 +18,14 @@ pub struct DestroyArgs {
 
 /// Destroys the stack's resources (Pulumi refuses resources protected by the program).
 pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
-    let stack = cloud::stack(&args.target.stack)?;
+    let stack = &args.target.stack;
     if stack.is_prod() && !args.i_really_mean_prod {
         return Err(ReleaseError::Invalid(
             "refusing to destroy prod without --i-really-mean-prod".to_owned(),
         )
         .into());
     }
-    let ctx = cloud::context(&stack, "current").await?;
+    let ctx = cloud::context(stack, "current").await?;
     ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
     let progress = Progress::new();
     let result = ctx
@@ -32,6 +33,9 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
         .destroy(|line| progress.show(code_remote_release::Event::Pulumi(line)));
     progress.finish();
     let summary = result.map_err(ReleaseError::from)?;
+    if code_remote_infra::review::number(stack.as_str()).is_some() {
+        ctx.pulumi.remove_stack().map_err(ReleaseError::from)?;
+    }
     if args.target.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 
 use anyhow::Context;
 use code_remote_config::{
-    AnalysisSettings, Env, Neo4jSettings, Neo4jSource, SearchBackendName, SearchSettings,
+    AnalysisSettings, Env, Neo4jCredentials, Neo4jSource, SearchBackendName, SearchSettings,
 };
 use code_remote_local_stack::LocalName;
 
@@ -88,7 +88,7 @@ async fn resync_command(args: ResyncArgs) -> anyhow::Result<()> {
         }
         Some(BackendArg::Neo4j) => {
             search.backend = SearchBackendName::Neo4j;
-            search.neo4j = Some(Neo4jSource::Credentials(Neo4jSettings::load(&env)?));
+            search.neo4j = Some(Neo4jSource::Credentials(Neo4jCredentials::load(&env)?));
         }
         None => {}
     }

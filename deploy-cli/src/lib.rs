@@ -9,6 +9,7 @@
 pub mod build;
 pub mod cloud;
 pub mod destroy;
+pub mod drift;
 pub mod graph;
 pub mod local;
 pub mod migrate;
@@ -16,6 +17,7 @@ pub mod output;
 pub mod outputs;
 pub mod preview;
 pub mod promote;
+pub mod reap;
 pub mod rehearse;
 pub mod rollback;
 pub mod secrets;
@@ -62,8 +64,12 @@ pub enum Command {
     Rehearse(rehearse::RehearseArgs),
     /// The application secrets a stack creates empty: `list`, `set NAME` (value on stdin).
     Secrets(secrets::SecretsArgs),
-    /// Tear a cloud stack down.
+    /// Tear a cloud stack down (a review stack is also removed from the backend).
     Destroy(destroy::DestroyArgs),
+    /// What was changed outside Pulumi on a cloud stack (exits 3 when anything was).
+    Drift(drift::DriftArgs),
+    /// Destroy the review stacks (`pr-<N>`) idle past their time to live.
+    Reap(reap::ReapArgs),
     /// Search graph maintenance (`deploy graph resync`: rebuild it from PostgreSQL).
     Graph(graph::GraphArgs),
 }
@@ -88,6 +94,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rollback(args) => rollback::run(args).await,
         Command::Status(args) => status::run(args).await,
         Command::Destroy(args) => destroy::run(args).await,
+        Command::Reap(args) => reap::run(args).await,
+        Command::Drift(args) => drift::run(args).await,
         Command::Rehearse(args) => rehearse::run(args).await,
         Command::Secrets(args) => secrets::run(args).await,
         Command::Graph(args) => graph::run(args).await,

@@ -1,17 +1,20 @@
-//! `deploy preview --stack S [--release vX.Y.Z]`: the Pulumi plan as a table, the pending
-//! migrations, and the artifact digests that would change against what is live.
+//! `deploy preview --stack S [--release vX.Y.Z] [--save-plan]`: what was changed outside Pulumi
+//! since the last deploy (drift, from `pulumi refresh --preview-only`), apart from the change the
+//! release makes (the Pulumi plan as a table), the pending migrations, and the artifact digests
+//! that would change against what is live. `--save-plan` keeps the plan for `deploy up --plan`.
 //!
 //! Pending migrations come from the stack's migrate Lambda (`status` through the `live` alias):
-//! each database's head, against the revisions this `deploy` binary carries (those of the release
-//! it builds). When the Lambda cannot say (it fails, or answers with something that is not a
+//! each database's head, against the revisions the previewed release carries (its manifest; a
+//! manifest written before they were recorded falls back to this `deploy` binary's). When the
+//! Lambda cannot say (it fails, or answers with something that is not a
 //! result, as moto's Lambda does when it only echoes), the plan says they are unknown and why.
 
 use std::fmt;
 
-use code_remote_pulumi::{PreviewDigest, StackOutputs};
+use code_remote_pulumi::{write_table, DiffRow, PreviewDigest, StackOutputs};
 use code_remote_release::{
-    DatabaseResult, Manifest, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
-    ReleaseError, ReleaseVersion, StackContext, LIVE,
+    pulumi_plan_path, DatabaseResult, Manifest, MigrateCommand, MigrateRequest, MigrateResult,
+    MigrateStatus, ReleaseError, ReleaseVersion, SavedPlan, StackContext, LIVE,
 };
 use serde::Serialize;
 
@@ -28,6 +31,9 @@ pub struct PreviewArgs {
     /// The release to preview (its zips must be built).
     #[arg(long, env = "CODE_REMOTE_RELEASE")]
     pub release: String,
+    /// Save the plan beside the release's artifacts, for `deploy up --plan` to apply.
+    #[arg(long)]
+    pub save_plan: bool,
 }
 
 /// One artifact whose digest differs from the live release's.
@@ -77,6 +83,9 @@ impl fmt::Display for PendingMigrations {
 /// The plan.
 #[derive(Debug, Serialize)]
 pub struct Plan {
+    /// What was changed outside Pulumi since the last deploy (`deploy up` refuses it unless
+    /// `--accept-drift`).
+    pub drift: Vec<DiffRow>,
     /// Pulumi's plan.
     pub infrastructure: PreviewDigest,
     /// Migrations that would run.
@@ -89,6 +98,17 @@ pub struct Plan {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.drift.is_empty() {
+            writeln!(f, "drift: none (the stack is as its last deploy left it)")?;
+        } else {
+            writeln!(
+                f,
+                "drift: {} resources changed outside Pulumi (deploy up refuses them unless --accept-drift):",
+                self.drift.len()
+            )?;
+            write_table(f, &self.drift)?;
+        }
+        writeln!(f, "change this release makes:")?;
         write!(f, "{}", self.infrastructure)?;
         write!(f, "{}", self.migrations)?;
         match &self.live_release {
@@ -117,17 +137,32 @@ impl fmt::Display for Plan {
 
 /// Shows the plan.
 pub async fn run(args: PreviewArgs) -> anyhow::Result<()> {
-    let stack = cloud::stack(&args.target.stack)?;
+    let stack = &args.target.stack;
     let release = ReleaseVersion::parse(&args.release)?;
-    let ctx = cloud::context(&stack, release.as_str()).await?;
+    let ctx = cloud::context(stack, release.as_str()).await?;
     let dir = cloud::repo_root()?
         .join("target/release-artifacts")
         .join(release.as_str());
     let manifest = Manifest::read(&dir)?;
     ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
-    let infrastructure = ctx.pulumi.preview().map_err(ReleaseError::from)?;
-    // A stack never deployed has no outputs or records: everything is new.
+    // A stack never deployed has no outputs or records (everything is new) and nothing to drift.
     let outputs = ctx.pulumi.outputs().ok();
+    let drift = match outputs {
+        Some(_) => ctx.pulumi.drift().map_err(ReleaseError::from)?.drift(),
+        None => Vec::new(),
+    };
+    let infrastructure = match args.save_plan {
+        true => {
+            let path = pulumi_plan_path(&dir, stack)?;
+            let preview = ctx
+                .pulumi
+                .preview_saving(&path)
+                .map_err(ReleaseError::from)?;
+            SavedPlan::save(&dir, stack, &preview)?;
+            preview
+        }
+        false => ctx.pulumi.preview().map_err(ReleaseError::from)?,
+    };
     let live = match &outputs {
         Some(outputs) => ctx.records(outputs).live().await.unwrap_or_else(|err| {
             eprintln!(
@@ -137,13 +172,14 @@ pub async fn run(args: PreviewArgs) -> anyhow::Result<()> {
         }),
         None => None,
     };
-    let migrations = pending_migrations(&ctx, outputs.as_ref(), &release).await;
+    let migrations = pending_migrations(&ctx, outputs.as_ref(), &manifest).await;
     let plan = diff(
         infrastructure,
         &manifest,
         live.as_ref().map(|r| &r.manifest),
     );
     let plan = Plan {
+        drift,
         live_release: live.map(|r| r.release),
         migrations,
         ..plan
@@ -174,6 +210,7 @@ pub fn diff(infrastructure: PreviewDigest, next: &Manifest, live: Option<&Manife
         })
         .collect();
     Plan {
+        drift: Vec::new(),
         infrastructure,
         migrations: PendingMigrations::NotChecked,
         artifacts,
@@ -185,8 +222,12 @@ pub fn diff(infrastructure: PreviewDigest, next: &Manifest, live: Option<&Manife
 async fn pending_migrations(
     ctx: &StackContext,
     outputs: Option<&StackOutputs>,
-    release: &ReleaseVersion,
+    release: &Manifest,
 ) -> PendingMigrations {
+    let carried = match release.migrations.is_empty() {
+        true => code_remote_release::embedded_revisions().unwrap_or_default(),
+        false => release.migrations.clone(),
+    };
     let Some(function) = outputs.and_then(|o| o.function_name("migrate")) else {
         let empty = |database: &str| DatabaseResult {
             database: database.to_owned(),
@@ -194,15 +235,18 @@ async fn pending_migrations(
             head: None,
             error: None,
         };
-        return PendingMigrations::NotDeployed(pending(&MigrateResult {
-            status: MigrateStatus::Ok,
-            databases: vec![empty("postgres"), empty("neo4j")],
-        }));
+        return PendingMigrations::NotDeployed(pending(
+            &MigrateResult {
+                status: MigrateStatus::Ok,
+                databases: vec![empty("postgres"), empty("neo4j")],
+            },
+            &carried,
+        ));
     };
-    let request = MigrateRequest::new(MigrateCommand::Status, release.to_string());
+    let request = MigrateRequest::new(MigrateCommand::Status, release.version.to_string());
     match code_remote_release::invoke_migrate(&ctx.aws.lambda, function, LIVE, &request).await {
         Ok(result) if result.status == MigrateStatus::Ok => {
-            PendingMigrations::Checked(pending(&result))
+            PendingMigrations::Checked(pending(&result, &carried))
         }
         Ok(result) => PendingMigrations::Unknown(result.summary()),
         Err(err) => PendingMigrations::Unknown(err.to_string()),

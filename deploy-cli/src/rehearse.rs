@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use code_remote_config::Function;
 use code_remote_rehearse::{Options, Secrets};
+use code_remote_release::StackName;
 
 use crate::output::emit;
 
@@ -15,7 +16,7 @@ use crate::output::emit;
 pub struct RehearseArgs {
     /// The stack whose rendered program is rehearsed (`stacks/<stack>.yaml`).
     #[arg(long)]
-    pub stack: String,
+    pub stack: StackName,
     /// Whether the application secrets hold values (as after `deploy secrets set`) or are
     /// empty (as a first deploy leaves them).
     #[arg(long, value_enum, default_value = "empty")]
@@ -61,7 +62,7 @@ pub async fn run(args: RehearseArgs) -> anyhow::Result<()> {
         unset.push((function, variable.to_owned()));
     }
     let options = Options {
-        stack: args.stack.clone(),
+        stack: args.stack.to_string(),
         stacks_dir: args.stacks_dir.unwrap_or_else(|| workspace.join("stacks")),
         bin_dir: match args.bin_dir {
             Some(dir) => dir,

@@ -48,13 +48,9 @@ impl serde::Serialize for Shown {
 
 /// Rolls the stack back.
 pub async fn run(args: RollbackArgs) -> anyhow::Result<()> {
-    let stack = cloud::stack(&args.target.stack)?;
+    let stack = &args.target.stack;
     let to = args.to.as_deref().map(ReleaseVersion::parse).transpose()?;
-    let ctx = cloud::context(
-        &stack,
-        to.as_ref().map_or("current", ReleaseVersion::as_str),
-    )
-    .await?;
+    let ctx = cloud::context(stack, to.as_ref().map_or("current", ReleaseVersion::as_str)).await?;
     let progress = Progress::new();
     let result =
         code_remote_release::rollback(&ctx, to.as_ref(), &|event| progress.show(event)).await;

@@ -68,8 +68,7 @@ impl serde::Serialize for Listing {
 pub async fn run(args: SecretsArgs) -> anyhow::Result<()> {
     match args.command {
         SecretsCommand::List { target } => {
-            let stack = cloud::stack(&target.stack)?;
-            let ctx = cloud::context(&stack, "current").await?;
+            let ctx = cloud::context(&target.stack, "current").await?;
             let outputs = ctx.outputs()?;
             let mut states = Vec::new();
             for secret in AppSecret::ALL {
@@ -79,9 +78,8 @@ pub async fn run(args: SecretsArgs) -> anyhow::Result<()> {
         }
         SecretsCommand::Set { target, name } => {
             let secret = AppSecret::parse(&name)?;
-            let stack = cloud::stack(&target.stack)?;
             let value = read_value(secret).await?;
-            let ctx = cloud::context(&stack, "current").await?;
+            let ctx = cloud::context(&target.stack, "current").await?;
             let outputs = ctx.outputs()?;
             let state = secrets::set(&ctx.aws.secrets, &outputs, secret, &value).await?;
             emit(&Listing(vec![state]), target.json)

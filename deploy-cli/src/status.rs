@@ -73,8 +73,8 @@ impl serde::Serialize for Shown {
 
 /// Prints the stack's status.
 pub async fn run(args: StatusArgs) -> anyhow::Result<()> {
-    let stack = cloud::stack(&args.target.stack)?;
-    let ctx = cloud::context(&stack, "current").await?;
+    let stack = &args.target.stack;
+    let ctx = cloud::context(stack, "current").await?;
     emit(
         &Shown(code_remote_release::status(&ctx).await?),
         args.target.json,

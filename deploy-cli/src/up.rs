@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::{BufRead, IsTerminal, Write};
 
 use code_remote_pulumi::PreviewDigest;
-use code_remote_release::{ReleaseVersion, StackName, UpReport, UpRequest};
+use code_remote_release::{Gates, ReleaseVersion, StackName, UpReport, UpRequest};
 
 use crate::cloud::{self, step_summary, Progress};
 use crate::output::emit;
@@ -19,6 +19,32 @@ pub struct CloudUpFlags {
     /// Apply without asking (implied in CI, where stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// The checks against the stack as it is.
+    #[command(flatten)]
+    pub gates: GateFlags,
+}
+
+/// The deploy gates' flags, shared by `deploy up` and `deploy promote`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GateFlags {
+    /// Deploy although resources were changed outside Pulumi (drift): the update reads the
+    /// cloud first and puts back what the program says.
+    #[arg(long)]
+    pub accept_drift: bool,
+    /// Apply the plan `deploy preview --save-plan` saved for this release and stack; refuse
+    /// when the change is no longer that one.
+    #[arg(long)]
+    pub plan: bool,
+}
+
+impl GateFlags {
+    /// The gates these flags ask for.
+    pub fn gates(&self) -> Gates {
+        Gates {
+            accept_drift: self.accept_drift,
+            plan: self.plan,
+        }
+    }
 }
 
 /// A deploy report for people.
@@ -28,6 +54,13 @@ impl fmt::Display for Shown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let report = &self.0;
         writeln!(f, "{} is live on {}", report.release, report.stack)?;
+        if !report.drift.is_empty() {
+            writeln!(
+                f,
+                "  drift: {} resources changed outside Pulumi were put back as the program says",
+                report.drift.len()
+            )?;
+        }
         for (function, version) in &report.functions {
             writeln!(f, "  {function:12} version {}", version.version)?;
         }
@@ -81,6 +114,7 @@ pub async fn run(stack: &StackName, flags: CloudUpFlags, json: bool) -> anyhow::
             release,
             dir,
             promoted_from: None,
+            gates: flags.gates.gates(),
         },
         &confirm,
         &|event| progress.show(event),

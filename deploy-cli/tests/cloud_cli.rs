@@ -113,6 +113,38 @@ fn refusals_exit_3_and_usage_errors_exit_2() {
     assert_eq!(usage.status.code(), Some(2));
 }
 
+/// Runs `deploy` in `work` against moto and the recorded Pulumi CLI.
+fn deploy_in(
+    work: &std::path::Path,
+    moto: &code_remote_moto::MotoServer,
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
+    command
+        .args(args)
+        .env("CODE_REMOTE_ROOT", work)
+        .env("PULUMI", fake_pulumi())
+        .env("AWS_ENDPOINT_URL", moto.url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+fn succeeded(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 #[tokio::test]
 async fn preview_prints_the_plan_from_recorded_output_and_writes_the_step_summary() {
     let moto = code_remote_moto::MotoServer::start()
@@ -122,26 +154,19 @@ async fn preview_prints_the_plan_from_recorded_output_and_writes_the_step_summar
     std::fs::write(work.path().join("stacks/dev.yaml"), "config: {}\n").unwrap();
     let summary = work.path().join("summary.md");
     let started = std::time::Instant::now();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_deploy"));
-    let output = command
-        .args(["preview", "--stack", "dev", "--release", "v9.9.9"])
-        .env("CODE_REMOTE_ROOT", work.path())
-        .env("PULUMI", fake_pulumi())
-        .env("AWS_ENDPOINT_URL", moto.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .output()
-        .unwrap();
-    let wall = started.elapsed();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = deploy_in(
+        work.path(),
+        &moto,
+        &["preview", "--stack", "dev", "--release", "v9.9.9"],
+        &[("GITHUB_STEP_SUMMARY", summary.as_os_str())],
     );
+    let wall = started.elapsed();
+    let stdout = succeeded(&output);
     assert!(stdout.contains("replace  aws:sqs/queue:Queue"), "{stdout}");
+    assert!(
+        stdout.contains("drift: none (the stack is as its last deploy left it)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("no release is live on this stack yet"),
         "{stdout}"
@@ -150,9 +175,101 @@ async fn preview_prints_the_plan_from_recorded_output_and_writes_the_step_summar
         .unwrap()
         .starts_with("### Preview of dev"));
     println!(
-        "deploy preview wall time (debug build, recorded Pulumi output, moto): {} ms",
+        "deploy preview wall time (debug build, recorded refresh and preview, moto): {} ms",
         wall.as_millis()
     );
+}
+
+#[tokio::test]
+async fn preview_shows_drift_apart_from_the_release_change_and_saves_the_plan() {
+    let moto = code_remote_moto::MotoServer::start()
+        .await
+        .expect("moto_server (run scripts/setup-venv)");
+    let work = preview_workspace();
+    std::fs::write(work.path().join("stacks/prod.yaml"), "config: {}\n").unwrap();
+    let output = deploy_in(
+        work.path(),
+        &moto,
+        &[
+            "preview",
+            "--stack",
+            "prod",
+            "--release",
+            "v9.9.9",
+            "--save-plan",
+        ],
+        &[("FAKE_PULUMI_REFRESH", "refresh-drift.json".as_ref())],
+    );
+    let stdout = succeeded(&output);
+    let drift = stdout
+        .find("drift: 3 resources changed outside Pulumi")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let change = stdout
+        .find("change this release makes:")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(drift < change, "{stdout}");
+    let (drift_part, change_part) = stdout.split_at(change);
+    assert!(drift_part.contains("memorySize"), "{stdout}");
+    assert!(drift_part.contains("apiErrors"), "{stdout}");
+    assert!(!drift_part.contains("executionDlq"), "{stdout}");
+    assert!(change_part.contains("executionDlq"), "{stdout}");
+    assert!(!change_part.contains("memorySize"), "{stdout}");
+    let plans = work
+        .path()
+        .join("target/release-artifacts/v9.9.9/plans/prod");
+    assert!(plans.join("pulumi-plan.json").is_file());
+    let saved = std::fs::read_to_string(plans.join("preview.json")).unwrap();
+    assert!(saved.contains("executionDlq"), "{saved}");
+}
+
+#[tokio::test]
+async fn reap_destroys_and_forgets_only_review_stacks_idle_past_their_ttl() {
+    let moto = code_remote_moto::MotoServer::start()
+        .await
+        .expect("moto_server (run scripts/setup-venv)");
+    let work = preview_workspace();
+    std::fs::copy(
+        repo().join("stacks/dev.yaml"),
+        work.path().join("stacks/dev.yaml"),
+    )
+    .unwrap();
+    let log = work.path().join("pulumi.log");
+    let env = [("FAKE_PULUMI_LOG", log.as_os_str())];
+
+    let dry = succeeded(&deploy_in(work.path(), &moto, &["reap", "--dry-run"], &env));
+    assert!(
+        dry.contains("pr-7: idle 100 hours: would be destroyed"),
+        "{dry}"
+    );
+    let commands = std::fs::read_to_string(&log).unwrap();
+    assert!(!commands.contains("destroy"), "{commands}");
+
+    let reaped = succeeded(&deploy_in(work.path(), &moto, &["reap"], &env));
+    assert!(
+        reaped.contains("pr-7: idle 100 hours: destroyed"),
+        "{reaped}"
+    );
+    for kept in ["pr-8", "pr-9", "dev:", "prod"] {
+        assert!(!reaped.contains(kept), "{kept} in {reaped}");
+    }
+    let commands = std::fs::read_to_string(&log).unwrap();
+    let changing: Vec<&str> = commands
+        .lines()
+        .filter(|line| line.starts_with("destroy") || line.starts_with("stack rm"))
+        .collect();
+    assert_eq!(changing.len(), 2, "{commands}");
+    assert!(
+        changing.iter().all(|line| line.contains("--stack pr-7 ")),
+        "{commands}"
+    );
+    // The review stack's settings were derived from dev's, not committed.
+    let derived =
+        std::fs::read_to_string(work.path().join("target/review-stacks/pr-7.yaml")).unwrap();
+    assert!(
+        derived.contains("code-remote:reviewTtlHours: 72"),
+        "{derived}"
+    );
+    assert!(!work.path().join("stacks/pr-7.yaml").exists());
 }
 
 #[tokio::test]

@@ -127,6 +127,14 @@ mod lenient {
     pub fn bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
         parse(deserializer, "true or false")
     }
+
+    pub fn optional_u32<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u32>, D::Error> {
+        #[derive(Deserialize)]
+        struct Whole(#[serde(deserialize_with = "u32")] u32);
+        Ok(Option::<Whole>::deserialize(deserializer)?.map(|Whole(value)| value))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +187,9 @@ struct RawConfig {
     domain: Option<String>,
     #[serde(rename = "code-remote:alarmEmail", default)]
     alarm_email: Option<String>,
+    #[serde(rename = "code-remote:reviewTtlHours", default)]
+    #[serde(deserialize_with = "lenient::optional_u32")]
+    review_ttl_hours: Option<u32>,
 }
 
 /// Validated settings of one stack.
@@ -224,6 +235,9 @@ pub struct StackConfig {
     pub domain: Option<String>,
     /// Optional e-mail address subscribed to the alarms topic.
     pub alarm_email: Option<String>,
+    /// A review stack's time to live after its last deploy (`deploy reap` destroys it then);
+    /// every resource is tagged with it. Only review stacks (`pr-<N>`) have one.
+    pub review_ttl_hours: Option<u32>,
 }
 
 /// The retention values CloudWatch Logs accepts.
@@ -330,6 +344,21 @@ impl StackConfig {
                 "0 would disable the worker; use at least 1".into(),
             ));
         }
+        match (raw.review_ttl_hours, crate::review::number(stack)) {
+            (Some(hours), Some(_)) if !(1..=24 * 30).contains(&hours) => {
+                return Err(invalid(
+                    "code-remote:reviewTtlHours",
+                    "use 1 to 720 hours".into(),
+                ));
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    "code-remote:reviewTtlHours",
+                    format!("only review stacks (pr-<number>) expire; {stack} does not"),
+                ));
+            }
+            _ => {}
+        }
         if let Some(email) = &raw.alarm_email {
             if !email.contains('@') {
                 return Err(invalid(
@@ -359,6 +388,7 @@ impl StackConfig {
             worker_reserved_concurrency: raw.worker_reserved_concurrency,
             domain: raw.domain,
             alarm_email: raw.alarm_email,
+            review_ttl_hours: raw.review_ttl_hours,
         })
     }
 }

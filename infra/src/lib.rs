@@ -19,6 +19,7 @@ pub mod iam;
 pub mod model;
 pub mod naming;
 pub mod render;
+pub mod review;
 pub mod schema;
 pub mod stack;
 

@@ -9,6 +9,7 @@ pub const PROJECT: &str = "code-remote";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Naming {
     stack: String,
+    ttl_hours: Option<u32>,
 }
 
 impl Naming {
@@ -16,6 +17,16 @@ impl Naming {
     pub fn new(stack: &str) -> Self {
         Naming {
             stack: stack.to_owned(),
+            ttl_hours: None,
+        }
+    }
+
+    /// Naming for a review stack: its resources also carry `ReviewTtlHours`, the hours after its
+    /// last deploy when `deploy reap` destroys it.
+    pub fn expiring(stack: &str, ttl_hours: u32) -> Self {
+        Naming {
+            stack: stack.to_owned(),
+            ttl_hours: Some(ttl_hours),
         }
     }
 
@@ -29,13 +40,17 @@ impl Naming {
         format!("{PROJECT}-{}-{suffix}", self.stack)
     }
 
-    /// The standard tags plus `Name`.
+    /// The standard tags plus `Name` (and a review stack's `ReviewTtlHours`).
     pub fn tags(&self, suffix: &str) -> Value {
-        map([
+        let mut tags = vec![
             ("Name", self.name(suffix)),
             ("Project", PROJECT.to_owned()),
             ("Environment", self.stack.clone()),
             ("ManagedBy", "pulumi".to_owned()),
-        ])
+        ];
+        if let Some(hours) = self.ttl_hours {
+            tags.push(("ReviewTtlHours", hours.to_string()));
+        }
+        map(tags)
     }
 }

@@ -16,7 +16,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use neo4rs::{query, Graph};
+use code_remote_config::Neo4jCredentials;
+use neo4rs::{query, ConfigBuilder, Graph};
+use secrecy::ExposeSecret;
 
 use crate::{AppliedRevision, Backend, Direction, Error, Revision, RevisionId};
 
@@ -260,16 +262,24 @@ pub struct Neo4jBackend {
 }
 
 impl Neo4jBackend {
-    /// Connect with user and password (`neo4j://`, `bolt://` or `host:port` URIs).
+    /// Connects to the server (and database) `credentials` name.
     pub async fn connect(
-        uri: &str,
-        user: &str,
-        password: &str,
+        credentials: &Neo4jCredentials,
         settings: Neo4jSettings,
     ) -> Result<Self, Error> {
-        let graph = Graph::new(uri, user, password)
-            .await
-            .map_err(Error::database(format!("connecting to Neo4j at {uri}")))?;
+        let uri = &credentials.uri;
+        let mut config = ConfigBuilder::default()
+            .uri(uri.as_str())
+            .user(credentials.user.as_str())
+            .password(credentials.password.expose_secret());
+        if let Some(database) = &credentials.database {
+            config = config.db(database.as_str());
+        }
+        let graph = match config.build() {
+            Ok(config) => Graph::connect(config).await,
+            Err(err) => Err(err),
+        }
+        .map_err(Error::database(format!("connecting to Neo4j at {uri}")))?;
         let capabilities = capabilities(&graph).await;
         if !capabilities.is_full() {
             tracing::warn!(

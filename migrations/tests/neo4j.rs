@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use code_remote_config::{Env, Neo4jCredentials};
 use code_remote_ephemeral_bolt::BoltServer;
 use code_remote_migrations::neo4j::{batches, render, Batch, Neo4jBackend, Neo4jSettings};
 use code_remote_migrations::revision::checksum;
@@ -88,19 +89,17 @@ fn seeding_is_data_and_the_plan_marks_unfinished_then_finished() {
 /// A Bolt server for one test: the Neo4j of `NEO4J_URI` when set, otherwise a throwaway
 /// ArcadeDB (scripts/setup-bolt).
 struct Server {
-    uri: String,
-    user: String,
-    password: String,
+    credentials: Neo4jCredentials,
     name: String,
     _throwaway: Option<BoltServer>,
 }
 
 async fn server() -> Server {
-    if let Ok(uri) = std::env::var("NEO4J_URI") {
+    let given = Neo4jCredentials::load_optional(&Env::process())
+        .unwrap_or_else(|err| panic!("the NEO4J_* variables: {err}"));
+    if let Some(credentials) = given {
         return Server {
-            uri,
-            user: std::env::var("NEO4J_USER").unwrap_or_else(|_| "neo4j".into()),
-            password: std::env::var("NEO4J_PASSWORD").unwrap_or_default(),
+            credentials,
             name: "the Neo4j of NEO4J_URI".into(),
             _throwaway: None,
         };
@@ -109,9 +108,7 @@ async fn server() -> Server {
         .await
         .unwrap_or_else(|err| panic!("{err}"));
     Server {
-        uri: bolt.uri(),
-        user: bolt.user().to_owned(),
-        password: bolt.password().to_owned(),
+        credentials: bolt.credentials(),
         name: bolt.server_name(),
         _throwaway: Some(bolt),
     }
@@ -119,14 +116,9 @@ async fn server() -> Server {
 
 impl Server {
     async fn backend(&self) -> Neo4jBackend {
-        Neo4jBackend::connect(
-            &self.uri,
-            &self.user,
-            &self.password,
-            Neo4jSettings::default(),
-        )
-        .await
-        .unwrap()
+        Neo4jBackend::connect(&self.credentials, Neo4jSettings::default())
+            .await
+            .unwrap()
     }
 }
 

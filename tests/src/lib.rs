@@ -1,357 +1,284 @@
-//! A whole local stack inside the test process, for end-to-end tests over real sockets.
+//! The harness of the `stack_*` tests: real local stacks started and stopped by the built `deploy`
+//! binary, exactly as a developer or CI would, in a stacks directory of their own. (Tests that
+//! need the stack inside their own process use `code_remote_testkit::Stack`.)
 //!
-//! [`Stack::start_on`] brings up what a deployment has, with real components only: a fresh
-//! PostgreSQL database migrated by the engine, moto's Cognito (user pool and client), a FIFO
-//! execution queue with a dead-letter queue on either [`QueueEngine`] (the PostgreSQL engine in
-//! the same database, or moto's SQS), the API on a loopback port serving HTTP, the
-//! WebSocket and the Management API with search on the database, and a sandbox. Workers are started with
-//! [`Stack::spawn_worker`] and can be killed mid-job by aborting their task.
+//! The binaries must be built first (`scripts/up` and `scripts/test` do): `deploy`,
+//! `ephemeral-postgres`, `api`, `worker` (and `sync-worker` once it exists). They are found in the
+//! target directory of the test executable, or in `CODE_REMOTE_BIN_DIR`.
 #![deny(missing_docs)]
 
-use code_remote_api::{router, AppState, SearchServices};
-use code_remote_auth::Verifier;
-use code_remote_domain::{ExecutionStatus, JobId};
-use code_remote_ephemeral_postgres::TestDatabase;
-use code_remote_moto::{Cognito, MotoServer, UserPool};
-use code_remote_queue::{consume, postgres, sqs, ConsumerOptions, ExecutionQueue, FifoPair, Queue};
-use code_remote_sandbox::{Sandbox, SandboxConfig};
-use code_remote_search::PgSearch;
-use code_remote_store::{Store, StoredExecution};
-use code_remote_worker::Worker;
-use code_remote_ws::Pusher;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio::task::JoinHandle;
+
+use code_remote_local_stack::{Outputs, ProcessRecord, State};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// How long a received message stays invisible; a killed worker's job reappears after it.
-pub const VISIBILITY_TIMEOUT_SECONDS: u32 = 3;
+static NEXT: AtomicU32 = AtomicU32::new(0);
 
-/// Receives before a message is moved to the dead-letter queue.
-pub const MAX_RECEIVE_COUNT: u32 = 2;
-
-/// Bound on every wait of these tests, so a broken stack fails instead of hanging.
-const PATIENCE: Duration = Duration::from_secs(90);
-
-/// Which engine a stack's queues run on (docs/queues.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueEngine {
-    /// The PostgreSQL engine, in the stack's own database (local stacks' default).
-    Postgres,
-    /// moto's SQS (what a deployed stack has).
-    Sqs,
+/// The directory holding the built binaries.
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CODE_REMOTE_BIN_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    // Test executables live in `<target>/<profile>/deps/`; binaries in `<target>/<profile>/`.
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("no current exe: {e}"));
+    exe.parent()
+        .and_then(Path::parent)
+        .unwrap_or_else(|| panic!("unexpected test executable path {}", exe.display()))
+        .to_path_buf()
 }
 
-/// A running local stack.
+/// The stacks directory of the end-to-end tests, apart from a developer's own stacks. Shared by
+/// every test process (stack names carry the pid); each stack removes its own directory in it.
+pub fn stacks_dir() -> PathBuf {
+    std::env::temp_dir().join("code-remote-e2e-stacks")
+}
+
+/// A fresh stack name, unique on this machine for this process.
+pub fn unique_name() -> String {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("e2e-{}-{n}", std::process::id())
+}
+
+/// The command `deploy <args>` with the tests' stacks directory; panics with a build hint when
+/// `deploy` has not been built.
+pub fn command(args: &[&str]) -> Command {
+    let binary = bin_dir().join("deploy");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build the stack's binaries first (scripts/up and scripts/test do, or \
+         `cargo build -p code-remote-deploy -p code-remote-ephemeral-postgres -p code-remote-api \
+         -p code-remote-worker -p code-remote-sync --bins`)",
+        binary.display()
+    );
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .env("CODE_REMOTE_STACKS_DIR", stacks_dir())
+        .env("CODE_REMOTE_BIN_DIR", bin_dir());
+    command
+}
+
+/// Runs `deploy <args>` to completion.
+pub fn deploy(args: &[&str]) -> Output {
+    command(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running deploy {args:?}: {e}"))
+}
+
+/// Panics with the command's output unless it succeeded; returns its stdout.
+pub fn expect_success(what: &str, output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// A running stack; `deploy down` on drop if the test did not stop it.
 pub struct Stack {
-    /// Base URL of the API, e.g. `http://127.0.0.1:4312`.
-    pub api_url: String,
-    /// The store, to check what was persisted.
-    pub store: Store,
-    /// The execution queue, as the API sends to it.
-    pub queue: ExecutionQueue,
-    /// Its dead-letter queue.
-    pub dead_letters: Queue,
-    http: reqwest::Client,
-    moto_url: String,
-    cognito: Cognito,
-    pool: UserPool,
-    worker: Worker,
-    server: JoinHandle<()>,
-    _database: TestDatabase,
-}
-
-/// A WebSocket client connected to the stack as one user.
-pub struct Client {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    /// The connection id the gateway gave this client (learnt from a `pong`).
-    pub connection_id: String,
+    name: String,
+    outputs: Outputs,
+    stopped: bool,
 }
 
 impl Stack {
-    /// Starts everything but the workers, with the queues on the PostgreSQL engine.
-    pub async fn start() -> Stack {
-        Self::start_on(QueueEngine::Postgres).await
-    }
-
-    /// Starts everything but the workers, with the queues on `engine`.
-    pub async fn start_on(engine: QueueEngine) -> Stack {
-        let (database, pg) = code_remote_testkit::migrated_database().await;
-        let store = Store::from_pool(pg);
-        let moto = MotoServer::shared().await.expect("moto");
-        let cognito = Cognito::new(moto);
-        let pool = cognito.create_pool().await.expect("user pool");
-        let aws = moto.sdk_config().await;
-        let (queue, dead_letters) =
-            create_queues(engine, &aws_sdk_sqs::Client::new(&aws), store.pool()).await;
-        let queue = ExecutionQueue::new(queue);
-        let verifier = Arc::new(Verifier::new(
-            &pool.cognito_config(),
-            reqwest::Client::new(),
-        ));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let api_url = format!("http://{}", listener.local_addr().expect("address"));
-        // Search on the database, as a `dev` stack has it (the analysis stays offline).
-        let search = PgSearch::new(store.pool().clone())
-            .await
-            .expect("search backend");
-        let services = SearchServices {
-            backend: Some(Arc::new(search)),
-            pusher: Some(Pusher::new(&aws, &api_url)),
-            search_name: "postgres",
-            ..SearchServices::default()
-        };
-        let state = AppState::builder(store.clone(), verifier, queue.clone())
-            .local_gateway(code_remote_moto::ACCESS_KEY_ID)
-            .services(services)
-            .build();
-        let app = router(state);
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+    /// `deploy up --stack local --name <unique> --detach <extra>`, then `deploy outputs --json`.
+    pub fn up(extra: &[&str]) -> Self {
+        let name = unique_name();
+        // A port of our own: stacks of parallel tests would all race for the default one.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port().to_string())
+            .expect("a free loopback port");
+        let mut args = vec!["up", "--stack", "local", "--name", &name, "--detach"];
+        if !extra.contains(&"--port") {
+            args.extend_from_slice(&["--port", &port]);
+        }
+        args.extend_from_slice(extra);
+        expect_success("deploy up --detach", &deploy(&args));
+        let json = expect_success(
+            "deploy outputs --json",
+            &deploy(&["outputs", "--stack", "local", "--name", &name, "--json"]),
+        );
+        let outputs: Outputs = serde_json::from_str(&json).unwrap_or_else(|e| {
+            panic!("deploy outputs --json is not the outputs object ({e}): {json}")
         });
-        let sandbox = Sandbox::start(SandboxConfig::default())
-            .await
-            .expect("sandbox");
-        let worker = Worker::new(
-            store.clone(),
-            Arc::new(sandbox),
-            Pusher::new(&aws, &api_url),
-        );
-        Stack {
-            api_url,
-            store,
-            queue,
-            dead_letters,
-            http: reqwest::Client::new(),
-            moto_url: moto.url().to_owned(),
-            cognito,
-            pool,
-            worker,
-            server,
-            _database: database,
+        Self {
+            name,
+            outputs,
+            stopped: false,
         }
     }
 
-    /// The environment a separate `api` or `worker` process needs to join this stack.
-    pub fn process_env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("DATABASE_URL", self._database.url().to_owned()),
-            ("COGNITO_CLIENT_ID", self.pool.client_id.clone()),
-            ("COGNITO_ISSUER", self.pool.issuer.clone()),
-            ("COGNITO_JWKS_URL", self.pool.jwks_url.clone()),
-            (
-                "EXECUTION_QUEUE_URL",
-                self.queue.queue().address().to_string(),
-            ),
-            ("WEBSOCKET_MANAGEMENT_URL", self.api_url.clone()),
-            ("AWS_ENDPOINT_URL", self.moto_url.clone()),
-            ("AWS_REGION", code_remote_moto::REGION.to_owned()),
-            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
-        ]
+    /// The stack's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    /// A fresh user's ID token, issued by moto's Cognito.
-    pub async fn token(&self) -> String {
-        self.cognito
-            .new_user_token(&self.pool)
-            .await
-            .expect("token")
+    /// Its endpoints.
+    pub fn outputs(&self) -> &Outputs {
+        &self.outputs
     }
 
-    /// Starts a worker consuming the queue with the sandbox's slots, as the local stack's
-    /// worker process does; abort the handle to kill it mid-job.
-    pub fn spawn_worker(&self) -> JoinHandle<()> {
-        let worker = self.worker.clone();
-        let queue = self.queue.queue().clone();
-        let options = ConsumerOptions {
-            slots: worker.slots(),
-            wait: Duration::from_secs(1),
-        };
-        tokio::spawn(async move { consume(&queue, options, worker, std::future::pending()).await })
+    /// Its directory.
+    pub fn dir(&self) -> PathBuf {
+        stacks_dir().join(&self.name)
     }
 
-    /// Messages on the execution queue, in flight or not.
-    pub async fn queue_depth(&self) -> u64 {
-        self.queue.queue().depth().await.expect("queue depth")
+    /// Its current state file.
+    pub fn state(&self) -> State {
+        let path = self.dir().join("state.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
     }
 
-    /// Opens a WebSocket as the token's user.
-    pub async fn connect(&self, token: &str) -> Client {
-        let url = format!(
-            "{}/ws?token={token}",
-            self.api_url.replacen("http://", "ws://", 1)
-        );
-        let (socket, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .expect("websocket");
-        let mut client = Client {
-            socket,
-            connection_id: String::new(),
-        };
-        let pong = client.ping().await;
-        client.connection_id = pong["connection_id"].as_str().expect("id").to_owned();
-        client
+    /// Every process the state file lists, the supervisor included.
+    pub fn processes(&self) -> Vec<ProcessRecord> {
+        let state = self.state();
+        let mut all = state.processes;
+        all.extend(state.supervisor);
+        all
     }
 
-    /// Tries to open a WebSocket; the handshake's HTTP status when it is refused.
-    pub async fn connect_status(&self, token: &str) -> Option<u16> {
-        let url = format!(
-            "{}/ws?token={token}",
-            self.api_url.replacen("http://", "ws://", 1)
-        );
-        match tokio_tungstenite::connect_async(url).await {
-            Ok(_) => None,
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-                Some(response.status().as_u16())
-            }
-            Err(other) => panic!("unexpected websocket error: {other}"),
-        }
+    /// `deploy local token --user <user>` for this stack.
+    pub fn token(&self, user: &str) -> String {
+        let output = deploy(&[
+            "local", "token", "--user", user, "--stack", "local", "--name", &self.name,
+        ]);
+        expect_success("deploy local token", &output)
+            .trim()
+            .to_owned()
     }
 
-    /// `POST /execute/async` as it is answered: the status and the JSON body.
-    pub async fn post_execute_async(
-        &self,
-        token: &str,
-        connection_id: &str,
-        code: &str,
-    ) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}/execute/async", self.api_url))
-            .bearer_auth(token)
-            .json(&json!({"code": code, "connection_id": connection_id, "timeout_seconds": 20}))
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("json"))
-    }
-
-    /// `POST /execute/async`, which must queue; returns the job id.
-    pub async fn execute_async(&self, token: &str, connection_id: &str, code: &str) -> JobId {
-        let (_, answer) = self.post_execute_async(token, connection_id, code).await;
-        assert_eq!(answer["status"], "queued", "{answer}");
-        let id = answer["job_id"].as_str().expect("job id");
-        JobId::from_uuid(id.parse().expect("uuid"))
-    }
-
-    /// `POST /execute/{job_id}/cancel` as it is answered: the status and the JSON body.
-    pub async fn cancel(&self, token: &str, job: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}/execute/{job}/cancel", self.api_url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("json"))
-    }
-
-    /// Waits until the job's stored status satisfies `done`.
-    pub async fn wait_for_status(
-        &self,
-        job: JobId,
-        done: impl Fn(ExecutionStatus) -> bool,
-    ) -> StoredExecution {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            if let Some(stored) = self.store.execution(job).await.expect("store") {
-                if done(stored.status) {
-                    return stored;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "job {job} never reached the expected state"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Waits until the dead-letter queue holds a message, and returns its body.
-    pub async fn wait_for_dead_letter(&self) -> String {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let received = self
-                .dead_letters
-                .receive(1, Duration::from_secs(1))
-                .await
-                .expect("receive");
-            if let Some(message) = received.into_iter().next() {
-                return message.body;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "nothing reached the dead-letter queue"
-            );
-        }
+    /// `deploy down` for this stack; returns its output.
+    pub fn down(&mut self) -> Output {
+        self.stopped = true;
+        deploy(&["down", "--stack", "local", "--name", &self.name])
     }
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        self.server.abort();
+        if !self.stopped {
+            self.down();
+        }
     }
 }
 
-impl Client {
-    /// Sends `ping` and returns the `pong`, skipping nothing: any other frame before it is a failure.
-    pub async fn ping(&mut self) -> Value {
-        self.socket
-            .send(Message::Text(r#"{"action":"ping"}"#.into()))
+/// The names and pids of the records that still run.
+pub fn alive(records: &[ProcessRecord]) -> Vec<String> {
+    records
+        .iter()
+        .filter(|r| r.is_alive())
+        .map(|r| format!("{} (pid {})", r.name, r.pid))
+        .collect()
+}
+
+/// An HTTP client for a stack's API with a user's bearer token.
+pub struct Api {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// A client for `stack` as `user` (created in its pool if needed).
+    pub fn new(stack: &Stack, user: &str) -> Self {
+        Self {
+            base: stack.outputs().api_url.clone(),
+            token: stack.token(user),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The user's ID token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Sends `method path` with an optional JSON body; returns the status and the JSON answer
+    /// (`Value::Null` when the body is not JSON).
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .unwrap_or_else(|e| panic!("bad method {method}: {e}"));
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
             .await
-            .expect("send");
-        let frame = self.next().await;
-        assert_eq!(frame["type"], "pong", "expected only a pong, got {frame}");
-        frame
-    }
-
-    /// The next JSON frame.
-    pub async fn next(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(PATIENCE, self.socket.next())
-                .await
-                .expect("a frame in time")
-                .expect("socket open")
-                .expect("frame");
-            if let Message::Text(text) = message {
-                return serde_json::from_str(text.as_str()).expect("json frame");
-            }
-        }
+            .unwrap_or_else(|e| panic!("calling {path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 }
 
-/// An execution queue and its dead-letter queue on `engine`, named apart from other tests'
-/// (moto is shared between them).
-async fn create_queues(
-    engine: QueueEngine,
-    sqs: &aws_sdk_sqs::Client,
-    pool: &sqlx::PgPool,
-) -> (Queue, Queue) {
-    let pair = FifoPair {
-        base: format!("exec-{}", uuid::Uuid::new_v4().simple()),
-        visibility_timeout: Duration::from_secs(VISIBILITY_TIMEOUT_SECONDS.into()),
-        max_receive_count: MAX_RECEIVE_COUNT,
-    };
-    let (queue, dead_letters) = match engine {
-        QueueEngine::Sqs => sqs::create_fifo_pair(sqs, &pair).await,
-        QueueEngine::Postgres => {
-            postgres::install(pool).await.expect("queue engine");
-            postgres::create_fifo_pair(pool, &pair).await
-        }
+/// A WebSocket connection to a stack, authenticated with an ID token.
+pub struct Socket {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Socket {
+    /// Connects to `<websocketUrl>?token=<token>`.
+    pub async fn connect(stack: &Stack, token: &str) -> Self {
+        let url = format!("{}?token={token}", stack.outputs().websocket_url);
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting the WebSocket: {e}"));
+        Self { stream }
     }
-    .expect("create queues");
-    let open = |address| Queue::open(address, || sqs.clone(), pool);
-    (
-        open(&queue).await.expect("open queue"),
-        open(&dead_letters).await.expect("open dead-letter queue"),
-    )
+
+    /// The connection's id, from a ping's pong.
+    pub async fn connection_id(&mut self) -> String {
+        self.send(serde_json::json!({"action": "ping"})).await;
+        let pong = self.next_of_type("pong").await;
+        pong["connection_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a pong without connection_id: {pong}"))
+            .to_owned()
+    }
+
+    /// Sends a JSON frame.
+    pub async fn send(&mut self, frame: Value) {
+        self.stream
+            .send(Message::text(frame.to_string()))
+            .await
+            .unwrap_or_else(|e| panic!("sending a WebSocket frame: {e}"));
+    }
+
+    /// The next JSON text frame whose `type` is `kind` (others are skipped); panics after 60 s.
+    pub async fn next_of_type(&mut self, kind: &str) -> Value {
+        let wait = async {
+            while let Some(message) = self.stream.next().await {
+                let message = message.unwrap_or_else(|e| panic!("reading the WebSocket: {e}"));
+                if let Message::Text(text) = message {
+                    let frame: Value = serde_json::from_str(text.as_str())
+                        .unwrap_or_else(|e| panic!("a non-JSON frame ({e}): {text}"));
+                    if frame["type"] == kind {
+                        return frame;
+                    }
+                }
+            }
+            panic!("the WebSocket closed before a {kind} frame arrived");
+        };
+        tokio::time::timeout(Duration::from_secs(60), wait)
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} frame within 60 s"))
+    }
 }

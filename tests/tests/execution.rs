@@ -3,7 +3,7 @@
 //! Every test that goes through the queue runs on both engines (docs/queues.md).
 
 use code_remote_domain::ExecutionStatus;
-use code_remote_e2e::{QueueEngine, Stack};
+use code_remote_testkit::{QueueEngine, Stack};
 use serde_json::json;
 
 async fn result_reaches_only_the_owner_and_is_stored(engine: QueueEngine) {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use code_remote_e2e::Stack;
+use code_remote_testkit::Stack;
 
 /// Examples generated per operation and phase: enough to reach every validation branch of
 /// the API's small bodies in about a minute on two cores.

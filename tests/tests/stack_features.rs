@@ -3,9 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-mod local_stack;
-
-use local_stack::{Api, Socket, Stack};
+use code_remote_e2e::{Api, Socket, Stack};
 use serde_json::json;
 
 #[tokio::test]

@@ -4,10 +4,8 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-mod local_stack;
-
+use code_remote_e2e::{alive, command, deploy, expect_success, stacks_dir, unique_name, Stack};
 use code_remote_local_stack::{Phase, ProcessRecord};
-use local_stack::{alive, command, deploy, expect_success, stacks_dir, unique_name, Stack};
 
 /// Polls until none of `records` runs; panics naming the survivors after 30 s.
 fn wait_all_dead(records: &[ProcessRecord]) {

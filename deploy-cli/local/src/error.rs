@@ -147,6 +147,9 @@ pub enum Error {
          --search-backend postgres"
     )]
     NoNeo4j(String),
+    /// `NEO4J_URI` is set for `--search-backend neo4j` but it or a companion is not usable.
+    #[error("--search-backend neo4j: {0}")]
+    Neo4jVariables(#[from] code_remote_config::ConfigError),
     /// Ctrl-C (or SIGTERM) arrived before the stack was ready.
     #[error("interrupted while starting: everything started so far was stopped and removed")]
     Interrupted,

@@ -1,5 +1,6 @@
 //! Applying every migration to a fresh stack, through the project's migration engine.
 
+use code_remote_config::Neo4jCredentials;
 use code_remote_migrations::neo4j::{Neo4jBackend, Neo4jSettings};
 use code_remote_migrations::postgres::PostgresBackend;
 use code_remote_migrations::{Dialect, History, Migrator, Source, Target};
@@ -19,14 +20,9 @@ pub async fn postgres(url: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Upgrades the Neo4j database at `uri` to the head revision; its vector index takes the offline
-/// model's dimension when the stack embeds with it.
-pub async fn neo4j(
-    uri: &str,
-    user: &str,
-    password: &str,
-    offline_model: bool,
-) -> Result<(), Error> {
+/// Upgrades the Neo4j database `credentials` name to the head revision; its vector index takes
+/// the offline model's dimension when the stack embeds with it.
+pub async fn neo4j(credentials: &Neo4jCredentials, offline_model: bool) -> Result<(), Error> {
     let failed = |source| Error::Migrations {
         database: "Neo4j",
         source,
@@ -38,7 +34,7 @@ pub async fn neo4j(
     } else {
         Neo4jSettings::default()
     };
-    let backend = Neo4jBackend::connect(uri, user, password, settings)
+    let backend = Neo4jBackend::connect(credentials, settings)
         .await
         .map_err(failed)?;
     let mut migrator = Migrator::new(history, backend);

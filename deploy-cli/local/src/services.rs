@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use code_remote_config::{vars, Function};
+use code_remote_config::{vars, Function, Neo4jCredentials};
 
 use crate::aws::Resources;
 use crate::queues::QueueAddresses;
@@ -46,7 +46,7 @@ pub struct Wiring {
     /// `postgres` or `neo4j`.
     pub search_backend: String,
     /// Neo4j's connection, when the neo4j backend is used.
-    pub neo4j: Option<[String; 3]>,
+    pub neo4j: Option<Neo4jCredentials>,
     /// The stack's web root (the built app and its `config.json`), when the app is built.
     pub frontend_dir: Option<std::path::PathBuf>,
     /// The offline semantic embedder's files, when `scripts/setup-model` installed them.
@@ -79,10 +79,8 @@ impl Wiring {
             (vars::CORS_ALLOWED_ORIGINS, self.api_url.clone()),
             (vars::SEARCH_BACKEND, self.search_backend.clone()),
         ]);
-        if let Some([uri, user, password]) = &self.neo4j {
-            env.insert(vars::NEO4J_URI, uri.clone());
-            env.insert(vars::NEO4J_USER, user.clone());
-            env.insert(vars::NEO4J_PASSWORD, password.clone());
+        if let Some(credentials) = &self.neo4j {
+            env.extend(credentials.variables());
         }
         if let Some(arn) = &self.resources.gemini_secret_arn {
             env.insert(vars::GEMINI_API_KEY_SECRET_ARN, arn.clone());

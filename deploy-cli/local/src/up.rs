@@ -22,6 +22,7 @@ use crate::state::{Phase, StackDir, State};
 use crate::summary::Summary;
 use crate::web::{self, WebConfig};
 use crate::{migrate, moto, seed, Error, SearchBackend, UpOptions};
+use code_remote_config::{Env, Neo4jCredentials};
 use code_remote_moto::REGION;
 
 /// The API port tried first when `--port` is not given.
@@ -191,8 +192,12 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
     let project = project_root();
     let bin_dir = spawn::bin_dir()?;
     let services = services::resolve(&bin_dir)?;
-    let neo4j = match (options.search_backend, neo4j_settings()) {
-        (SearchBackend::Neo4j, Some(settings)) => Some(settings),
+    let given = match options.search_backend {
+        SearchBackend::Neo4j => Neo4jCredentials::load_optional(&Env::process())?,
+        SearchBackend::Postgres => None,
+    };
+    let neo4j = match (options.search_backend, given) {
+        (SearchBackend::Neo4j, Some(credentials)) => Some(credentials),
         (SearchBackend::Neo4j, None) => {
             let server = code_remote_ephemeral_bolt::BoltServer::start()
                 .await
@@ -202,13 +207,9 @@ async fn start(stack: &mut Stack, options: &UpOptions) -> Result<Summary, Error>
                 server.server_name(),
                 server.uri()
             );
-            let settings = [
-                server.uri(),
-                server.user().to_owned(),
-                server.password().to_owned(),
-            ];
+            let credentials = server.credentials();
             stack.bolt = Some(server);
-            Some(settings)
+            Some(credentials)
         }
         (SearchBackend::Postgres, _) => None,
     };
@@ -336,24 +337,14 @@ fn port_of(url: &str) -> Option<u16> {
 
 async fn apply_migrations(
     database_url: &str,
-    neo4j: Option<&[String; 3]>,
+    neo4j: Option<&Neo4jCredentials>,
     offline_model: bool,
 ) -> Result<(), Error> {
     migrate::postgres(database_url).await?;
-    if let Some([uri, user, password]) = neo4j {
-        migrate::neo4j(uri, user, password, offline_model).await?;
+    if let Some(credentials) = neo4j {
+        migrate::neo4j(credentials, offline_model).await?;
     }
     Ok(())
-}
-
-/// A Neo4j named by `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`, if one is.
-fn neo4j_settings() -> Option<[String; 3]> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    Some([
-        var("NEO4J_URI")?,
-        var("NEO4J_USER").unwrap_or_else(|| "neo4j".to_owned()),
-        var("NEO4J_PASSWORD").unwrap_or_default(),
-    ])
 }
 
 /// The API's port: the requested (or default) one when free, else any free one, said aloud.

@@ -1,5 +1,6 @@
 //! `pulumi preview --json`: the `PreviewDigest` document (Pulumi's `pkg/display` package), and the
-//! readable diff table `deploy preview` prints from it.
+//! readable diff table `deploy preview` prints from it. `pulumi refresh --preview-only --json`
+//! prints the same document; there a step says what changed outside Pulumi ([`PreviewDigest::drift`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -47,6 +48,28 @@ pub struct PreviewStep {
     /// Properties whose change forces a replacement.
     #[serde(default)]
     pub replace_reasons: Vec<String>,
+    /// The resource as the state holds it (in a refresh: before reading the cloud).
+    #[serde(default)]
+    pub old_state: Option<serde_json::Value>,
+    /// The resource as it will be (in a refresh: as read from the cloud).
+    #[serde(default)]
+    pub new_state: Option<serde_json::Value>,
+}
+
+impl PreviewStep {
+    /// In a refresh preview, whether the cloud differs from the state: Pulumi reports it as an
+    /// `update` (properties changed) or a `delete` (the resource is gone). A provider without a
+    /// detailed diff leaves the step a `refresh`, so the states are compared too.
+    fn drifted(&self) -> bool {
+        match self.op.as_str() {
+            "update" | "delete" => true,
+            "refresh" => match (&self.old_state, &self.new_state) {
+                (Some(old), Some(new)) => old.get("outputs") != new.get("outputs"),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
 }
 
 /// A diagnostic message of the preview.
@@ -116,6 +139,32 @@ impl PreviewDigest {
         rows
     }
 
+    /// In a refresh preview: the resources changed (`update`) or deleted (`delete`) outside
+    /// Pulumi since the state was written, with the properties that differ.
+    pub fn drift(&self) -> Vec<DiffRow> {
+        let mut rows: Vec<DiffRow> = self
+            .steps
+            .iter()
+            .filter(|step| step.drifted())
+            .filter_map(|step| {
+                let (kind, name) = split_urn(&step.urn)?;
+                (kind != "pulumi:pulumi:Stack").then(|| DiffRow {
+                    op: if step.op == "delete" {
+                        "deleted"
+                    } else {
+                        "changed"
+                    }
+                    .to_owned(),
+                    kind: kind.to_owned(),
+                    name: name.to_owned(),
+                    reasons: step.diff_reasons.join(", "),
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.op, &a.kind, &a.name).cmp(&(&b.op, &b.kind, &b.name)));
+        rows
+    }
+
     /// Whether the plan changes anything at all.
     pub fn has_changes(&self) -> bool {
         self.change_summary
@@ -152,42 +201,40 @@ pub(crate) fn split_urn(urn: &str) -> Option<(&str, &str)> {
     Some((kind.rsplit('$').next().unwrap_or(kind), name))
 }
 
+/// The rows as an aligned table: operation, type, name and why.
+pub fn write_table(f: &mut impl fmt::Write, rows: &[DiffRow]) -> fmt::Result {
+    let width = |column: fn(&DiffRow) -> &str, header: &str| {
+        rows.iter()
+            .map(|row| column(row).len())
+            .max()
+            .unwrap_or(0)
+            .max(header.len())
+    };
+    let op_width = width(|row| &row.op, "op");
+    let kind_width = width(|row| &row.kind, "type");
+    let name_width = width(|row| &row.name, "name");
+    writeln!(
+        f,
+        "{:op_width$}  {:kind_width$}  {:name_width$}  because of",
+        "op", "type", "name"
+    )?;
+    for row in rows {
+        writeln!(
+            f,
+            "{:op_width$}  {:kind_width$}  {:name_width$}  {}",
+            row.op, row.kind, row.name, row.reasons
+        )?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for PreviewDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rows = self.changes();
         if rows.is_empty() {
             writeln!(f, "no infrastructure changes")?;
         } else {
-            let op_width = rows
-                .iter()
-                .map(|row| row.op.len())
-                .max()
-                .unwrap_or(2)
-                .max(2);
-            let kind_width = rows
-                .iter()
-                .map(|row| row.kind.len())
-                .max()
-                .unwrap_or(4)
-                .max(4);
-            let name_width = rows
-                .iter()
-                .map(|row| row.name.len())
-                .max()
-                .unwrap_or(4)
-                .max(4);
-            writeln!(
-                f,
-                "{:op_width$}  {:kind_width$}  {:name_width$}  because of",
-                "op", "type", "name"
-            )?;
-            for row in &rows {
-                writeln!(
-                    f,
-                    "{:op_width$}  {:kind_width$}  {:name_width$}  {}",
-                    row.op, row.kind, row.name, row.reasons
-                )?;
-            }
+            write_table(f, &rows)?;
         }
         let summary = self
             .change_summary

@@ -1,8 +1,9 @@
 //! The Pulumi CLI, driven for one stack of the infra program.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::digest::PreviewDigest;
 use crate::error::PulumiError;
@@ -32,6 +33,31 @@ pub struct PulumiSettings {
 pub struct UpSummary {
     /// Counts, failures and the engine's summary.
     pub progress: Progress,
+}
+
+/// One stack of the project, as `pulumi stack ls --json` lists it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackSummary {
+    /// The stack's name.
+    pub name: String,
+    /// When its last update ended (`2026-08-20T14:03:11.123Z`); absent while one runs.
+    #[serde(default)]
+    pub last_update: Option<String>,
+    /// Resources in its state, the stack itself and providers included.
+    #[serde(default)]
+    pub resource_count: Option<u64>,
+}
+
+/// How `up` applies the program.
+#[derive(Debug, Clone, Default)]
+pub struct UpOptions {
+    /// Read the cloud into the state first (`--refresh`), so the program overwrites what was
+    /// changed outside Pulumi instead of leaving it.
+    pub refresh: bool,
+    /// Apply only what this saved plan allows (`--plan`, written by `preview --save-plan`):
+    /// Pulumi previews again and fails before changing anything when the plan no longer holds.
+    pub plan: Option<PathBuf>,
 }
 
 /// The Pulumi CLI bound to one stack.
@@ -89,17 +115,15 @@ impl Pulumi {
         all
     }
 
-    fn config_args<'a>(&'a self, args: &[&'a str]) -> Vec<std::ffi::OsString> {
-        let mut all: Vec<std::ffi::OsString> =
-            self.stack_args(args).into_iter().map(Into::into).collect();
+    fn config_args<'a>(&'a self, args: &[&'a str]) -> Vec<OsString> {
+        let mut all: Vec<OsString> = self.stack_args(args).into_iter().map(Into::into).collect();
         all.push("--config-file".into());
         all.push(self.settings.config_file.clone().into_os_string());
         all
     }
 
-    /// Logs in to the configured backend (or checks the existing session) and selects the
-    /// stack, creating it on first use.
-    pub fn login_and_select(&self) -> Result<(), PulumiError> {
+    /// Logs in to the configured backend, or checks the existing session.
+    pub fn login(&self) -> Result<(), PulumiError> {
         self.check_installed()?;
         let dir = &self.settings.program_dir;
         let env = self.env();
@@ -108,10 +132,40 @@ impl Pulumi {
                 .run(&["login", backend.as_str(), "--non-interactive"], dir, &env)?;
         }
         match self.tool.run(&["whoami", "--non-interactive"], dir, &env) {
-            Ok(_) => {}
-            Err(ToolError::Failed { .. }) => return Err(PulumiError::NotLoggedIn),
-            Err(other) => return Err(other.into()),
+            Ok(_) => Ok(()),
+            Err(ToolError::Failed { .. }) => Err(PulumiError::NotLoggedIn),
+            Err(other) => Err(other.into()),
         }
+    }
+
+    /// `pulumi stack ls --json`: every stack of the project in the backend.
+    pub fn stacks(&self) -> Result<Vec<StackSummary>, PulumiError> {
+        let text = self.tool.run(
+            &["stack", "ls", "--json", "--non-interactive"],
+            &self.settings.program_dir,
+            &self.env(),
+        )?;
+        serde_json::from_str(&text).map_err(|source| PulumiError::Unreadable {
+            command: "stack ls".to_owned(),
+            source,
+        })
+    }
+
+    /// `pulumi stack rm --yes`: forgets the stack once its resources are destroyed (Pulumi
+    /// refuses while it still has any).
+    pub fn remove_stack(&self) -> Result<(), PulumiError> {
+        let args = self.stack_args(&["stack", "rm", "--yes"]);
+        self.tool
+            .run(&args, &self.settings.program_dir, &self.env())?;
+        Ok(())
+    }
+
+    /// Logs in to the configured backend (or checks the existing session) and selects the
+    /// stack, creating it on first use.
+    pub fn login_and_select(&self) -> Result<(), PulumiError> {
+        self.login()?;
+        let dir = &self.settings.program_dir;
+        let env = self.env();
         self.tool.run(
             &[
                 "stack",
@@ -128,37 +182,57 @@ impl Pulumi {
 
     /// `pulumi preview --json`: the plan, parsed.
     pub fn preview(&self) -> Result<PreviewDigest, PulumiError> {
-        let text = self.tool.run(
-            &self.config_args(&["preview", "--json"]),
-            &self.settings.program_dir,
-            &self.env(),
-        )?;
+        self.digest("preview", self.config_args(&["preview", "--json"]))
+    }
+
+    /// `pulumi preview --json --save-plan <plan>`: the plan, parsed, and saved in Pulumi's own
+    /// form for `up` ([`UpOptions::plan`]).
+    pub fn preview_saving(&self, plan: &Path) -> Result<PreviewDigest, PulumiError> {
+        let mut args = self.config_args(&["preview", "--json"]);
+        args.push("--save-plan".into());
+        args.push(plan.as_os_str().to_owned());
+        self.digest("preview", args)
+    }
+
+    /// `pulumi refresh --preview-only --json`: what differs between the state and the cloud,
+    /// without changing either ([`PreviewDigest::drift`]).
+    pub fn drift(&self) -> Result<PreviewDigest, PulumiError> {
+        self.digest(
+            "refresh --preview-only",
+            self.config_args(&["refresh", "--preview-only", "--json"]),
+        )
+    }
+
+    fn digest(&self, command: &str, args: Vec<OsString>) -> Result<PreviewDigest, PulumiError> {
+        let text = self
+            .tool
+            .run(&args, &self.settings.program_dir, &self.env())?;
         PreviewDigest::parse(&text).map_err(|source| PulumiError::Unreadable {
-            command: "preview".to_owned(),
+            command: command.to_owned(),
             source,
         })
     }
 
-    /// `pulumi up --yes --json`: applies the plan, calling `on_progress` for every line worth
-    /// showing as the engine streams its events.
-    pub fn up(&self, on_progress: impl FnMut(&ProgressLine)) -> Result<UpSummary, PulumiError> {
-        self.stream(
-            "up",
-            &self.config_args(&["up", "--yes", "--skip-preview", "--json"]),
-            on_progress,
-        )
-    }
-
-    /// `pulumi refresh --yes --json`: reconciles the state with what exists in AWS.
-    pub fn refresh(
+    /// `pulumi up --yes --json`: applies the program as `options` say, calling `on_progress`
+    /// for every line worth showing as the engine streams its events.
+    pub fn up(
         &self,
+        options: &UpOptions,
         on_progress: impl FnMut(&ProgressLine),
     ) -> Result<UpSummary, PulumiError> {
-        self.stream(
-            "refresh",
-            &self.config_args(&["refresh", "--yes", "--skip-preview", "--json"]),
-            on_progress,
-        )
+        let mut flags = vec!["up", "--yes", "--json"];
+        if options.plan.is_none() {
+            flags.push("--skip-preview");
+        }
+        if options.refresh {
+            flags.push("--refresh");
+        }
+        let mut args = self.config_args(&flags);
+        if let Some(plan) = &options.plan {
+            args.push("--plan".into());
+            args.push(plan.as_os_str().to_owned());
+        }
+        self.stream("up", &args, on_progress)
     }
 
     /// `pulumi destroy --yes --json`: deletes every resource of the stack.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use code_remote_pulumi::{
-    PreviewDigest, ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError,
+    PreviewDigest, ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError, UpOptions,
 };
 
 fn data() -> PathBuf {
@@ -81,7 +81,9 @@ fn an_empty_preview_says_so() {
 fn up_streams_progress_and_ends_with_the_summary() {
     let (pulumi, _dir) = driver("up-events.jsonl", &[]);
     let mut lines = Vec::new();
-    let summary = pulumi.up(|line| lines.push(line.clone())).unwrap();
+    let summary = pulumi
+        .up(&UpOptions::default(), |line| lines.push(line.clone()))
+        .unwrap();
     assert_eq!(
         lines.first(),
         Some(&ProgressLine::Started(
@@ -105,7 +107,7 @@ fn a_failed_update_names_the_resource_and_the_provider_error() {
     let (pulumi, _dir) = driver("up-failed-events.jsonl", &[]);
     let mut failed = Vec::new();
     let error = pulumi
-        .up(|line| {
+        .up(&UpOptions::default(), |line| {
             if let ProgressLine::Failed(what) = line {
                 failed.push(what.clone());
             }
@@ -126,6 +128,45 @@ fn a_failed_update_names_the_resource_and_the_provider_error() {
         message.contains("ValidationError: Period must be"),
         "{message}"
     );
+}
+
+#[test]
+fn a_refresh_preview_says_what_changed_outside_pulumi() {
+    let (pulumi, _dir) = driver("up-events.jsonl", &[]);
+    assert!(pulumi.drift().unwrap().drift().is_empty());
+    let (pulumi, _dir) = driver(
+        "up-events.jsonl",
+        &[("FAKE_PULUMI_REFRESH", "refresh-drift.json")],
+    );
+    let rows: Vec<(String, String, String)> = pulumi
+        .drift()
+        .unwrap()
+        .drift()
+        .into_iter()
+        .map(|row| (row.op, row.name, row.reasons))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("changed".into(), "api".into(), "memorySize".into()),
+            // A provider without a detailed diff: the states differ, no reasons given.
+            ("changed".into(), "executionQueue".into(), String::new()),
+            ("deleted".into(), "apiErrors".into(), String::new()),
+        ]
+    );
+}
+
+#[test]
+fn the_projects_stacks_are_listed_with_their_last_update() {
+    let (pulumi, _dir) = driver("up-events.jsonl", &[]);
+    let stacks = pulumi.stacks().unwrap();
+    let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["dev", "pr-7", "pr-8", "pr-9", "prod"]);
+    assert_eq!(
+        stacks[0].last_update.as_deref(),
+        Some("2026-01-05T09:12:44.481Z")
+    );
+    assert_eq!(stacks[3].last_update, None, "an update in progress");
 }
 
 #[test]

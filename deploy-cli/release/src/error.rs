@@ -138,6 +138,37 @@ pub enum ReleaseError {
     /// The operator answered no at the confirmation prompt.
     #[error("cancelled: nothing was changed")]
     Cancelled,
+    /// Resources of the stack were changed outside Pulumi since its last deploy.
+    #[error(
+        "stack {stack} was changed outside Pulumi since its last deploy:\n{table}to keep a \
+         change, put it in the program; to undo them, deploy with --accept-drift (the program \
+         wins); `deploy drift --stack {stack}` shows them again"
+    )]
+    Drift {
+        /// The stack.
+        stack: String,
+        /// The drifted resources, as a table.
+        table: String,
+    },
+    /// The preview a saved plan approved is not what would be applied now.
+    #[error(
+        "the plan saved for stack {stack} no longer matches what would be applied ({differences}); \
+         nothing was deployed: preview again with `deploy preview --stack {stack} --save-plan`"
+    )]
+    PlanMismatch {
+        /// The stack.
+        stack: String,
+        /// What differs, e.g. `now also: update aws:lambda/function:Function api`.
+        differences: String,
+    },
+    /// `--plan` was asked for but no plan was saved for this release and stack.
+    #[error("no saved plan for stack {stack} in {dir}: run `deploy preview --stack {stack} --release <release> --save-plan` first")]
+    NoSavedPlan {
+        /// The stack.
+        stack: String,
+        /// Where it was looked for.
+        dir: String,
+    },
     /// A build produced no Lambda at all.
     #[error("no Lambda binaries to build: none of {0} is a binary target of the workspace")]
     NothingToBuild(String),

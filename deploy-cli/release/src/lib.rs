@@ -20,6 +20,7 @@ mod lock;
 mod manifest;
 mod migrate;
 mod names;
+mod plan;
 mod promote;
 mod record;
 mod rollback;
@@ -38,16 +39,19 @@ pub use error::ReleaseError;
 pub use frontend::{cache_control, SyncReport, IMMUTABLE, NO_CACHE};
 pub use functions::LIVE;
 pub use lock::{human, lock_key, DeployLock, LockInfo};
-pub use manifest::{digest_bytes, digest_file, Artifact, Manifest, MANIFEST_FILE};
+pub use manifest::{
+    digest_bytes, digest_file, embedded_revisions, Artifact, Manifest, MANIFEST_FILE,
+};
 pub use migrate::{
     invoke as invoke_migrate, parse_result as parse_migrate_result, Database, DatabaseResult,
     MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
 };
 pub use names::{ReleaseVersion, StackName};
+pub use plan::{pulumi_plan_path, SavedPlan};
 pub use promote::{promote, PromoteReport};
 pub use record::{FunctionVersion, Outcome, RecordKind, RecordStore, ReleaseRecord};
 pub use rollback::{rollback, RollbackReport};
 pub use smoke::{SmokeCheck, SmokeReport, SmokeSettings};
 pub use status::{status, FunctionStatus, StatusReport};
 pub use store::JsonBucket;
-pub use up::{up, UpReport, UpRequest};
+pub use up::{up, Gates, UpReport, UpRequest};

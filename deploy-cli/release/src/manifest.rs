@@ -49,6 +49,28 @@ pub struct Manifest {
     pub commit: String,
     /// Every artifact, sorted by name.
     pub artifacts: Vec<Artifact>,
+    /// The migration revisions the release carries, in order, per database (`postgres`,
+    /// `neo4j`): what its migrate function can apply. Empty in manifests written before they
+    /// were recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub migrations: BTreeMap<String, Vec<String>>,
+}
+
+/// The revisions of each database compiled into this build (the ones its migrate function runs).
+pub fn embedded_revisions() -> Result<BTreeMap<String, Vec<String>>, ReleaseError> {
+    use code_remote_migrations::{Dialect, History, Source};
+    let mut revisions = BTreeMap::new();
+    for (database, dialect) in [("postgres", Dialect::Postgres), ("neo4j", Dialect::Neo4j)] {
+        let history = History::load(&Source::embedded(dialect))
+            .map_err(|err| ReleaseError::Invalid(format!("the {database} revisions: {err}")))?;
+        let ids = history
+            .revisions()
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect();
+        revisions.insert(database.to_owned(), ids);
+    }
+    Ok(revisions)
 }
 
 impl Manifest {
@@ -69,6 +91,7 @@ impl Manifest {
             version,
             commit,
             artifacts,
+            migrations: embedded_revisions()?,
         })
     }
 

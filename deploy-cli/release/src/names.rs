@@ -83,6 +83,13 @@ impl StackName {
     }
 }
 
+impl std::str::FromStr for StackName {
+    type Err = ReleaseError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
 impl TryFrom<String> for StackName {
     type Error = ReleaseError;
     fn try_from(value: String) -> Result<Self, Self::Error> {

@@ -11,7 +11,7 @@ use crate::context::{Confirm, Observer, StackContext};
 use crate::error::ReleaseError;
 use crate::manifest::Manifest;
 use crate::names::ReleaseVersion;
-use crate::up::{self, UpReport, UpRequest};
+use crate::up::{self, Gates, UpReport, UpRequest};
 
 /// What a promotion did.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +28,7 @@ pub async fn promote(
     to: &StackContext,
     release: &ReleaseVersion,
     workspace: &Path,
+    gates: Gates,
     confirm: Confirm<'_>,
     observe: Observer<'_>,
 ) -> Result<PromoteReport, ReleaseError> {
@@ -66,6 +67,7 @@ pub async fn promote(
         release: release.clone(),
         dir,
         promoted_from: Some(from.stack.clone()),
+        gates,
     };
     let deploy = up::up(to, &request, confirm, observe).await?;
     Ok(PromoteReport {

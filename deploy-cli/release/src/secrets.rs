@@ -1,10 +1,10 @@
 //! The application secrets a stack creates empty (the Gemini key, the Neo4j credentials):
 //! `deploy secrets list|set`, and the check `deploy up` makes before it moves traffic. A value
-//! is judged by the same rules the functions read it with (`code_remote_store::secrets`).
+//! is judged by the same rules the functions read it with (`code_remote_credentials::secrets`).
 
 use chrono::{DateTime, Utc};
+use code_remote_credentials::secrets as rules;
 use code_remote_pulumi::StackOutputs;
-use code_remote_store::secrets as rules;
 use serde::Serialize;
 
 use crate::error::ReleaseError;

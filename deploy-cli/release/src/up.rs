@@ -1,6 +1,7 @@
 //! `deploy up`: one release onto one stack, in the order that keeps traffic safe.
 //!
-//! lock → preview → confirm → `pulumi up` → upload artifacts → publish versions (checked against
+//! lock → drift (refused unless accepted) → preview (the saved plan's, when one is given) →
+//! confirm → `pulumi up` → upload artifacts → publish versions (checked against
 //! the manifest's digests) → check the secrets the stack needs → run migrations on the migrate function's *new* version (expand,
 //! before traffic moves) → move the `live` aliases → enable the queue triggers (created disabled)
 //! → frontend (assets, then `index.html`, then
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::Utc;
-use code_remote_pulumi::{PreviewDigest, StackOutputs};
+use code_remote_pulumi::{DiffRow, PreviewDigest, StackOutputs, UpOptions};
 use serde::Serialize;
 
 use crate::artifacts;
@@ -24,6 +25,7 @@ use crate::lock::DeployLock;
 use crate::manifest::Manifest;
 use crate::migrate::{self, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus};
 use crate::names::{ReleaseVersion, StackName};
+use crate::plan::SavedPlan;
 use crate::record::{FunctionVersion, Outcome, RecordKind, ReleaseRecord};
 use crate::smoke::{self, SmokeReport};
 
@@ -36,6 +38,18 @@ pub struct UpRequest {
     pub dir: PathBuf,
     /// Set by promotion: the stack these exact bytes passed on.
     pub promoted_from: Option<StackName>,
+    /// The checks against the stack as it is.
+    pub gates: Gates,
+}
+
+/// The checks between a deploy and the stack as it is (docs/runbook.md, "Deploy").
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gates {
+    /// Deploy although resources were changed outside Pulumi: the update first reads the cloud
+    /// into the state, then puts back what the program says.
+    pub accept_drift: bool,
+    /// Apply the plan `deploy preview --save-plan` saved for this release and stack, and only it.
+    pub plan: bool,
 }
 
 /// What a deploy did.
@@ -45,6 +59,8 @@ pub struct UpReport {
     pub stack: StackName,
     /// The release.
     pub release: ReleaseVersion,
+    /// What was changed outside Pulumi before this deploy (deployed over with `--accept-drift`).
+    pub drift: Vec<DiffRow>,
     /// The plan Pulumi applied.
     pub preview: PreviewDigest,
     /// The steps, in the order they ran.
@@ -161,6 +177,21 @@ pub async fn up(
     result
 }
 
+/// What was changed outside Pulumi: refused unless the request accepts it.
+fn check_drift(ctx: &StackContext, request: &UpRequest) -> Result<Vec<DiffRow>, ReleaseError> {
+    let drift = ctx.pulumi.drift()?.drift();
+    if drift.is_empty() || request.gates.accept_drift {
+        return Ok(drift);
+    }
+    let mut table = String::new();
+    code_remote_pulumi::write_table(&mut table, &drift)
+        .map_err(|err| ReleaseError::Invalid(format!("the drift cannot be shown: {err}")))?;
+    Err(ReleaseError::Drift {
+        stack: ctx.stack.to_string(),
+        table,
+    })
+}
+
 async fn deploy(
     ctx: &StackContext,
     request: &UpRequest,
@@ -171,6 +202,18 @@ async fn deploy(
     lock: &mut Option<DeployLock>,
 ) -> Result<UpReport, ReleaseError> {
     let started_at = Utc::now();
+    // A stack never deployed has no state to drift from.
+    let drift = match lock {
+        Some(_) => {
+            journal.step("drift");
+            check_drift(ctx, request)?
+        }
+        None => Vec::new(),
+    };
+    let saved = match request.gates.plan {
+        true => Some(SavedPlan::load(&request.dir, &ctx.stack)?),
+        false => None,
+    };
     journal.step("preview");
     let preview = ctx.pulumi.preview()?;
     if let Some(error) = preview.errors().next() {
@@ -179,13 +222,31 @@ async fn deploy(
             error.message.trim()
         )));
     }
+    if let Some(saved) = &saved {
+        let differences = saved.differences(&preview);
+        if !differences.is_empty() {
+            return Err(ReleaseError::PlanMismatch {
+                stack: ctx.stack.to_string(),
+                differences: differences.join("; "),
+            });
+        }
+        journal.done(
+            "preview",
+            "the change is the one the saved plan approved".to_owned(),
+        );
+    }
     if !confirm(&preview) {
         return Err(ReleaseError::Cancelled);
     }
     held(lock)?;
     journal.step("pulumi up");
     let observe = journal.observe;
-    ctx.pulumi.up(|line| observe(Event::Pulumi(line)))?;
+    let options = UpOptions {
+        refresh: !drift.is_empty(),
+        plan: saved.map(|saved| saved.pulumi_plan),
+    };
+    ctx.pulumi
+        .up(&options, |line| observe(Event::Pulumi(line)))?;
     let outputs = ctx.pulumi.outputs()?;
     // A stack that existed had its lock taken and its secrets checked before `pulumi up`.
     let first_deploy = lock.is_none();
@@ -296,6 +357,7 @@ async fn deploy(
     Ok(UpReport {
         stack: ctx.stack.clone(),
         release: request.release.clone(),
+        drift,
         preview,
         steps: journal.steps.clone(),
         uploaded,

@@ -6,7 +6,7 @@ mod harness;
 use std::sync::atomic::Ordering;
 
 use code_remote_release::{
-    promote, rollback, up, DeployLock, Event, JsonBucket, Outcome, RecordKind, RecordStore,
+    promote, rollback, up, DeployLock, Event, Gates, JsonBucket, Outcome, RecordKind, RecordStore,
     ReleaseError, StackName, UpRequest, IMMUTABLE, NO_CACHE,
 };
 use harness::{migrated, World};
@@ -22,6 +22,7 @@ fn request(world: &World, release: &code_remote_release::ReleaseVersion) -> UpRe
         release: release.clone(),
         dir: world.release_dir(release),
         promoted_from: None,
+        gates: Gates::default(),
     }
 }
 
@@ -164,7 +165,7 @@ async fn up_publishes_migrates_then_moves_aliases_and_ships_the_frontend() {
         "{log}"
     );
     assert!(
-        log.contains("up --yes --skip-preview --json --stack dev"),
+        log.contains("up --yes --json --skip-preview --stack dev"),
         "{log}"
     );
     assert!(log.contains("stack select --create dev"), "{log}");
@@ -439,9 +440,17 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     let prod = world.context("prod", &prod_distribution, "up-events.jsonl");
 
     // Never deployed to dev: refused.
-    let error = promote(&dev, &prod, &v1, world.root(), &yes, &quiet)
-        .await
-        .unwrap_err();
+    let error = promote(
+        &dev,
+        &prod,
+        &v1,
+        world.root(),
+        Gates::default(),
+        &yes,
+        &quiet,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&error, ReleaseError::PromotionRefused { reason, .. } if reason.contains("no passing release record on stack dev")),
         "{error}"
@@ -453,9 +462,17 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     up(&dev, &request(&world, &v1), &yes, &quiet)
         .await
         .unwrap_err();
-    let error = promote(&dev, &prod, &v1, world.root(), &yes, &quiet)
-        .await
-        .unwrap_err();
+    let error = promote(
+        &dev,
+        &prod,
+        &v1,
+        world.root(),
+        Gates::default(),
+        &yes,
+        &quiet,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(error, ReleaseError::PromotionRefused { .. }),
         "{error}"
@@ -467,9 +484,17 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     up(&dev, &request(&world, &v1), &yes, &quiet).await.unwrap();
     std::fs::remove_dir_all(world.release_dir(&v1)).unwrap();
     world.queue_lambda_results(&[migrated()]).await;
-    let report = promote(&dev, &prod, &v1, world.root(), &yes, &quiet)
-        .await
-        .unwrap();
+    let report = promote(
+        &dev,
+        &prod,
+        &v1,
+        world.root(),
+        Gates::default(),
+        &yes,
+        &quiet,
+    )
+    .await
+    .unwrap();
 
     let dev_record = records(&world, "dev")
         .await

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use code_remote_config::Neo4jCredentials;
 use code_remote_migrations::neo4j::{Neo4jBackend, Neo4jSettings, DEFAULT_EMBEDDING_DIMENSION};
 use code_remote_migrations::postgres::PostgresBackend;
 use code_remote_migrations::{
@@ -54,6 +55,9 @@ pub struct MigrateArgs {
         hide_env_values = true
     )]
     pub neo4j_password: String,
+    /// Neo4j database (the server's default when unset).
+    #[arg(long, env = code_remote_config::vars::NEO4J_DATABASE, global = true)]
+    pub neo4j_database: Option<String>,
     /// Embedding dimension of the Neo4j vector index (the stack contract's EMBEDDING_DIMENSIONS).
     #[arg(long, env = code_remote_config::vars::EMBEDDING_DIMENSIONS, default_value_t = DEFAULT_EMBEDDING_DIMENSION, global = true)]
     pub embedding_dimension: u32,
@@ -165,14 +169,17 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
             execute(Migrator::new(history, backend).with_lock_wait(wait), &args).await
         }
         Database::Neo4j => {
-            let uri = args
-                .neo4j_uri
-                .as_deref()
-                .context("no Neo4j URI: pass --neo4j-uri or set NEO4J_URI")?;
+            let credentials = Neo4jCredentials {
+                uri: args
+                    .neo4j_uri
+                    .clone()
+                    .context("no Neo4j URI: pass --neo4j-uri or set NEO4J_URI")?,
+                user: args.neo4j_user.clone(),
+                password: args.neo4j_password.clone().into(),
+                database: args.neo4j_database.clone().filter(|name| !name.is_empty()),
+            };
             let settings = Neo4jSettings::with_embedding_dimension(args.embedding_dimension)?;
-            let backend =
-                Neo4jBackend::connect(uri, &args.neo4j_user, &args.neo4j_password, settings)
-                    .await?;
+            let backend = Neo4jBackend::connect(&credentials, settings).await?;
             execute(Migrator::new(history, backend).with_lock_wait(wait), &args).await
         }
     }

@@ -2,12 +2,14 @@
 //! migrate Lambda through its `live` alias (the database is only reachable from inside the
 //! stack's network), and the Lambda's result printed. The revisions the Lambda runs are the ones
 //! compiled into the live release; `status` and `history` compare the database's head with the
-//! revisions this `deploy` binary carries, to list what is pending.
+//! revisions this `deploy` binary carries, to list what is pending (`deploy preview` compares
+//! with the revisions of the release it previews, from its manifest).
 
 use std::fmt;
 
+use std::collections::BTreeMap;
+
 use anyhow::bail;
-use code_remote_migrations::{Dialect, History, Source};
 use code_remote_release::{
     Database as RemoteDatabase, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
     StackName, LIVE,
@@ -18,7 +20,7 @@ use super::{Action, Database, MigrateArgs};
 use crate::cloud;
 use crate::output::emit;
 
-/// One database's pending revisions: those this binary carries after the database's head.
+/// One database's pending revisions: those a release carries after the database's head.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pending {
     /// `postgres` or `neo4j`.
@@ -27,7 +29,7 @@ pub struct Pending {
     pub head: Option<String>,
     /// Revision ids still to apply, in order; empty when `known` is false.
     pub pending: Vec<String>,
-    /// False when the head is not a revision this binary knows (a newer release applied it).
+    /// False when the head is not a revision the release carries (a newer release applied it).
     pub known: bool,
 }
 
@@ -37,7 +39,7 @@ impl fmt::Display for Pending {
         if !self.known {
             write!(
                 f,
-                "{} at {head}, a revision this deploy binary does not carry (applied by a newer release?)",
+                "{} at {head}, a revision this release does not carry (applied by a newer release?)",
                 self.database
             )
         } else if self.pending.is_empty() {
@@ -54,24 +56,15 @@ impl fmt::Display for Pending {
     }
 }
 
-/// The pending revisions of each database in a `status` result, against the embedded revisions.
-pub fn pending(result: &MigrateResult) -> Vec<Pending> {
+/// The pending revisions of each database in a `status` result, against `carried`: the revisions
+/// per database of the release that would run them.
+pub fn pending(result: &MigrateResult, carried: &BTreeMap<String, Vec<String>>) -> Vec<Pending> {
     result
         .databases
         .iter()
         .filter(|db| db.error.is_none())
         .filter_map(|db| {
-            let dialect = match db.database.as_str() {
-                "postgres" => Dialect::Postgres,
-                "neo4j" => Dialect::Neo4j,
-                _ => return None,
-            };
-            let history = History::load(&Source::embedded(dialect)).ok()?;
-            let ids: Vec<String> = history
-                .revisions()
-                .iter()
-                .map(|r| r.id.to_string())
-                .collect();
+            let ids = carried.get(&db.database)?;
             let start = match &db.head {
                 None => Some(0),
                 Some(head) => ids.iter().position(|id| id == head).map(|p| p + 1),
@@ -126,7 +119,9 @@ impl fmt::Display for Shown {
             self.command,
             MigrateCommand::Status | MigrateCommand::History
         ) {
-            for pending in pending(&self.result) {
+            // The revisions are compiled in (and checked by the migrations' tests).
+            let carried = code_remote_release::embedded_revisions().unwrap_or_default();
+            for pending in pending(&self.result, &carried) {
                 write!(f, "\n  {pending}")?;
             }
         }

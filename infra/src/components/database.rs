@@ -4,7 +4,7 @@
 use crate::components::network::{rule, Network};
 use crate::components::Context;
 use crate::error::InfraError;
-use crate::model::{list, map, Program, Ref, Resource, ResourceRef, Value};
+use crate::model::{list, map, Program, Ref, Resource, ResourceRef};
 
 /// The database name the runtime connects to.
 pub const DATABASE_NAME: &str = "coderemote";
@@ -55,16 +55,7 @@ pub fn build(
     let subnets = program.add(
         Resource::new("databaseSubnets", "aws:rds/subnetGroup:SubnetGroup")
             .prop("name", n.name("database"))
-            .prop(
-                "subnetIds",
-                Value::List(
-                    network
-                        .private_subnets
-                        .iter()
-                        .map(|s| s.id().into())
-                        .collect(),
-                ),
-            )
+            .prop("subnetIds", network.private_subnet_ids())
             .prop("tags", n.tags("database")),
     )?;
     let params = program.add(

@@ -453,16 +453,7 @@ fn build_one(
         .prop(
             "vpcConfig",
             map([
-                (
-                    "subnetIds",
-                    Value::List(
-                        network
-                            .private_subnets
-                            .iter()
-                            .map(|s| s.id().into())
-                            .collect(),
-                    ),
-                ),
+                ("subnetIds", network.private_subnet_ids()),
                 ("securityGroupIds", list([network.lambda_sg.id()])),
             ]),
         )

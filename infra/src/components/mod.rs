@@ -37,7 +37,10 @@ impl<'a> Context<'a> {
     pub fn new(config: &'a StackConfig, release: &str) -> Self {
         Context {
             config,
-            naming: Naming::new(&config.stack),
+            naming: match config.review_ttl_hours {
+                Some(hours) => Naming::expiring(&config.stack, hours),
+                None => Naming::new(&config.stack),
+            },
             release: release.to_owned(),
             account_id: crate::model::Value::Ref(crate::model::Ref::variable(
                 account::ACCOUNT_VARIABLE,

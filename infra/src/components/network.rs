@@ -37,6 +37,17 @@ pub struct Network {
     pub lambda_sg: ResourceRef,
 }
 
+impl Network {
+    /// The private subnets' ids, as the `subnetIds` of what runs in them.
+    pub fn private_subnet_ids(&self) -> Value {
+        subnet_ids(&self.private_subnets)
+    }
+}
+
+fn subnet_ids(subnets: &[ResourceRef]) -> Value {
+    Value::List(subnets.iter().map(|s| s.id().into()).collect())
+}
+
 /// A security group rule in the inline `ingress`/`egress` shape.
 pub fn rule(port: u32, description: &str, source: (&str, Value)) -> Value {
     map([
@@ -231,10 +242,7 @@ pub fn build(program: &mut Program, ctx: &Context<'_>) -> Result<Network, InfraE
             )
             .prop("vpcEndpointType", "Interface")
             .prop("privateDnsEnabled", true)
-            .prop(
-                "subnetIds",
-                Value::List(private_subnets.iter().map(|s| s.id().into()).collect()),
-            )
+            .prop("subnetIds", subnet_ids(&private_subnets))
             .prop("securityGroupIds", list([endpoint_sg.id()]))
             .prop("tags", n.tags(service)),
         )?;

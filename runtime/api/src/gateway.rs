@@ -126,6 +126,36 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
             == 0
 }
 
+/// Why a Management API call is not carried out, answered as API Gateway answers it.
+enum Refused {
+    /// This process serves no local gateway.
+    NotServed(ApiError),
+    /// The call is not signed with the stack's key.
+    Forbidden,
+    /// No such connection (any more).
+    Gone,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotServed(error) => error.into_response(),
+            Self::Forbidden => forbidden(),
+            Self::Gone => gone(),
+        }
+    }
+}
+
+/// The gateway, for a Management API call signed with the stack's key.
+fn signed_for<'s>(state: &'s AppState, headers: &HeaderMap) -> Result<&'s LocalGateway, Refused> {
+    let gateway = gateway(state).map_err(Refused::NotServed)?;
+    if gateway.authorized(headers) {
+        Ok(gateway)
+    } else {
+        Err(Refused::Forbidden)
+    }
+}
+
 fn forbidden() -> Response {
     (StatusCode::FORBIDDEN, Json(json!({"message": "Forbidden"}))).into_response()
 }
@@ -217,18 +247,12 @@ async fn post_frame(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ApiError> {
-    let gateway = gateway(&state)?;
-    if !gateway.authorized(&headers) {
-        return Ok(forbidden());
-    }
-    let Some((frames, _)) = gateway.sender(&id) else {
-        return Ok(gone());
-    };
+) -> Result<Response, Refused> {
+    let (frames, _) = signed_for(&state, &headers)?
+        .sender(&id)
+        .ok_or(Refused::Gone)?;
     let text = String::from_utf8_lossy(&body).into_owned();
-    if frames.send(text).is_err() {
-        return Ok(gone());
-    }
+    frames.send(text).map_err(|_| Refused::Gone)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -236,14 +260,10 @@ async fn connection_info(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let gateway = gateway(&state)?;
-    if !gateway.authorized(&headers) {
-        return Ok(forbidden());
-    }
-    let Some((_, connected_at)) = gateway.sender(&id) else {
-        return Ok(gone());
-    };
+) -> Result<Response, Refused> {
+    let (_, connected_at) = signed_for(&state, &headers)?
+        .sender(&id)
+        .ok_or(Refused::Gone)?;
     let at = connected_at.to_rfc3339();
     Ok(Json(json!({
         "ConnectedAt": at,
@@ -257,15 +277,11 @@ async fn close_connection(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let gateway = gateway(&state)?;
-    if !gateway.authorized(&headers) {
-        return Ok(forbidden());
-    }
-    if gateway.remove(&id) {
+) -> Result<Response, Refused> {
+    if signed_for(&state, &headers)?.remove(&id) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Ok(gone())
+        Err(Refused::Gone)
     }
 }
 

@@ -7,7 +7,7 @@
 //! Run: `cargo build --release -p code-remote-api -p code-remote-bench && target/release/runtime-bench`.
 
 use anyhow::{bail, Context};
-use code_remote_e2e::{QueueEngine, Stack};
+use code_remote_testkit::{QueueEngine, Stack};
 use futures_util::future::join_all;
 use serde_json::json;
 use std::future::Future;

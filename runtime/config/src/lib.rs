@@ -17,7 +17,7 @@ pub use contract::{
 pub use logging::{init_json_logs, log_ready, READY_MESSAGE};
 pub use queue::{QueueAddress, QueueConfig, SyncQueueConfig, POSTGRES_QUEUE_SCHEME};
 pub use search::{
-    AnalysisSettings, GeminiKeySource, Neo4jSettings, Neo4jSource, SearchBackendName,
+    AnalysisSettings, GeminiKeySource, Neo4jCredentials, Neo4jSource, SearchBackendName,
     SearchSettings,
 };
 

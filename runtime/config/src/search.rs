@@ -1,6 +1,6 @@
 //! Settings of analysis, embeddings, search backends and the sync queue (issue 5's variables).
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::{vars, ConfigError, Env};
 
@@ -18,7 +18,7 @@ pub enum SearchBackendName {
 
 /// How to reach Neo4j.
 #[derive(Debug, Clone)]
-pub struct Neo4jSettings {
+pub struct Neo4jCredentials {
     /// `NEO4J_URI`, e.g. `neo4j+s://xxxx.databases.neo4j.io`.
     pub uri: String,
     /// `NEO4J_USER` (default `neo4j`).
@@ -33,7 +33,7 @@ pub struct Neo4jSettings {
 #[derive(Debug, Clone)]
 pub enum Neo4jSource {
     /// `NEO4J_URI` and its companions (local runs, tests).
-    Credentials(Neo4jSettings),
+    Credentials(Neo4jCredentials),
     /// `NEO4J_SECRET_ARN`: a secret `{uri, username, password, database}` (AWS), read at start-up
     /// and empty until an operator runs `deploy secrets set` (docs/runbook.md).
     Secret(String),
@@ -51,8 +51,8 @@ impl Neo4jSource {
 
     /// `NEO4J_URI` (and its companions) when set, else `NEO4J_SECRET_ARN`, else `None`.
     pub fn load_optional(env: &Env) -> Result<Option<Self>, ConfigError> {
-        if env.optional(vars::NEO4J_URI).is_some() {
-            return Ok(Some(Self::Credentials(Neo4jSettings::load(env)?)));
+        if let Some(credentials) = Neo4jCredentials::load_optional(env)? {
+            return Ok(Some(Self::Credentials(credentials)));
         }
         match env.optional(vars::NEO4J_SECRET_ARN) {
             Some(arn) if arn.starts_with("arn:") => Ok(Some(Self::Secret(arn))),
@@ -124,7 +124,32 @@ impl SearchBackendName {
     }
 }
 
-impl Neo4jSettings {
+impl Neo4jCredentials {
+    /// Reads the `NEO4J_*` variables when `NEO4J_URI` is set; `None` when it is not.
+    pub fn load_optional(env: &Env) -> Result<Option<Self>, ConfigError> {
+        match env.optional(vars::NEO4J_URI) {
+            Some(_) => Self::load(env).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The variables that give these credentials to another process ([`Neo4jCredentials::load`]
+    /// reads them back). They hold the password in the clear.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        let mut variables = vec![
+            (vars::NEO4J_URI, self.uri.clone()),
+            (vars::NEO4J_USER, self.user.clone()),
+            (
+                vars::NEO4J_PASSWORD,
+                self.password.expose_secret().to_owned(),
+            ),
+        ];
+        if let Some(database) = &self.database {
+            variables.push((vars::NEO4J_DATABASE, database.clone()));
+        }
+        variables
+    }
+
     /// Reads the `NEO4J_*` variables.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         let uri = env.required(vars::NEO4J_URI)?;

@@ -98,6 +98,33 @@ impl<'a> FieldReader<'a> {
             .push(ValidationIssue::new(&[self.part, name], msg, kind));
     }
 
+    /// `number` when `min <= number <= max`; otherwise the bound it misses is an issue.
+    fn within<T: PartialOrd + std::fmt::Display>(
+        &mut self,
+        name: &str,
+        number: T,
+        min: T,
+        max: T,
+    ) -> Option<T> {
+        if number < min {
+            self.issue(
+                name,
+                format!("Input should be greater than or equal to {min}"),
+                "greater_than_equal",
+            );
+            return None;
+        }
+        if number > max {
+            self.issue(
+                name,
+                format!("Input should be less than or equal to {max}"),
+                "less_than_equal",
+            );
+            return None;
+        }
+        Some(number)
+    }
+
     fn present(&self, name: &str) -> Option<&'a Value> {
         match self.fields.get(name) {
             None | Some(Value::Null) => None,
@@ -183,23 +210,7 @@ impl<'a> FieldReader<'a> {
             self.issue(name, "Input should be greater than 0", "greater_than");
             return None;
         }
-        if number < min {
-            self.issue(
-                name,
-                format!("Input should be greater than or equal to {min}"),
-                "greater_than_equal",
-            );
-            return None;
-        }
-        if number > max {
-            self.issue(
-                name,
-                format!("Input should be less than or equal to {max}"),
-                "less_than_equal",
-            );
-            return None;
-        }
-        Some(number)
+        self.within(name, number, min, max)
     }
 
     /// A UUID given as a string, which may be absent or null.
@@ -232,23 +243,7 @@ impl<'a> FieldReader<'a> {
             );
             return None;
         };
-        if number < min {
-            self.issue(
-                name,
-                format!("Input should be greater than or equal to {min}"),
-                "greater_than_equal",
-            );
-            return None;
-        }
-        if number > max {
-            self.issue(
-                name,
-                format!("Input should be less than or equal to {max}"),
-                "less_than_equal",
-            );
-            return None;
-        }
-        Some(number)
+        self.within(name, number, min, max)
     }
 
     /// Ends reading: every collected issue, or `Ok` when there were none.

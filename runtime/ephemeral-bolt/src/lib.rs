@@ -133,14 +133,15 @@ impl BoltServer {
         format!("http://{}:{}", Ipv4Addr::LOCALHOST, self.http_port)
     }
 
-    /// The administrator's user name.
-    pub fn user(&self) -> &str {
-        USER
-    }
-
-    /// The administrator's password (random per server).
-    pub fn password(&self) -> &str {
-        &self.password
+    /// What a client connects with: the URI, the administrator and the password, and the
+    /// server's default database (as a Neo4j client would use it).
+    pub fn credentials(&self) -> code_remote_config::Neo4jCredentials {
+        code_remote_config::Neo4jCredentials {
+            uri: self.uri(),
+            user: USER.to_owned(),
+            password: self.password.clone().into(),
+            database: None,
+        }
     }
 
     /// The database created at start.

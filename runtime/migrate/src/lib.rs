@@ -26,7 +26,6 @@ use code_remote_migrations::remote::{
     Database, DatabaseResult, MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
 };
 use code_remote_migrations::{Backend, Dialect, History, Migrator, Source, Target};
-use secrecy::ExposeSecret;
 
 pub use settings::Settings;
 
@@ -126,11 +125,15 @@ impl MigrateFunction {
             Ok(history) => history,
             Err(err) => return Outcome::failed(err),
         };
-        let options =
-            match code_remote_store::connect_options(&self.settings.postgres, &self.aws).await {
-                Ok(options) => options,
-                Err(err) => return Outcome::failed(err),
-            };
+        let options = match code_remote_credentials::connect_options(
+            &self.settings.postgres,
+            &self.aws,
+        )
+        .await
+        {
+            Ok(options) => options,
+            Err(err) => return Outcome::failed(err),
+        };
         match PostgresBackend::connect_with(options).await {
             Ok(backend) => {
                 let migrator =
@@ -163,13 +166,7 @@ impl MigrateFunction {
                 Ok(settings) => settings,
                 Err(err) => return Some(Outcome::failed(err)),
             };
-        let backend = Neo4jBackend::connect(
-            &credentials.uri,
-            &credentials.user,
-            credentials.password.expose_secret(),
-            settings,
-        )
-        .await;
+        let backend = Neo4jBackend::connect(&credentials, settings).await;
         Some(match backend {
             Ok(backend) => {
                 let migrator =
@@ -180,10 +177,12 @@ impl MigrateFunction {
         })
     }
 
-    async fn neo4j_credentials(&self) -> Result<Option<code_remote_config::Neo4jSettings>, String> {
+    async fn neo4j_credentials(
+        &self,
+    ) -> Result<Option<code_remote_config::Neo4jCredentials>, String> {
         match &self.settings.neo4j {
             None => Ok(None),
-            Some(source) => code_remote_store::secrets::resolve_neo4j(&self.aws, source)
+            Some(source) => code_remote_credentials::secrets::resolve_neo4j(&self.aws, source)
                 .await
                 .map_err(|err| err.to_string()),
         }

@@ -64,6 +64,24 @@ struct ControlBuffer {
     bytes: [u8; 128],
 }
 
+impl ControlBuffer {
+    fn new() -> Self {
+        Self {
+            _align: [],
+            bytes: [0; 128],
+        }
+    }
+}
+
+/// A message header over the one buffer `iov`, with no control data yet.
+fn one_buffer_header(iov: &mut libc::iovec) -> libc::msghdr {
+    // SAFETY: a zeroed msghdr is a valid empty header.
+    let mut header: libc::msghdr = unsafe { mem::zeroed() };
+    header.msg_iov = iov;
+    header.msg_iovlen = 1;
+    header
+}
+
 /// Sends one message with descriptors attached, without blocking (EAGAIN when full).
 pub(crate) fn send_message(
     socket: BorrowedFd<'_>,
@@ -80,14 +98,8 @@ pub(crate) fn send_message(
         iov_base: data.as_ptr() as *mut libc::c_void,
         iov_len: data.len(),
     };
-    let mut control = ControlBuffer {
-        _align: [],
-        bytes: [0; 128],
-    };
-    // SAFETY: a zeroed msghdr is a valid empty header.
-    let mut header: libc::msghdr = unsafe { mem::zeroed() };
-    header.msg_iov = &mut iov;
-    header.msg_iovlen = 1;
+    let mut control = ControlBuffer::new();
+    let mut header = one_buffer_header(&mut iov);
     if !fds.is_empty() {
         let payload = mem::size_of_val(fds) as libc::c_uint;
         header.msg_control = control.bytes.as_mut_ptr().cast();
@@ -132,14 +144,8 @@ pub(crate) fn recv_message(
         iov_base: buffer.as_mut_ptr().cast(),
         iov_len: buffer.len(),
     };
-    let mut control = ControlBuffer {
-        _align: [],
-        bytes: [0; 128],
-    };
-    // SAFETY: a zeroed msghdr is a valid empty header.
-    let mut header: libc::msghdr = unsafe { mem::zeroed() };
-    header.msg_iov = &mut iov;
-    header.msg_iovlen = 1;
+    let mut control = ControlBuffer::new();
+    let mut header = one_buffer_header(&mut iov);
     header.msg_control = control.bytes.as_mut_ptr().cast();
     header.msg_controllen = control.bytes.len() as _;
     // SAFETY: every pointer in `header` refers to live locals of this function.

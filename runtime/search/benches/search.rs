@@ -287,9 +287,7 @@ async fn bolt(postgres: &PgSearch, postgres_user: UserId) {
     let start = started.elapsed();
     let started = Instant::now();
     let migrations = code_remote_migrations::neo4j::Neo4jBackend::connect(
-        &server.uri(),
-        server.user(),
-        server.password(),
+        &server.credentials(),
         code_remote_migrations::neo4j::Neo4jSettings::with_embedding_dimension(dimension() as u32)
             .expect("dimension"),
     )
@@ -306,14 +304,9 @@ async fn bolt(postgres: &PgSearch, postgres_user: UserId) {
         .expect("migrated");
     let migrate = started.elapsed();
     let skipped = migrator.backend().skipped().len();
-    let neo4j = code_remote_search::Neo4jSearch::connect(&code_remote_search::neo4j::Neo4jConfig {
-        uri: server.uri(),
-        user: server.user().to_owned(),
-        password: server.password().to_owned().into(),
-        database: None,
-    })
-    .await
-    .expect("connect");
+    let neo4j = code_remote_search::Neo4jSearch::connect(&server.credentials())
+        .await
+        .expect("connect");
     let user = UserId::generate();
     let started = Instant::now();
     // One at a time: concurrent writes to one user's node conflict on ArcadeDB and are retried.

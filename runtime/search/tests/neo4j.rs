@@ -5,43 +5,30 @@
 
 use chrono::Utc;
 use code_remote_analysis::intent::ComplexityKind;
+use code_remote_config::{Env, Neo4jCredentials};
 use code_remote_domain::{SnippetId, UserId};
 use code_remote_ephemeral_bolt::BoltServer;
-use code_remote_search::neo4j::Neo4jConfig;
 use code_remote_search::{FullText, Neo4jSearch, SearchBackend, SemanticQuery, SnippetDocument};
 
 /// The server and its configuration; the throwaway server lives as long as this.
-async fn server() -> (Neo4jConfig, Option<BoltServer>) {
-    if let Some(uri) = std::env::var("NEO4J_URI").ok().filter(|u| !u.is_empty()) {
-        let config = Neo4jConfig {
-            uri,
-            user: std::env::var("NEO4J_USER").unwrap_or_else(|_| "neo4j".into()),
-            password: std::env::var("NEO4J_PASSWORD").unwrap_or_default().into(),
-            database: std::env::var("NEO4J_DATABASE").ok(),
-        };
-        return (config, None);
+async fn server() -> (Neo4jCredentials, Option<BoltServer>) {
+    let given = Neo4jCredentials::load_optional(&Env::process())
+        .unwrap_or_else(|err| panic!("the NEO4J_* variables: {err}"));
+    if let Some(credentials) = given {
+        return (credentials, None);
     }
     let bolt = BoltServer::start()
         .await
         .unwrap_or_else(|err| panic!("{err}"));
-    let config = Neo4jConfig {
-        uri: bolt.uri(),
-        user: bolt.user().to_owned(),
-        password: bolt.password().to_owned().into(),
-        database: None,
-    };
-    (config, Some(bolt))
+    (bolt.credentials(), Some(bolt))
 }
 
 /// Runs the Neo4j revisions to head, as `deploy migrate --db neo4j` does.
-async fn migrate(config: &Neo4jConfig) {
+async fn migrate(config: &Neo4jCredentials) {
     use code_remote_migrations::neo4j::{Neo4jBackend, Neo4jSettings};
     use code_remote_migrations::{Dialect, History, Migrator, Source, Target};
-    use secrecy::ExposeSecret;
     let backend = Neo4jBackend::connect(
-        &config.uri,
-        &config.user,
-        config.password.expose_secret(),
+        config,
         Neo4jSettings::with_embedding_dimension(768).expect("dimension"),
     )
     .await

@@ -6,18 +6,16 @@
 #![deny(missing_docs)]
 
 mod connections;
-mod credentials;
 mod executions;
-pub mod secrets;
 mod snippets;
 mod sync;
 mod users;
 
 use code_remote_config::DatabaseConfig;
+use code_remote_credentials::{connect_options, keep_fresh, DatabaseAddressError, REFRESH_EVERY};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
-pub use credentials::{connect_options, keep_fresh, REFRESH_EVERY};
 pub use executions::{code_sha256, Admission, CancelOutcome, StartOutcome, StoredExecution};
 pub use sync::{StoredAnalysis, SyncRow};
 
@@ -27,17 +25,9 @@ pub enum StoreError {
     /// PostgreSQL refused the query or could not be reached.
     #[error("database request failed (check DATABASE_URL and that migrations ran): {0}")]
     Database(#[from] sqlx::Error),
-    /// The database secret could not be read.
-    #[error("could not read the database secret {arn}: {reason}; check DATABASE_SECRET_ARN and the secretsmanager:GetSecretValue permission")]
-    Secret {
-        /// The secret's ARN.
-        arn: String,
-        /// What went wrong.
-        reason: String,
-    },
-    /// The database address is incomplete or malformed.
-    #[error("the database address is unusable: {0}")]
-    Address(String),
+    /// The database's address or its secret is unusable.
+    #[error(transparent)]
+    Address(#[from] DatabaseAddressError),
     /// A stored value this version cannot read.
     #[error("unreadable stored value: {0}; run the latest migrations")]
     Corrupt(String),
@@ -61,7 +51,7 @@ impl Store {
             .max_connections(config.max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with(options);
-        credentials::keep_fresh(
+        keep_fresh(
             pool.clone(),
             config.source.clone(),
             aws.clone(),

@@ -1,8 +1,19 @@
 //! Test support shared by the runtime crates' tests.
 //!
 //! [`migrated_database`] gives a test its own database in the shared ephemeral cluster, brought to
-//! the head revision by the project's migration engine, exactly as a deployment would be.
+//! the head revision by the project's migration engine, exactly as a deployment would be. With the
+//! `app` feature, [`spawn_app`] starts the API over such a database and moto; with `stack`,
+//! [`Stack`] adds a sandbox worker and WebSocket clients.
 #![deny(missing_docs)]
+
+#[cfg(feature = "app")]
+mod app;
+#[cfg(feature = "app")]
+pub use app::{spawn_app, AppOptions, QueueEngine, TestApp, Users};
+#[cfg(feature = "stack")]
+mod stack;
+#[cfg(feature = "stack")]
+pub use stack::{Client, Stack, MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT};
 
 use code_remote_ephemeral_postgres::TestDatabase;
 use code_remote_migrations::postgres::PostgresBackend;

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use code_remote_analysis::{AnalysisConfig, AnalysisError, GeminiConfig, Providers};
 use code_remote_config::{AnalysisSettings, GeminiKeySource, SearchBackendName, SearchSettings};
-use code_remote_search::neo4j::Neo4jConfig;
+use code_remote_credentials::secrets::{self, SecretError};
 use code_remote_search::{Neo4jSearch, PgSearch, SearchBackend, SearchError};
-use code_remote_store::secrets::{self, SecretError};
 use sqlx::PgPool;
 
 /// A service that could not be built; the process stops with this message.
@@ -125,13 +124,7 @@ pub async fn backend(
                 };
                 ServicesError::Neo4jUnset(arn.to_owned())
             })?;
-            let config = Neo4jConfig {
-                uri: neo4j.uri,
-                user: neo4j.user,
-                password: neo4j.password,
-                database: neo4j.database,
-            };
-            Ok(Arc::new(Neo4jSearch::connect(&config).await?))
+            Ok(Arc::new(Neo4jSearch::connect(&neo4j).await?))
         }
         _ => Ok(Arc::new(PgSearch::new(pool).await?)),
     }

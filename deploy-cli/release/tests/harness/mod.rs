@@ -2,6 +2,8 @@
 //! have created, a local HTTP server standing in for API Gateway and CloudFront in smoke tests,
 //! and the recorded Pulumi CLI (`deploy-cli/tests/data/fake-pulumi`) bound to them.
 
+#![allow(dead_code)] // Each test file uses its own part of the harness.
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

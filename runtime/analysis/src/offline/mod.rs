@@ -4,8 +4,10 @@
 
 mod exprs;
 mod loops;
+mod params;
 mod recursion;
 mod scope;
+mod sizes;
 mod visit;
 mod walker;
 

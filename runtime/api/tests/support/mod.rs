@@ -1,18 +1,14 @@
-//! `test_app()`: the router over a fresh migrated database, moto's Cognito and a fresh SQS FIFO queue.
+//! `test_app()`: the router of `code_remote_testkit::spawn_app` (moto's SQS, one allowed origin),
+//! called without a socket.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use code_remote_api::{router, AppState};
-use code_remote_auth::Verifier;
 use code_remote_config::CorsOrigins;
-use code_remote_ephemeral_postgres::TestDatabase;
-use code_remote_moto::{Cognito, MotoServer, UserPool};
-use code_remote_queue::{ExecutionQueue, Queue, SqsQueue};
 use code_remote_store::Store;
+use code_remote_testkit::{spawn_app, AppOptions, QueueEngine};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use std::sync::Arc;
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -20,9 +16,7 @@ pub struct TestApp {
     pub store: Store,
     pub sqs: aws_sdk_sqs::Client,
     pub queue_url: String,
-    cognito: Cognito,
-    pool: UserPool,
-    _database: TestDatabase,
+    app: code_remote_testkit::TestApp,
 }
 
 pub struct Answer {
@@ -32,48 +26,25 @@ pub struct Answer {
 }
 
 pub async fn test_app() -> TestApp {
-    let (database, pg) = code_remote_testkit::migrated_database().await;
-    let moto = MotoServer::shared().await.expect("moto");
-    let cognito = Cognito::new(moto);
-    let pool = cognito.create_pool().await.expect("user pool");
-    let aws = moto.sdk_config().await;
-    let sqs = aws_sdk_sqs::Client::new(&aws);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(format!("exec-{}.fifo", uuid::Uuid::new_v4().simple()))
-        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .expect("queue")
-        .queue_url
-        .expect("queue url");
-    let verifier = Arc::new(Verifier::new(
-        &pool.cognito_config(),
-        reqwest::Client::new(),
-    ));
-    let store = Store::from_pool(pg);
-    let queue = ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs.clone(), queue_url.clone())));
-    let state = AppState::builder(store.clone(), verifier, queue)
-        .cors(CorsOrigins::List(vec!["https://app.example".to_owned()]))
-        .build();
+    let app = spawn_app(AppOptions {
+        engine: QueueEngine::Sqs,
+        cors: Some(CorsOrigins::List(vec!["https://app.example".to_owned()])),
+        ..AppOptions::default()
+    })
+    .await;
     TestApp {
-        router: router(state),
-        store,
-        sqs,
-        queue_url,
-        cognito,
-        pool,
-        _database: database,
+        router: app.router.clone(),
+        store: app.store.clone(),
+        sqs: aws_sdk_sqs::Client::new(&app.aws),
+        queue_url: app.queue.queue().address().to_string(),
+        app,
     }
 }
 
 impl TestApp {
     /// A fresh Cognito user's ID token.
     pub async fn token(&self) -> String {
-        self.cognito
-            .new_user_token(&self.pool)
-            .await
-            .expect("token")
+        self.app.token().await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {

@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use code_remote_analysis::intent::ComplexityKind;
+use code_remote_config::Neo4jCredentials;
 use code_remote_domain::{SnippetId, UserId};
 use futures_util::future::BoxFuture;
 use neo4rs::{ConfigBuilder, Graph, Row};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use tokio::sync::OnceCell;
 
 use crate::backend::{BackendKind, SearchBackend};
@@ -28,19 +29,6 @@ pub const INDEX_RECHECK: Duration = Duration::from_secs(60);
 
 /// Default timeout of every request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Where Neo4j is (`NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`, `NEO4J_DATABASE`).
-#[derive(Debug, Clone)]
-pub struct Neo4jConfig {
-    /// Bolt URI, e.g. `neo4j+s://xxxx.databases.neo4j.io` or `bolt://127.0.0.1:7687`.
-    pub uri: String,
-    /// User name.
-    pub user: String,
-    /// Password.
-    pub password: SecretString,
-    /// Database name; the server default when `None`.
-    pub database: Option<String>,
-}
 
 /// The neo4j search backend.
 #[derive(Clone)]
@@ -60,8 +48,8 @@ impl std::fmt::Debug for Neo4jSearch {
 }
 
 impl Neo4jSearch {
-    /// Connects a pool to `config` (the driver connects lazily on first use).
-    pub async fn connect(config: &Neo4jConfig) -> Result<Self, SearchError> {
+    /// Connects a pool to the server `config` names (the driver connects lazily on first use).
+    pub async fn connect(config: &Neo4jCredentials) -> Result<Self, SearchError> {
         let mut builder = ConfigBuilder::default()
             .uri(config.uri.as_str())
             .user(config.user.as_str())

@@ -1,6 +1,6 @@
-//! `TestStack`: the API served on a local port (with its local WebSocket gateway) over a fresh
-//! migrated database, moto's Cognito and SQS, the postgres search backend, and a sync worker on
-//! the same sync queue, driven by polling the real queue.
+//! `TestStack`: the API of `code_remote_testkit::spawn_app` on moto's SQS with a sync queue and
+//! the offline embedder, and a sync worker on that sync queue with the postgres search backend,
+//! driven by polling the real queue.
 
 #![allow(dead_code)]
 
@@ -8,15 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use code_remote_analysis::{Embedder, MiniLmEmbedder, OfflineAnalyzer};
-use code_remote_api::{router, AppState, SearchServices};
-use code_remote_auth::Verifier;
-use code_remote_ephemeral_postgres::TestDatabase;
-use code_remote_moto::{Cognito, MotoServer, UserPool};
-use code_remote_queue::{ExecutionQueue, Queue, SqsQueue, SyncQueue};
-use code_remote_search::{PgSearch, SearchBackend};
+use code_remote_queue::SyncQueue;
+use code_remote_search::PgSearch;
 use code_remote_store::Store;
 use code_remote_sync::SyncWorker;
-use code_remote_ws::Pusher;
+use code_remote_testkit::{spawn_app, AppOptions, QueueEngine, TestApp};
 use serde_json::Value;
 
 pub struct TestStack {
@@ -26,80 +22,40 @@ pub struct TestStack {
     pub backend: Arc<PgSearch>,
     pub worker: SyncWorker,
     pub sync: SyncQueue,
-    cognito: Cognito,
-    pool: UserPool,
-    _database: TestDatabase,
+    app: TestApp,
 }
 
-async fn fifo(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    sqs.create_queue()
-        .queue_name(format!("{prefix}-{}.fifo", uuid::Uuid::new_v4().simple()))
-        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-        .attributes(
-            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
-            "1",
-        )
-        .send()
-        .await
-        .expect("queue")
-        .queue_url
-        .expect("queue url")
-}
-
-/// A stack whose API has a search backend when `with_backend`.
+/// A stack whose API has a search backend when `with_backend` (the sync worker always has one).
 pub async fn stack_with(with_backend: bool) -> TestStack {
-    let (database, pg) = code_remote_testkit::migrated_database().await;
-    let moto = MotoServer::shared().await.expect("moto");
-    let cognito = Cognito::new(moto);
-    let pool = cognito.create_pool().await.expect("user pool");
-    let aws = moto.sdk_config().await;
-    let sqs = aws_sdk_sqs::Client::new(&aws);
-    let exec_url = fifo(&sqs, "exec").await;
-    let sync_url = fifo(&sqs, "sync").await;
-    let verifier = Arc::new(Verifier::new(
-        &pool.cognito_config(),
-        reqwest::Client::new(),
-    ));
-    let store = Store::from_pool(pg.clone());
-    let backend = Arc::new(PgSearch::new(pg).await.expect("search backend"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("listener");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let sync = SyncQueue::new(Queue::Sqs(SqsQueue::new(sqs.clone(), sync_url)));
     let embedder = offline_embedder();
-    let services = SearchServices {
-        embedder: embedder.clone(),
-        backend: with_backend.then(|| backend.clone() as Arc<dyn SearchBackend>),
-        sync: Some(sync.clone()),
-        pusher: Some(Pusher::new(&aws, &base)),
-        ..SearchServices::default()
-    };
-    let queue = ExecutionQueue::new(Queue::Sqs(SqsQueue::new(sqs, exec_url)));
-    let state = AppState::builder(store.clone(), verifier, queue)
-        .local_gateway(code_remote_moto::ACCESS_KEY_ID)
-        .services(services)
-        .build();
-    let app = router(state);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let app = spawn_app(AppOptions {
+        engine: QueueEngine::Sqs,
+        visibility_timeout: Duration::from_secs(1),
+        search: with_backend,
+        sync_queue: true,
+        embedder: Some(embedder.clone()),
+        ..AppOptions::default()
+    })
+    .await;
+    let backend = Arc::new(
+        PgSearch::new(app.store.pool().clone())
+            .await
+            .expect("search backend"),
+    );
     let worker = SyncWorker::new(
-        store.clone(),
+        app.store.clone(),
         Arc::new(OfflineAnalyzer),
         embedder,
         backend.clone(),
     );
     TestStack {
-        base,
+        base: app.url.clone(),
         http: reqwest::Client::new(),
-        store,
+        store: app.store.clone(),
         backend,
         worker,
-        sync,
-        cognito,
-        pool,
-        _database: database,
+        sync: app.sync.clone().expect("sync queue"),
+        app,
     }
 }
 
@@ -109,10 +65,7 @@ pub async fn stack() -> TestStack {
 
 impl TestStack {
     pub async fn token(&self) -> String {
-        self.cognito
-            .new_user_token(&self.pool)
-            .await
-            .expect("token")
+        self.app.token().await
     }
 
     pub async fn call(

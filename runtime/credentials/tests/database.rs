@@ -1,8 +1,8 @@
 //! The database secret read from moto's Secrets Manager, as the Lambdas read RDS's managed secret.
 
 use code_remote_config::DatabaseSource;
+use code_remote_credentials::{connect_options, keep_fresh};
 use code_remote_moto::MotoServer;
-use code_remote_store::{connect_options, keep_fresh};
 
 /// A new database secret holding `value`; its ARN.
 async fn database_secret(client: &aws_sdk_secretsmanager::Client, value: &str) -> String {

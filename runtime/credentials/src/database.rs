@@ -9,16 +9,31 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use std::str::FromStr;
 
-use crate::StoreError;
+/// The database cannot be reached with what the settings and the secret give.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseAddressError {
+    /// The database secret could not be read.
+    #[error("could not read the database secret {arn}: {reason}; check DATABASE_SECRET_ARN and the secretsmanager:GetSecretValue permission")]
+    Secret {
+        /// The secret's ARN.
+        arn: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The database address is incomplete or malformed.
+    #[error("the database address is unusable: {0}")]
+    Address(String),
+}
 
 /// Connection options for `source`, reading the secret through `aws` when there is one.
 pub async fn connect_options(
     source: &DatabaseSource,
     aws: &aws_config::SdkConfig,
-) -> Result<PgConnectOptions, StoreError> {
+) -> Result<PgConnectOptions, DatabaseAddressError> {
     match source {
-        DatabaseSource::Url(url) => PgConnectOptions::from_str(url.expose_secret())
-            .map_err(|_| StoreError::Address("DATABASE_URL is not a valid postgres URL".into())),
+        DatabaseSource::Url(url) => PgConnectOptions::from_str(url.expose_secret()).map_err(|_| {
+            DatabaseAddressError::Address("DATABASE_URL is not a valid postgres URL".into())
+        }),
         DatabaseSource::Secret {
             arn,
             host,
@@ -27,17 +42,17 @@ pub async fn connect_options(
         } => {
             let secret = read_secret(arn, aws).await?;
             let field = |key: &str| secret.get(key).and_then(Value::as_str).map(str::to_owned);
-            let missing = |what: &str| StoreError::Secret {
+            let missing = |what: &str| DatabaseAddressError::Secret {
                 arn: arn.clone(),
                 reason: format!("it has no {what}"),
             };
             let username = field("username").ok_or_else(|| missing("username"))?;
             let password = field("password").ok_or_else(|| missing("password"))?;
             let host = host.clone().or_else(|| field("host")).ok_or_else(|| {
-                StoreError::Address("set DATABASE_HOST (the secret has no host)".into())
+                DatabaseAddressError::Address("set DATABASE_HOST (the secret has no host)".into())
             })?;
             let database = name.clone().or_else(|| field("dbname")).ok_or_else(|| {
-                StoreError::Address("set DATABASE_NAME (the secret has no dbname)".into())
+                DatabaseAddressError::Address("set DATABASE_NAME (the secret has no dbname)".into())
             })?;
             let port = port
                 .or_else(|| {
@@ -59,8 +74,11 @@ pub async fn connect_options(
 }
 
 /// The database secret as JSON, read by the one secret reader ([`crate::secrets::read_string`]).
-async fn read_secret(arn: &str, aws: &aws_config::SdkConfig) -> Result<Value, StoreError> {
-    let failed = |reason: String| StoreError::Secret {
+async fn read_secret(
+    arn: &str,
+    aws: &aws_config::SdkConfig,
+) -> Result<Value, DatabaseAddressError> {
+    let failed = |reason: String| DatabaseAddressError::Secret {
         arn: arn.to_owned(),
         reason,
     };

@@ -4,7 +4,7 @@
 //! the same everywhere: no version yet (Secrets Manager's `ResourceNotFoundException` for
 //! `AWSCURRENT`), an empty string, `{}` or a JSON object whose key field is empty.
 
-use code_remote_config::{Neo4jSettings, Neo4jSource};
+use code_remote_config::{Neo4jCredentials, Neo4jSource};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -63,7 +63,7 @@ pub async fn gemini_key(
 pub async fn neo4j_credentials(
     aws: &aws_config::SdkConfig,
     arn: &str,
-) -> Result<Option<Neo4jSettings>, SecretError> {
+) -> Result<Option<Neo4jCredentials>, SecretError> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
     let Some(text) = read_string(&client, arn).await? else {
         return Ok(None);
@@ -75,7 +75,7 @@ pub async fn neo4j_credentials(
 pub async fn resolve_neo4j(
     aws: &aws_config::SdkConfig,
     source: &Neo4jSource,
-) -> Result<Option<Neo4jSettings>, SecretError> {
+) -> Result<Option<Neo4jCredentials>, SecretError> {
     match source {
         Neo4jSource::Credentials(settings) => Ok(Some(settings.clone())),
         Neo4jSource::Secret(arn) => neo4j_credentials(aws, arn).await,
@@ -102,7 +102,7 @@ pub fn parse_gemini_key(arn: &str, text: &str) -> Result<Option<String>, SecretE
 }
 
 /// The Neo4j credentials in a secret's text; `None` when it has no `uri`.
-pub fn parse_neo4j(arn: &str, text: &str) -> Result<Option<Neo4jSettings>, SecretError> {
+pub fn parse_neo4j(arn: &str, text: &str) -> Result<Option<Neo4jCredentials>, SecretError> {
     let failed = |reason: &str| SecretError {
         arn: arn.to_owned(),
         reason: reason.to_owned(),
@@ -132,7 +132,7 @@ pub fn parse_neo4j(arn: &str, text: &str) -> Result<Option<Neo4jSettings>, Secre
             field("database").unwrap_or(""),
         ),
     ];
-    Neo4jSettings::load(&code_remote_config::Env::from_pairs(pairs))
+    Neo4jCredentials::load(&code_remote_config::Env::from_pairs(pairs))
         .map(Some)
         .map_err(|err| failed(&err.to_string()))
 }
