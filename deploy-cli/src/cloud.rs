@@ -43,6 +43,11 @@ pub fn repo_root() -> anyhow::Result<PathBuf> {
         .context("not inside the Code Remote repository (no infra/Pulumi.yaml above here); cd into it or set CODE_REMOTE_ROOT")
 }
 
+/// A variable of the process environment, unset when empty.
+pub fn variable(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
 /// The settings file of `stack`: the committed `stacks/<stack>.yaml`, or for a review stack
 /// (`pr-<N>`) without one, its settings derived from dev's, written under `target/`.
 pub fn settings_file(root: &Path, stack: &StackName) -> anyhow::Result<PathBuf> {
@@ -80,9 +85,8 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
         config_file,
         stack: stack.to_string(),
         release: release.to_owned(),
-        backend: std::env::var("PULUMI_BACKEND_URL")
-            .ok()
-            .filter(|url| !url.is_empty()),
+        backend: variable("PULUMI_BACKEND_URL"),
+        secrets_provider: variable("PULUMI_SECRETS_PROVIDER"),
         env: vec![(
             "CODE_REMOTE_STACKS_DIR".to_owned(),
             work.display().to_string(),

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use code_remote_pulumi::{write_table, DiffRow};
+use code_remote_pulumi::Drift;
 use code_remote_release::ReleaseError;
 use serde::Serialize;
 
@@ -25,7 +25,7 @@ pub struct DriftReport {
     /// The stack.
     pub stack: String,
     /// The resources changed or deleted outside Pulumi.
-    pub drift: Vec<DiffRow>,
+    pub drift: Drift,
 }
 
 impl fmt::Display for DriftReport {
@@ -39,7 +39,7 @@ impl fmt::Display for DriftReport {
             self.stack,
             self.drift.len()
         )?;
-        write_table(f, &self.drift)
+        write!(f, "{}", self.drift)
     }
 }
 
@@ -57,11 +57,9 @@ pub async fn run(args: DriftArgs) -> anyhow::Result<()> {
     if report.drift.is_empty() {
         return Ok(());
     }
-    let mut table = String::new();
-    write_table(&mut table, &report.drift)?;
     Err(ReleaseError::Drift {
         stack: stack.to_string(),
-        table,
+        table: report.drift.to_string(),
     }
     .into())
 }

@@ -6,6 +6,7 @@
 //! cloud-stack commands add 3 (a check refused), 4 (the deploy failed), 5 (a tool or credentials
 //! missing): see [`cloud`].
 
+pub mod bootstrap;
 pub mod build;
 pub mod cloud;
 pub mod destroy;
@@ -49,6 +50,9 @@ pub enum Command {
     Outputs(local::OutputsArgs),
     /// Local stack helpers (`deploy local token --user NAME`).
     Local(local::LocalArgs),
+    /// Everything a new AWS account needs before its first deploy (state bucket, secrets key,
+    /// GitHub OIDC roles per environment); prints the environments' secrets.
+    Bootstrap(bootstrap::BootstrapArgs),
     /// Build every Lambda (arm64 zip) and the frontend into a release with a manifest.
     Build(build::BuildArgs),
     /// Show what `deploy up` would change: the Pulumi plan and the artifacts.
@@ -88,6 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             StackTarget::Local => local::outputs(args),
         },
         Command::Local(args) => local::local(args).await,
+        Command::Bootstrap(args) => bootstrap::run(args).await,
         Command::Build(args) => build::run(args).await,
         Command::Preview(args) => preview::run(args).await,
         Command::Promote(args) => promote::run(args).await,

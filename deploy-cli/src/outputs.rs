@@ -39,12 +39,11 @@ pub async fn run(stack: &StackName, json: bool) -> anyhow::Result<()> {
     let root = cloud::repo_root()?;
     let pulumi = code_remote_pulumi::Pulumi::new(code_remote_pulumi::PulumiSettings {
         program_dir: root.join("infra"),
-        config_file: root.join("stacks").join(format!("{stack}.yaml")),
+        config_file: cloud::settings_file(&root, stack)?,
         stack: stack.to_string(),
         release: "current".to_owned(),
-        backend: std::env::var("PULUMI_BACKEND_URL")
-            .ok()
-            .filter(|url| !url.is_empty()),
+        backend: cloud::variable("PULUMI_BACKEND_URL"),
+        secrets_provider: cloud::variable("PULUMI_SECRETS_PROVIDER"),
         env: Vec::new(),
     });
     pulumi.login_and_select().map_err(ReleaseError::from)?;

@@ -11,10 +11,10 @@
 
 use std::fmt;
 
-use code_remote_pulumi::{write_table, DiffRow, PreviewDigest, StackOutputs};
+use code_remote_pulumi::{Drift, PreviewDigest, PreviewOptions, StackOutputs};
 use code_remote_release::{
-    pulumi_plan_path, DatabaseResult, Manifest, MigrateCommand, MigrateRequest, MigrateResult,
-    MigrateStatus, ReleaseError, ReleaseVersion, SavedPlan, StackContext, LIVE,
+    plans_dir, pulumi_plan_path, DatabaseResult, Manifest, MigrateCommand, MigrateRequest,
+    MigrateResult, MigrateStatus, ReleaseError, ReleaseVersion, SavedPlan, StackContext, LIVE,
 };
 use serde::Serialize;
 
@@ -31,9 +31,13 @@ pub struct PreviewArgs {
     /// The release to preview (its zips must be built).
     #[arg(long, env = "CODE_REMOTE_RELEASE")]
     pub release: String,
-    /// Save the plan beside the release's artifacts, for `deploy up --plan` to apply.
+    /// Save the plan (under `target/release-plans/<release>/<stack>/`) for `deploy up --plan`.
     #[arg(long)]
     pub save_plan: bool,
+    /// Plan after reading the cloud, so the plan also puts back what was changed outside Pulumi
+    /// (for `deploy up --accept-drift --plan`).
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 /// One artifact whose digest differs from the live release's.
@@ -85,7 +89,7 @@ impl fmt::Display for PendingMigrations {
 pub struct Plan {
     /// What was changed outside Pulumi since the last deploy (`deploy up` refuses it unless
     /// `--accept-drift`).
-    pub drift: Vec<DiffRow>,
+    pub drift: Drift,
     /// Pulumi's plan.
     pub infrastructure: PreviewDigest,
     /// Migrations that would run.
@@ -106,7 +110,7 @@ impl fmt::Display for Plan {
                 "drift: {} resources changed outside Pulumi (deploy up refuses them unless --accept-drift):",
                 self.drift.len()
             )?;
-            write_table(f, &self.drift)?;
+            write!(f, "{}", self.drift)?;
         }
         writeln!(f, "change this release makes:")?;
         write!(f, "{}", self.infrastructure)?;
@@ -140,29 +144,31 @@ pub async fn run(args: PreviewArgs) -> anyhow::Result<()> {
     let stack = &args.target.stack;
     let release = ReleaseVersion::parse(&args.release)?;
     let ctx = cloud::context(stack, release.as_str()).await?;
-    let dir = cloud::repo_root()?
-        .join("target/release-artifacts")
-        .join(release.as_str());
+    let root = cloud::repo_root()?;
+    let dir = root.join("target/release-artifacts").join(release.as_str());
     let manifest = Manifest::read(&dir)?;
     ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
     // A stack never deployed has no outputs or records (everything is new) and nothing to drift.
     let outputs = ctx.pulumi.outputs().ok();
     let drift = match outputs {
         Some(_) => ctx.pulumi.drift().map_err(ReleaseError::from)?.drift(),
-        None => Vec::new(),
+        None => Drift::default(),
     };
-    let infrastructure = match args.save_plan {
-        true => {
-            let path = pulumi_plan_path(&dir, stack)?;
-            let preview = ctx
-                .pulumi
-                .preview_saving(&path)
-                .map_err(ReleaseError::from)?;
-            SavedPlan::save(&dir, stack, &preview)?;
-            preview
-        }
-        false => ctx.pulumi.preview().map_err(ReleaseError::from)?,
+    let plans = plans_dir(&root, &release);
+    let save_plan = match args.save_plan {
+        true => Some(pulumi_plan_path(&plans, stack)?),
+        false => None,
     };
+    let infrastructure = ctx
+        .pulumi
+        .preview(&PreviewOptions {
+            refresh: args.refresh,
+            save_plan: save_plan.clone(),
+        })
+        .map_err(ReleaseError::from)?;
+    if save_plan.is_some() {
+        SavedPlan::save(&plans, stack, &infrastructure, args.refresh)?;
+    }
     let live = match &outputs {
         Some(outputs) => ctx.records(outputs).live().await.unwrap_or_else(|err| {
             eprintln!(
@@ -210,7 +216,7 @@ pub fn diff(infrastructure: PreviewDigest, next: &Manifest, live: Option<&Manife
         })
         .collect();
     Plan {
-        drift: Vec::new(),
+        drift: Drift::default(),
         infrastructure,
         migrations: PendingMigrations::NotChecked,
         artifacts,

@@ -1,6 +1,7 @@
-//! `deploy reap [--dry-run]`: destroys the review stacks (`pr-<N>`) whose time to live has passed
-//! since their last deploy, and forgets them in the Pulumi backend. Other stacks are never
-//! touched; a review stack with an update in progress is left for the next run.
+//! `deploy reap [--dry-run]`: destroys the review stacks (`pr-<N>`) whose time to live (their
+//! `code-remote:reviewTtlHours`) has passed since their last deploy, and forgets them in the
+//! Pulumi backend; a review stack that was created but never deployed is forgotten. Other stacks
+//! are never touched; a review stack with an update in progress is left for the next run.
 
 use std::fmt;
 
@@ -29,8 +30,8 @@ pub struct ReapArgs {
 pub struct Expired {
     /// The stack.
     pub stack: String,
-    /// Hours since its last deploy.
-    pub idle_hours: i64,
+    /// Hours since its last deploy; none for a stack never deployed (nothing to destroy).
+    pub idle_hours: Option<i64>,
 }
 
 /// What a reap did.
@@ -49,7 +50,7 @@ pub struct ReapReport {
 impl fmt::Display for ReapReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.expired.is_empty() {
-            return writeln!(f, "no review stack is past its {} hours", review::TTL_HOURS);
+            return writeln!(f, "no review stack is past its time to live");
         }
         for stack in &self.expired {
             let done = if self.dry_run {
@@ -59,11 +60,10 @@ impl fmt::Display for ReapReport {
             } else {
                 "not destroyed"
             };
-            writeln!(
-                f,
-                "{}: idle {} hours: {done}",
-                stack.stack, stack.idle_hours
-            )?;
+            match stack.idle_hours {
+                Some(hours) => writeln!(f, "{}: idle {hours} hours: {done}", stack.stack)?,
+                None => writeln!(f, "{}: never deployed: {done}", stack.stack)?,
+            }
         }
         for (stack, reason) in &self.failed {
             writeln!(f, "{stack}: {reason}")?;
@@ -72,22 +72,46 @@ impl fmt::Display for ReapReport {
     }
 }
 
-/// The review stacks of `stacks` idle longer than their time to live at `now`.
-pub fn expired(stacks: &[StackSummary], now: DateTime<Utc>) -> Vec<Expired> {
-    let ttl = Duration::hours(review::TTL_HOURS.into());
+/// The review stacks of `stacks` idle longer than their time to live (`ttl_hours` of each) at
+/// `now`, and those never deployed (no last update and no resources beyond the stack itself).
+pub fn expired(
+    stacks: &[StackSummary],
+    now: DateTime<Utc>,
+    ttl_hours: impl Fn(&str) -> u32,
+) -> Vec<Expired> {
     stacks
         .iter()
         .filter(|stack| review::number(&stack.name).is_some())
         .filter_map(|stack| {
-            let last = stack.last_update.as_deref()?;
+            let Some(last) = stack.last_update.as_deref() else {
+                // No last update: one is running, or none ever finished.
+                let empty = stack.resource_count.is_none_or(|count| count <= 1);
+                return empty.then(|| Expired {
+                    stack: stack.name.clone(),
+                    idle_hours: None,
+                });
+            };
             let last = DateTime::parse_from_rfc3339(last).ok()?.with_timezone(&Utc);
             let idle = now - last;
-            (idle > ttl).then(|| Expired {
+            (idle > Duration::hours(ttl_hours(&stack.name).into())).then(|| Expired {
                 stack: stack.name.clone(),
-                idle_hours: idle.num_hours(),
+                idle_hours: Some(idle.num_hours()),
             })
         })
         .collect()
+}
+
+/// A review stack's time to live, from its settings (derived from dev's unless committed).
+fn ttl_hours(root: &std::path::Path, stack: &str) -> u32 {
+    StackName::parse(stack)
+        .ok()
+        .and_then(|name| cloud::settings_file(root, &name).ok())
+        .and_then(|file| {
+            let dir = file.parent()?.to_owned();
+            code_remote_infra::StackConfig::load(&dir, stack).ok()
+        })
+        .and_then(|config| config.review_ttl_hours)
+        .unwrap_or(review::TTL_HOURS)
 }
 
 /// Destroys the expired review stacks.
@@ -96,14 +120,15 @@ pub async fn run(args: ReapArgs) -> anyhow::Result<()> {
     let lister = cloud::context(&StackName::parse("dev")?, "current").await?;
     lister.pulumi.login().map_err(ReleaseError::from)?;
     let stacks = lister.pulumi.stacks().map_err(ReleaseError::from)?;
+    let root = cloud::repo_root()?;
     let mut report = ReapReport {
-        expired: expired(&stacks, Utc::now()),
+        expired: expired(&stacks, Utc::now(), |stack| ttl_hours(&root, stack)),
         dry_run: args.dry_run,
         ..ReapReport::default()
     };
     if !args.dry_run {
         for stack in report.expired.clone() {
-            match destroy(&stack.stack).await {
+            match destroy(&stack.stack, stack.idle_hours.is_some()).await {
                 Ok(()) => report.destroyed.push(stack.stack),
                 Err(err) => report.failed.push((stack.stack, format!("{err:#}"))),
             }
@@ -116,16 +141,19 @@ pub async fn run(args: ReapArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn destroy(stack: &str) -> anyhow::Result<()> {
+/// Destroys the stack's resources when it has any, then forgets it.
+async fn destroy(stack: &str, deployed: bool) -> anyhow::Result<()> {
     let stack = StackName::parse(stack)?;
     let ctx = cloud::context(&stack, "current").await?;
     ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
-    let progress = Progress::new();
-    let result = ctx
-        .pulumi
-        .destroy(|line| progress.show(Event::Pulumi(line)));
-    progress.finish();
-    result.map_err(ReleaseError::from)?;
+    if deployed {
+        let progress = Progress::new();
+        let result = ctx
+            .pulumi
+            .destroy(|line| progress.show(Event::Pulumi(line)));
+        progress.finish();
+        result.map_err(ReleaseError::from)?;
+    }
     ctx.pulumi.remove_stack().map_err(ReleaseError::from)?;
     Ok(())
 }
@@ -155,13 +183,29 @@ mod tests {
             stack("pr-9", None),
             stack("pr-10", Some("not a time")),
             stack("feature-x", Some("2026-01-01T00:00:00.000Z")),
+            StackSummary {
+                resource_count: None,
+                ..stack("pr-11", None)
+            },
+            stack("pr-12", Some("2026-11-30T10:00:00.000Z")),
         ];
+        let ttl = |stack: &str| if stack == "pr-12" { 1 } else { 72 };
         assert_eq!(
-            expired(&stacks, now),
-            [Expired {
-                stack: "pr-7".to_owned(),
-                idle_hours: 97
-            }]
+            expired(&stacks, now, ttl),
+            [
+                Expired {
+                    stack: "pr-7".to_owned(),
+                    idle_hours: Some(97)
+                },
+                Expired {
+                    stack: "pr-11".to_owned(),
+                    idle_hours: None
+                },
+                Expired {
+                    stack: "pr-12".to_owned(),
+                    idle_hours: Some(2)
+                },
+            ]
         );
     }
 }

@@ -57,7 +57,7 @@ impl fmt::Display for Shown {
         if !report.drift.is_empty() {
             writeln!(
                 f,
-                "  drift: {} resources changed outside Pulumi were put back as the program says",
+                "  drift: {} resources changed outside Pulumi were read back and set as the program says",
                 report.drift.len()
             )?;
         }
@@ -103,9 +103,9 @@ pub async fn run(stack: &StackName, flags: CloudUpFlags, json: bool) -> anyhow::
     let release = ReleaseVersion::parse(flags.release.as_deref().unwrap_or_default())?;
     let mut ctx = cloud::context(stack, release.as_str()).await?;
     ctx.required_artifacts = cloud::required_artifacts(stack)?;
-    let dir = cloud::repo_root()?
-        .join("target/release-artifacts")
-        .join(release.as_str());
+    let root = cloud::repo_root()?;
+    let dir = root.join("target/release-artifacts").join(release.as_str());
+    let plans = code_remote_release::plans_dir(&root, &release);
     let progress = Progress::new();
     let confirm = confirmer(flags.yes);
     let result = code_remote_release::up(
@@ -113,6 +113,7 @@ pub async fn run(stack: &StackName, flags: CloudUpFlags, json: bool) -> anyhow::
         &UpRequest {
             release,
             dir,
+            plans,
             promoted_from: None,
             gates: flags.gates.gates(),
         },

@@ -214,12 +214,76 @@ async fn preview_shows_drift_apart_from_the_release_change_and_saves_the_plan() 
     assert!(!drift_part.contains("executionDlq"), "{stdout}");
     assert!(change_part.contains("executionDlq"), "{stdout}");
     assert!(!change_part.contains("memorySize"), "{stdout}");
-    let plans = work
-        .path()
-        .join("target/release-artifacts/v9.9.9/plans/prod");
+    let plans = work.path().join("target/release-plans/v9.9.9/prod");
     assert!(plans.join("pulumi-plan.json").is_file());
     let saved = std::fs::read_to_string(plans.join("preview.json")).unwrap();
     assert!(saved.contains("executionDlq"), "{saved}");
+    assert!(
+        !saved.contains("oldState"),
+        "no resource state is kept: {saved}"
+    );
+}
+
+#[tokio::test]
+async fn bootstrap_applies_the_account_program_and_prints_each_environments_secrets() {
+    let moto = code_remote_moto::MotoServer::start()
+        .await
+        .expect("moto_server (run scripts/setup-venv)");
+    let work = preview_workspace();
+    std::fs::create_dir_all(work.path().join("infra/bootstrap")).unwrap();
+    std::fs::copy(
+        repo().join("stacks/bootstrap-dev.yaml"),
+        work.path().join("stacks/bootstrap-dev.yaml"),
+    )
+    .unwrap();
+    let log = work.path().join("pulumi.log");
+    let output = deploy_in(
+        work.path(),
+        &moto,
+        &[
+            "bootstrap",
+            "--account",
+            "dev",
+            "--backend",
+            "file:///tmp/bootstrap-state",
+            "--yes",
+        ],
+        &[
+            ("FAKE_PULUMI_LOG", log.as_os_str()),
+            ("FAKE_PULUMI_OUTPUTS", "bootstrap-outputs.json".as_ref()),
+        ],
+    );
+    let stdout = succeeded(&output);
+    for line in [
+        "environment review:",
+        "AWS_DEPLOY_ROLE_ARN=arn:aws:iam::123456789012:role/code-remote-bootstrap-dev-github-review",
+        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1",
+        "PULUMI_SECRETS_PROVIDER=awskms://alias/code-remote-bootstrap-dev-pulumi-secrets?region=eu-west-1",
+    ] {
+        assert!(stdout.contains(line), "{line} not in {stdout}");
+    }
+    let commands = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        commands.contains("login file:///tmp/bootstrap-state"),
+        "{commands}"
+    );
+    assert!(
+        commands.contains("up --yes --skip-preview --json --stack dev"),
+        "{commands}"
+    );
+    assert!(
+        work.path()
+            .join("target/pulumi-stacks/bootstrap-dev.yaml")
+            .is_file(),
+        "Pulumi is given a working copy of the settings"
+    );
+    let bad = deploy_in(
+        work.path(),
+        &moto,
+        &["bootstrap", "--account", "staging"],
+        &[],
+    );
+    assert_eq!(bad.status.code(), Some(2));
 }
 
 #[tokio::test]

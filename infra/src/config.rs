@@ -246,16 +246,20 @@ const RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
+/// The text of a settings file under `stacks/`.
+pub(crate) fn read_settings(path: &Path) -> Result<String, InfraError> {
+    std::fs::read_to_string(path).map_err(|source| InfraError::ReadStack {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 impl StackConfig {
     /// Reads and validates `<stacks_dir>/<stack>.yaml`.
     pub fn load(stacks_dir: &Path, stack: &str) -> Result<Self, InfraError> {
         validate_stack_name(stack)?;
         let path = stacks_dir.join(format!("{stack}.yaml"));
-        let text = std::fs::read_to_string(&path).map_err(|source| InfraError::ReadStack {
-            path: path.clone(),
-            source,
-        })?;
-        Self::parse(stack, &text, &path)
+        Self::parse(stack, &read_settings(&path)?, &path)
     }
 
     /// Parses and validates stack settings from text (`path` is only used in messages).

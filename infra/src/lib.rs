@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod bootstrap;
 pub mod check;
 pub mod cidr;
 pub mod components;

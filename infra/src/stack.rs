@@ -12,7 +12,7 @@ use crate::model::{Program, Value};
 pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError> {
     let ctx = Context::new(config, release);
     let mut program = Program::new(&config.stack);
-    let account = account::build(&mut program, &ctx)?;
+    let account = account::build(&mut program, &ctx.naming)?;
     let net = network::build(&mut program, &ctx)?;
     let secrets = secrets::build(&mut program, &ctx)?;
     let database = database::build(&mut program, &ctx, &net)?;

@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 
 use code_remote_infra::check::policy;
+use code_remote_infra::check::Target;
 use code_remote_infra::cidr::Ipv4Cidr;
 use code_remote_infra::model::Value;
 use code_remote_infra::{stack, StackConfig};
@@ -76,7 +77,7 @@ fn subnets_follow_a_changed_vpc_block() {
         );
         let program = stack::build(&config, common::RELEASE).unwrap();
         assert!(
-            policy::subnets_inside_vpc(&program, &config).is_empty(),
+            policy::subnets_inside_vpc(&program, &Target::of(&config)).is_empty(),
             "{cidr}"
         );
         assert!(
@@ -93,7 +94,7 @@ fn issuer_region_comes_from_the_stack_config() {
         &[("aws:region: eu-west-1", "aws:region: ap-southeast-2")],
     );
     let program = stack::build(&config, common::RELEASE).unwrap();
-    assert!(policy::issuer_region_from_config(&program, &config).is_empty());
+    assert!(policy::issuer_region_from_config(&program, &Target::of(&config)).is_empty());
     let text = code_remote_infra::render::render(&program, code_remote_infra::render::Format::Yaml)
         .unwrap();
     assert!(text.contains("https://cognito-idp.ap-southeast-2.amazonaws.com/${userPool.id}"));
@@ -109,7 +110,7 @@ fn no_policy_names_a_wildcard_resource_in_any_stack() {
     for name in common::stack_names() {
         let (config, program) = common::program(&name);
         assert!(
-            policy::roles_name_concrete_resources(&program, &config).is_empty(),
+            policy::roles_name_concrete_resources(&program, &Target::of(&config)).is_empty(),
             "{name}"
         );
         let policies = program.of_type("aws:iam/rolePolicy:RolePolicy").count();
@@ -126,7 +127,7 @@ fn every_sqs_mapping_reports_batch_item_failures() {
             .count();
         assert_eq!(mappings, 2, "{name}");
         assert!(
-            policy::mappings_report_batch_failures(&program, &config).is_empty(),
+            policy::mappings_report_batch_failures(&program, &Target::of(&config)).is_empty(),
             "{name}"
         );
     }
@@ -137,7 +138,7 @@ fn every_log_group_has_the_configured_retention() {
     for name in common::stack_names() {
         let (config, program) = common::program(&name);
         assert!(
-            policy::functions_log_retention(&program, &config).is_empty(),
+            policy::functions_log_retention(&program, &Target::of(&config)).is_empty(),
             "{name}"
         );
         for group in program.of_type("aws:cloudwatch/logGroup:LogGroup") {
@@ -317,7 +318,7 @@ fn the_offline_embedder_ships_its_model_layer_to_the_functions_that_embed() {
     );
     assert!(findings.is_empty(), "{findings:#?}");
     for (name, check) in policy::ALL {
-        assert!(check(&program, &minilm).is_empty(), "{name}");
+        assert!(check(&program, &Target::of(&minilm)).is_empty(), "{name}");
     }
     let layers: Vec<_> = program
         .of_type("aws:lambda/layerVersion:LayerVersion")

@@ -3,12 +3,13 @@
 
 mod common;
 
+use code_remote_infra::check::Target;
 use code_remote_infra::check::{self, policy, Finding};
 use code_remote_infra::model::{concat, list, map, Program, Resource, Value};
 use code_remote_infra::StackConfig;
 
 fn failing(check: policy::Check, program: &Program, config: &StackConfig) -> Vec<Finding> {
-    let findings = check(program, config);
+    let findings = check(program, &Target::of(config));
     assert!(
         !findings.is_empty(),
         "the check accepted a violating program"
@@ -63,7 +64,7 @@ fn https_from_the_world_is_allowed() {
         ("cidrBlocks", list(["0.0.0.0/0"])),
     ]);
     props(&mut program, "endpointSecurityGroup").insert("ingress".into(), list([rule]));
-    assert!(policy::no_world_open_ingress(&program, &config).is_empty());
+    assert!(policy::no_world_open_ingress(&program, &Target::of(&config)).is_empty());
 }
 
 #[test]
@@ -169,7 +170,7 @@ fn scoped_suffix_on_a_reference_counts_as_concrete() {
         ])]),
     )])));
     props(&mut program, "apiPolicy").insert("policy".into(), doc);
-    assert!(policy::roles_name_concrete_resources(&program, &config).is_empty());
+    assert!(policy::roles_name_concrete_resources(&program, &Target::of(&config)).is_empty());
 }
 
 #[test]

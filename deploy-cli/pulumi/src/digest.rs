@@ -48,12 +48,51 @@ pub struct PreviewStep {
     /// Properties whose change forces a replacement.
     #[serde(default)]
     pub replace_reasons: Vec<String>,
-    /// The resource as the state holds it (in a refresh: before reading the cloud).
-    #[serde(default)]
+    /// The resource as the state holds it (in a refresh: before reading the cloud). Read, never
+    /// written back: a saved preview keeps no resource state.
+    #[serde(default, skip_serializing)]
     pub old_state: Option<serde_json::Value>,
     /// The resource as it will be (in a refresh: as read from the cloud).
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub new_state: Option<serde_json::Value>,
+}
+
+/// What a refresh preview found changed outside Pulumi.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    /// The drifted resources the output names, with the properties that differ.
+    pub resources: Vec<DiffRow>,
+    /// Drifted resources counted in the change summary but not named in the steps (Pulumi
+    /// versions that list a refresh's steps before reading the cloud).
+    pub unnamed: u64,
+}
+
+impl Drift {
+    /// Whether nothing was changed outside Pulumi.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.unnamed == 0
+    }
+
+    /// How many resources drifted.
+    pub fn len(&self) -> u64 {
+        self.resources.len() as u64 + self.unnamed
+    }
+}
+
+impl fmt::Display for Drift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.resources.is_empty() {
+            write_table(f, &self.resources)?;
+        }
+        if self.unnamed > 0 {
+            writeln!(
+                f,
+                "{} more changed outside Pulumi that its output does not name: `pulumi refresh --preview-only --diff` shows them",
+                self.unnamed
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl PreviewStep {
@@ -110,7 +149,8 @@ impl PreviewDigest {
         let mut rows: Vec<DiffRow> = self
             .steps
             .iter()
-            .filter(|step| step.op != "same" && step.op != "read")
+            // A `preview --refresh` lists the refresh of every resource before its change.
+            .filter(|step| !matches!(step.op.as_str(), "same" | "read" | "refresh"))
             .filter_map(|step| {
                 let (kind, name) = split_urn(&step.urn)?;
                 if kind == "pulumi:pulumi:Stack" {
@@ -140,8 +180,10 @@ impl PreviewDigest {
     }
 
     /// In a refresh preview: the resources changed (`update`) or deleted (`delete`) outside
-    /// Pulumi since the state was written, with the properties that differ.
-    pub fn drift(&self) -> Vec<DiffRow> {
+    /// Pulumi since the state was written, with the properties that differ. The change summary
+    /// counts them too, named or not: what it counts beyond the named ones is `unnamed`, so
+    /// drift is never missed for want of detail.
+    pub fn drift(&self) -> Drift {
         let mut rows: Vec<DiffRow> = self
             .steps
             .iter()
@@ -162,7 +204,16 @@ impl PreviewDigest {
             })
             .collect();
         rows.sort_by(|a, b| (&a.op, &a.kind, &a.name).cmp(&(&b.op, &b.kind, &b.name)));
-        rows
+        let counted: u64 = self
+            .change_summary
+            .iter()
+            .filter(|(op, _)| !matches!(op.as_str(), "same" | "refresh" | "read"))
+            .map(|(_, count)| count)
+            .sum();
+        Drift {
+            unnamed: counted.saturating_sub(rows.len() as u64),
+            resources: rows,
+        }
     }
 
     /// Whether the plan changes anything at all.

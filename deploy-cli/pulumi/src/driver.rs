@@ -1,7 +1,7 @@
 //! The Pulumi CLI, driven for one stack of the infra program.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,10 @@ pub struct PulumiSettings {
     pub release: String,
     /// The state backend to log in to (`PULUMI_BACKEND_URL`); none keeps the CLI's own session.
     pub backend: Option<String>,
+    /// The secrets provider a new stack is created with (`PULUMI_SECRETS_PROVIDER`, e.g. the
+    /// bootstrap's `awskms://alias/...`); none is Pulumi's default (a passphrase for a
+    /// self-managed backend).
+    pub secrets_provider: Option<String>,
     /// Extra environment for every CLI run (e.g. `PULUMI_CONFIG_PASSPHRASE`, `AWS_PROFILE`).
     pub env: Vec<(String, String)>,
 }
@@ -56,8 +60,18 @@ pub struct UpOptions {
     /// changed outside Pulumi instead of leaving it.
     pub refresh: bool,
     /// Apply only what this saved plan allows (`--plan`, written by `preview --save-plan`):
-    /// Pulumi previews again and fails before changing anything when the plan no longer holds.
+    /// Pulumi stops at the first step the plan does not allow.
     pub plan: Option<PathBuf>,
+}
+
+/// How `preview` computes the plan.
+#[derive(Debug, Clone, Default)]
+pub struct PreviewOptions {
+    /// Read the cloud into the plan's starting point first (`--refresh`): the plan then also
+    /// puts back what was changed outside Pulumi, as `up` with [`UpOptions::refresh`] does.
+    pub refresh: bool,
+    /// Save Pulumi's update plan there (`--save-plan`), for [`UpOptions::plan`].
+    pub save_plan: Option<PathBuf>,
 }
 
 /// The Pulumi CLI bound to one stack.
@@ -166,31 +180,32 @@ impl Pulumi {
         self.login()?;
         let dir = &self.settings.program_dir;
         let env = self.env();
-        self.tool.run(
-            &[
-                "stack",
-                "select",
-                "--create",
-                self.settings.stack.as_str(),
-                "--non-interactive",
-            ],
-            dir,
-            &env,
-        )?;
+        let mut args = vec![
+            "stack",
+            "select",
+            "--create",
+            self.settings.stack.as_str(),
+            "--non-interactive",
+        ];
+        if let Some(provider) = &self.settings.secrets_provider {
+            args.extend(["--secrets-provider", provider.as_str()]);
+        }
+        self.tool.run(&args, dir, &env)?;
         Ok(())
     }
 
-    /// `pulumi preview --json`: the plan, parsed.
-    pub fn preview(&self) -> Result<PreviewDigest, PulumiError> {
-        self.digest("preview", self.config_args(&["preview", "--json"]))
-    }
-
-    /// `pulumi preview --json --save-plan <plan>`: the plan, parsed, and saved in Pulumi's own
-    /// form for `up` ([`UpOptions::plan`]).
-    pub fn preview_saving(&self, plan: &Path) -> Result<PreviewDigest, PulumiError> {
-        let mut args = self.config_args(&["preview", "--json"]);
-        args.push("--save-plan".into());
-        args.push(plan.as_os_str().to_owned());
+    /// `pulumi preview --json`: the plan, parsed (and saved, or made after a refresh, as
+    /// `options` say).
+    pub fn preview(&self, options: &PreviewOptions) -> Result<PreviewDigest, PulumiError> {
+        let mut flags = vec!["preview", "--json"];
+        if options.refresh {
+            flags.push("--refresh");
+        }
+        let mut args = self.config_args(&flags);
+        if let Some(plan) = &options.save_plan {
+            args.push("--save-plan".into());
+            args.push(plan.as_os_str().to_owned());
+        }
         self.digest("preview", args)
     }
 
@@ -220,10 +235,9 @@ impl Pulumi {
         options: &UpOptions,
         on_progress: impl FnMut(&ProgressLine),
     ) -> Result<UpSummary, PulumiError> {
-        let mut flags = vec!["up", "--yes", "--json"];
-        if options.plan.is_none() {
-            flags.push("--skip-preview");
-        }
+        // Without `--skip-preview` Pulumi would print its own preview digest ahead of the event
+        // stream; `deploy` previews (and compares a saved plan) before it runs `up`.
+        let mut flags = vec!["up", "--yes", "--skip-preview", "--json"];
         if options.refresh {
             flags.push("--refresh");
         }
@@ -247,13 +261,26 @@ impl Pulumi {
         )
     }
 
+    fn output_text(&self) -> Result<String, PulumiError> {
+        let args = self.stack_args(&["stack", "output", "--json"]);
+        Ok(self
+            .tool
+            .run(&args, &self.settings.program_dir, &self.env())?)
+    }
+
     /// `pulumi stack output --json`: the outputs `deploy` needs after the update.
     pub fn outputs(&self) -> Result<StackOutputs, PulumiError> {
-        let args = self.stack_args(&["stack", "output", "--json"]);
-        let text = self
-            .tool
-            .run(&args, &self.settings.program_dir, &self.env())?;
-        StackOutputs::parse(&text).map_err(|source| PulumiError::Unreadable {
+        StackOutputs::parse(&self.output_text()?).map_err(|source| PulumiError::Unreadable {
+            command: "stack output".to_owned(),
+            source,
+        })
+    }
+
+    /// `pulumi stack output --json` of any program (the account bootstrap's), by name.
+    pub fn output_values(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, PulumiError> {
+        serde_json::from_str(&self.output_text()?).map_err(|source| PulumiError::Unreadable {
             command: "stack output".to_owned(),
             source,
         })

@@ -20,8 +20,8 @@ mod outputs;
 mod stack_file;
 mod tool;
 
-pub use digest::{write_table, DiffRow, PreviewDigest, PreviewStep};
-pub use driver::{Pulumi, PulumiSettings, StackSummary, UpOptions, UpSummary};
+pub use digest::{write_table, DiffRow, Drift, PreviewDigest, PreviewStep};
+pub use driver::{PreviewOptions, Pulumi, PulumiSettings, StackSummary, UpOptions, UpSummary};
 pub use error::PulumiError;
 pub use events::{EngineEvent, Progress, ProgressLine, ResourceEvent, StepMetadata, SummaryEvent};
 pub use outputs::{function_ids, StackOutputs};

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use code_remote_pulumi::{
-    PreviewDigest, ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError, UpOptions,
+    PreviewDigest, PreviewOptions, ProgressLine, Pulumi, PulumiError, PulumiSettings, ToolError,
+    UpOptions,
 };
 
 fn data() -> PathBuf {
@@ -28,6 +29,7 @@ fn driver(up_file: &str, extra: &[(&str, &str)]) -> (Pulumi, tempfile::TempDir) 
         stack: "dev".to_owned(),
         release: "v1.4.0".to_owned(),
         backend: None,
+        secrets_provider: None,
         env,
     };
     (Pulumi::new(settings), dir)
@@ -37,7 +39,7 @@ fn driver(up_file: &str, extra: &[(&str, &str)]) -> (Pulumi, tempfile::TempDir) 
 fn preview_becomes_a_diff_table_riskiest_first() {
     let (pulumi, _dir) = driver("up-events.jsonl", &[]);
     pulumi.login_and_select().unwrap();
-    let digest = pulumi.preview().unwrap();
+    let digest = pulumi.preview(&PreviewOptions::default()).unwrap();
     assert!(digest.has_changes());
     let rows: Vec<(String, String, String)> = digest
         .changes()
@@ -138,10 +140,10 @@ fn a_refresh_preview_says_what_changed_outside_pulumi() {
         "up-events.jsonl",
         &[("FAKE_PULUMI_REFRESH", "refresh-drift.json")],
     );
-    let rows: Vec<(String, String, String)> = pulumi
-        .drift()
-        .unwrap()
-        .drift()
+    let drift = pulumi.drift().unwrap().drift();
+    assert_eq!(drift.unnamed, 0);
+    let rows: Vec<(String, String, String)> = drift
+        .resources
         .into_iter()
         .map(|row| (row.op, row.name, row.reasons))
         .collect();
@@ -154,6 +156,26 @@ fn a_refresh_preview_says_what_changed_outside_pulumi() {
             ("deleted".into(), "apiErrors".into(), String::new()),
         ]
     );
+}
+
+#[test]
+fn drift_counted_but_not_named_is_still_drift() {
+    // Pulumi versions that list a refresh's steps before reading the cloud name nothing, but
+    // their change summary counts what changed.
+    let digest = PreviewDigest::parse(
+        r#"{"steps":[{"op":"refresh","urn":"urn:pulumi:dev::code-remote::aws:sqs/queue:Queue::q"}],
+            "changeSummary":{"same":140,"update":2,"delete":1}}"#,
+    )
+    .unwrap();
+    let drift = digest.drift();
+    assert!(drift.resources.is_empty());
+    assert_eq!((drift.unnamed, drift.len()), (3, 3));
+    assert!(
+        drift.to_string().contains("3 more changed outside Pulumi"),
+        "{drift}"
+    );
+    let clean = PreviewDigest::parse(r#"{"changeSummary":{"same":140}}"#).unwrap();
+    assert!(clean.drift().is_empty());
 }
 
 #[test]

@@ -47,7 +47,7 @@ pub use migrate::{
     MigrateCommand, MigrateRequest, MigrateResult, MigrateStatus,
 };
 pub use names::{ReleaseVersion, StackName};
-pub use plan::{pulumi_plan_path, SavedPlan};
+pub use plan::{plans_dir, pulumi_plan_path, SavedPlan};
 pub use promote::{promote, PromoteReport};
 pub use record::{FunctionVersion, Outcome, RecordKind, RecordStore, ReleaseRecord};
 pub use rollback::{rollback, RollbackReport};

@@ -1,15 +1,17 @@
-//! The plan that was approved is the plan that runs: `deploy preview --save-plan` keeps, beside
-//! the release's artifacts, Pulumi's own update plan and the preview it came from; `deploy up
-//! --plan` previews again, refuses when the change is not the approved one, and lets Pulumi hold
-//! the update to the plan (`pulumi up --plan`).
+//! The plan that was approved is the plan that runs: `deploy preview --save-plan` keeps, under
+//! `target/release-plans/<release>/<stack>/` (apart from the release's artifacts, which a
+//! promotion may download again), Pulumi's own update plan and the preview it came from; `deploy
+//! up --plan` previews again, refuses when the change is not the approved one, and lets Pulumi
+//! hold the update to the plan (`pulumi up --plan`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use code_remote_pulumi::{DiffRow, PreviewDigest};
+use serde::{Deserialize, Serialize};
 
 use crate::error::ReleaseError;
-use crate::names::StackName;
+use crate::names::{ReleaseVersion, StackName};
 
 /// A saved plan of one release for one stack.
 #[derive(Debug, Clone)]
@@ -18,16 +20,32 @@ pub struct SavedPlan {
     pub pulumi_plan: PathBuf,
     /// The preview that was approved.
     pub preview: PreviewDigest,
+    /// Whether the plan was made after reading the cloud (`preview --refresh`): only such a
+    /// plan can put back what was changed outside Pulumi (`up --accept-drift`).
+    pub refreshed: bool,
 }
 
-/// Where the plans of `stack` are kept in a release directory.
-fn plan_dir(release_dir: &Path, stack: &StackName) -> PathBuf {
-    release_dir.join("plans").join(stack.as_str())
+/// What `preview.json` holds.
+#[derive(Serialize, Deserialize)]
+struct Approved {
+    refreshed: bool,
+    preview: PreviewDigest,
 }
 
-/// Pulumi's plan file for `stack` in `release_dir` (the directory is created).
-pub fn pulumi_plan_path(release_dir: &Path, stack: &StackName) -> Result<PathBuf, ReleaseError> {
-    let dir = plan_dir(release_dir, stack);
+/// The directory of `release`'s saved plans in a workspace.
+pub fn plans_dir(workspace: &Path, release: &ReleaseVersion) -> PathBuf {
+    workspace
+        .join("target/release-plans")
+        .join(release.as_str())
+}
+
+fn stack_dir(plans: &Path, stack: &StackName) -> PathBuf {
+    plans.join(stack.as_str())
+}
+
+/// Pulumi's plan file for `stack` under `plans` (the directory is created).
+pub fn pulumi_plan_path(plans: &Path, stack: &StackName) -> Result<PathBuf, ReleaseError> {
+    let dir = stack_dir(plans, stack);
     std::fs::create_dir_all(&dir).map_err(ReleaseError::io(&dir))?;
     Ok(dir.join("pulumi-plan.json"))
 }
@@ -36,24 +54,30 @@ impl SavedPlan {
     /// Records `preview` as the approved change beside Pulumi's plan (already written there by
     /// `pulumi preview --save-plan`).
     pub fn save(
-        release_dir: &Path,
+        plans: &Path,
         stack: &StackName,
         preview: &PreviewDigest,
+        refreshed: bool,
     ) -> Result<Self, ReleaseError> {
-        let pulumi_plan = pulumi_plan_path(release_dir, stack)?;
-        let path = plan_dir(release_dir, stack).join("preview.json");
-        let text = serde_json::to_string_pretty(preview)
+        let pulumi_plan = pulumi_plan_path(plans, stack)?;
+        let path = stack_dir(plans, stack).join("preview.json");
+        let approved = Approved {
+            refreshed,
+            preview: preview.clone(),
+        };
+        let text = serde_json::to_string_pretty(&approved)
             .map_err(|err| ReleaseError::Invalid(format!("the preview cannot be saved: {err}")))?;
         std::fs::write(&path, text).map_err(ReleaseError::io(&path))?;
         Ok(Self {
             pulumi_plan,
-            preview: preview.clone(),
+            preview: approved.preview,
+            refreshed,
         })
     }
 
-    /// The plan saved for `stack` in `release_dir`.
-    pub fn load(release_dir: &Path, stack: &StackName) -> Result<Self, ReleaseError> {
-        let dir = plan_dir(release_dir, stack);
+    /// The plan saved for `stack` under `plans`.
+    pub fn load(plans: &Path, stack: &StackName) -> Result<Self, ReleaseError> {
+        let dir = stack_dir(plans, stack);
         let pulumi_plan = dir.join("pulumi-plan.json");
         let preview_path = dir.join("preview.json");
         if !pulumi_plan.is_file() || !preview_path.is_file() {
@@ -64,15 +88,16 @@ impl SavedPlan {
         }
         let text =
             std::fs::read_to_string(&preview_path).map_err(ReleaseError::io(&preview_path))?;
-        let preview = PreviewDigest::parse(&text).map_err(|err| {
+        let approved: Approved = serde_json::from_str(&text).map_err(|err| {
             ReleaseError::Invalid(format!(
-                "{} is not a preview: {err}",
+                "{} is not a saved preview: {err}",
                 preview_path.display()
             ))
         })?;
         Ok(Self {
             pulumi_plan,
-            preview,
+            preview: approved.preview,
+            refreshed: approved.refreshed,
         })
     }
 
@@ -95,11 +120,18 @@ fn rows(preview: &PreviewDigest) -> BTreeSet<String> {
     preview.changes().iter().map(describe).collect()
 }
 
+/// One change in words, its reasons sorted (Pulumi does not promise their order).
 fn describe(row: &DiffRow) -> String {
-    let because = if row.reasons.is_empty() {
+    let mut reasons: Vec<&str> = row
+        .reasons
+        .split(", ")
+        .filter(|reason| !reason.is_empty())
+        .collect();
+    reasons.sort_unstable();
+    let because = if reasons.is_empty() {
         String::new()
     } else {
-        format!(" ({})", row.reasons)
+        format!(" ({})", reasons.join(", "))
     };
     format!("{} {} {}{because}", row.op, row.kind, row.name)
 }
@@ -127,9 +159,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let stack = StackName::parse("dev").unwrap();
         let approved = digest(&[("update", "api", &["code"]), ("same", "worker", &[])]);
-        let saved = SavedPlan::save(dir.path(), &stack, &approved).unwrap();
+        let saved = SavedPlan::save(dir.path(), &stack, &approved, false).unwrap();
         std::fs::write(&saved.pulumi_plan, "{}").unwrap();
         let loaded = SavedPlan::load(dir.path(), &stack).unwrap();
+        assert!(!loaded.refreshed);
         assert!(loaded.differences(&approved).is_empty());
 
         let now = digest(&[
@@ -144,6 +177,17 @@ mod tests {
                 "no longer: update aws:lambda/function:Function api (code)",
             ]
         );
+    }
+
+    #[test]
+    fn reasons_in_another_order_are_the_same_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let stack = StackName::parse("dev").unwrap();
+        let approved = digest(&[("update", "api", &["memorySize", "code"])]);
+        let saved = SavedPlan::save(dir.path(), &stack, &approved, true).unwrap();
+        let reordered = digest(&[("update", "api", &["code", "memorySize"])]);
+        assert!(saved.differences(&reordered).is_empty());
+        assert!(saved.refreshed);
     }
 
     #[test]

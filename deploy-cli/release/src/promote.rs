@@ -66,6 +66,7 @@ pub async fn promote(
     let request = UpRequest {
         release: release.clone(),
         dir,
+        plans: crate::plan::plans_dir(workspace, release),
         promoted_from: Some(from.stack.clone()),
         gates,
     };

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::Utc;
-use code_remote_pulumi::{DiffRow, PreviewDigest, StackOutputs, UpOptions};
+use code_remote_pulumi::{Drift, PreviewDigest, PreviewOptions, StackOutputs, UpOptions};
 use serde::Serialize;
 
 use crate::artifacts;
@@ -36,6 +36,8 @@ pub struct UpRequest {
     pub release: ReleaseVersion,
     /// Its directory (`target/release-artifacts/<release>/`, with `manifest.json`).
     pub dir: PathBuf,
+    /// Where its saved plans are (`target/release-plans/<release>/`, see [`crate::plans_dir`]).
+    pub plans: PathBuf,
     /// Set by promotion: the stack these exact bytes passed on.
     pub promoted_from: Option<StackName>,
     /// The checks against the stack as it is.
@@ -60,7 +62,7 @@ pub struct UpReport {
     /// The release.
     pub release: ReleaseVersion,
     /// What was changed outside Pulumi before this deploy (deployed over with `--accept-drift`).
-    pub drift: Vec<DiffRow>,
+    pub drift: Drift,
     /// The plan Pulumi applied.
     pub preview: PreviewDigest,
     /// The steps, in the order they ran.
@@ -178,17 +180,14 @@ pub async fn up(
 }
 
 /// What was changed outside Pulumi: refused unless the request accepts it.
-fn check_drift(ctx: &StackContext, request: &UpRequest) -> Result<Vec<DiffRow>, ReleaseError> {
+fn check_drift(ctx: &StackContext, request: &UpRequest) -> Result<Drift, ReleaseError> {
     let drift = ctx.pulumi.drift()?.drift();
     if drift.is_empty() || request.gates.accept_drift {
         return Ok(drift);
     }
-    let mut table = String::new();
-    code_remote_pulumi::write_table(&mut table, &drift)
-        .map_err(|err| ReleaseError::Invalid(format!("the drift cannot be shown: {err}")))?;
     Err(ReleaseError::Drift {
         stack: ctx.stack.to_string(),
-        table,
+        table: drift.to_string(),
     })
 }
 
@@ -208,14 +207,33 @@ async fn deploy(
             journal.step("drift");
             check_drift(ctx, request)?
         }
-        None => Vec::new(),
+        None => Drift::default(),
     };
     let saved = match request.gates.plan {
-        true => Some(SavedPlan::load(&request.dir, &ctx.stack)?),
+        true => Some(SavedPlan::load(&request.plans, &ctx.stack)?),
         false => None,
     };
+    // Putting drift back needs a plan made after reading the cloud, as the update will be.
+    if let Some(saved) = saved
+        .as_ref()
+        .filter(|saved| !saved.refreshed && !drift.is_empty())
+    {
+        return Err(ReleaseError::PlanMismatch {
+            stack: ctx.stack.to_string(),
+            differences: format!(
+                "it was made without reading the cloud, so it cannot put back the {} resources \
+                 changed outside Pulumi (saved in {})",
+                drift.len(),
+                saved.pulumi_plan.display()
+            ),
+        });
+    }
+    let refresh = !drift.is_empty() || saved.as_ref().is_some_and(|saved| saved.refreshed);
     journal.step("preview");
-    let preview = ctx.pulumi.preview()?;
+    let preview = ctx.pulumi.preview(&PreviewOptions {
+        refresh,
+        save_plan: None,
+    })?;
     if let Some(error) = preview.errors().next() {
         return Err(ReleaseError::Invalid(format!(
             "the preview failed: {}",
@@ -242,7 +260,7 @@ async fn deploy(
     journal.step("pulumi up");
     let observe = journal.observe;
     let options = UpOptions {
-        refresh: !drift.is_empty(),
+        refresh,
         plan: saved.map(|saved| saved.pulumi_plan),
     };
     ctx.pulumi

@@ -21,6 +21,7 @@ fn request(world: &World, release: &code_remote_release::ReleaseVersion) -> UpRe
     UpRequest {
         release: release.clone(),
         dir: world.release_dir(release),
+        plans: code_remote_release::plans_dir(world.root(), release),
         promoted_from: None,
         gates: Gates::default(),
     }
@@ -165,7 +166,7 @@ async fn up_publishes_migrates_then_moves_aliases_and_ships_the_frontend() {
         "{log}"
     );
     assert!(
-        log.contains("up --yes --json --skip-preview --stack dev"),
+        log.contains("up --yes --skip-preview --json --stack dev"),
         "{log}"
     );
     assert!(log.contains("stack select --create dev"), "{log}");

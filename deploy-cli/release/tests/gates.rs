@@ -3,9 +3,10 @@
 
 mod harness;
 
+use code_remote_pulumi::PreviewOptions;
 use code_remote_release::{
-    pulumi_plan_path, up, Event, Gates, ReleaseError, ReleaseVersion, SavedPlan, StackName,
-    UpRequest,
+    plans_dir, pulumi_plan_path, up, Event, Gates, ReleaseError, ReleaseVersion, SavedPlan,
+    StackName, UpRequest,
 };
 use harness::{migrated, World};
 
@@ -19,6 +20,7 @@ fn request(world: &World, release: &ReleaseVersion, gates: Gates) -> UpRequest {
     UpRequest {
         release: release.clone(),
         dir: world.release_dir(release),
+        plans: plans_dir(world.root(), release),
         promoted_from: None,
         gates,
     }
@@ -109,7 +111,7 @@ async fn a_saved_plan_is_applied_only_while_the_change_is_the_approved_one() {
     let distribution = world.provision("dev", &v1).await;
     let ctx = world.context("dev", &distribution, "up-events.jsonl");
     let stack = StackName::parse("dev").unwrap();
-    let dir = world.release_dir(&v1);
+    let dir = plans_dir(world.root(), &v1);
     let planned = Gates {
         accept_drift: false,
         plan: true,
@@ -122,12 +124,18 @@ async fn a_saved_plan_is_applied_only_while_the_change_is_the_approved_one() {
 
     // Approved when the executionDlq replacement was not yet part of the change.
     let path = pulumi_plan_path(&dir, &stack).unwrap();
-    let preview = ctx.pulumi.preview_saving(&path).unwrap();
+    let preview = ctx
+        .pulumi
+        .preview(&PreviewOptions {
+            refresh: false,
+            save_plan: Some(path.clone()),
+        })
+        .unwrap();
     let mut approved = preview.clone();
     approved
         .steps
         .retain(|step| !step.urn.ends_with("::executionDlq"));
-    SavedPlan::save(&dir, &stack, &approved).unwrap();
+    SavedPlan::save(&dir, &stack, &approved, false).unwrap();
     let error = up(&ctx, &request(&world, &v1, planned), &yes, &quiet)
         .await
         .unwrap_err();
@@ -138,12 +146,12 @@ async fn a_saved_plan_is_applied_only_while_the_change_is_the_approved_one() {
     assert!(
         error
             .to_string()
-            .contains("now also: replace aws:sqs/queue:Queue executionDlq (name, fifoQueue)"),
+            .contains("now also: replace aws:sqs/queue:Queue executionDlq (fifoQueue, name)"),
         "{error}"
     );
     assert!(updates(&world).is_empty(), "{:?}", updates(&world));
 
-    SavedPlan::save(&dir, &stack, &preview).unwrap();
+    SavedPlan::save(&dir, &stack, &preview, false).unwrap();
     world.queue_lambda_results(&[migrated()]).await;
     up(&ctx, &request(&world, &v1, planned), &yes, &quiet)
         .await
@@ -154,5 +162,41 @@ async fn a_saved_plan_is_applied_only_while_the_change_is_the_approved_one() {
         ran[0].contains(&format!("--plan {}", path.display())),
         "{ran:?}"
     );
-    assert!(!ran[0].contains("--skip-preview"), "{ran:?}");
+
+    // Drift accepted needs a plan made after reading the cloud.
+    let drifted = world.context_with(
+        "dev",
+        &distribution,
+        "up-events.jsonl",
+        &[("FAKE_PULUMI_REFRESH", "refresh-drift.json")],
+    );
+    let both = Gates {
+        accept_drift: true,
+        plan: true,
+    };
+    let error = up(&drifted, &request(&world, &v1, both), &yes, &quiet)
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("made without reading the cloud"),
+        "{error}"
+    );
+    let refreshed = drifted
+        .pulumi
+        .preview(&PreviewOptions {
+            refresh: true,
+            save_plan: Some(path.clone()),
+        })
+        .unwrap();
+    SavedPlan::save(&dir, &stack, &refreshed, true).unwrap();
+    world.queue_lambda_results(&[migrated()]).await;
+    up(&drifted, &request(&world, &v1, both), &yes, &quiet)
+        .await
+        .unwrap();
+    let ran = updates(&world);
+    assert_eq!(ran.len(), 2, "{ran:?}");
+    assert!(
+        ran[1].contains("--refresh") && ran[1].contains("--plan"),
+        "{ran:?}"
+    );
 }

@@ -1,8 +1,10 @@
-//! `infra`: render the Pulumi YAML program of a stack, check it, or time the render.
+//! `infra`: render the Pulumi YAML program of a stack, check it, or time the render; `infra
+//! bootstrap` renders (or checks) an account's bootstrap program.
 //!
 //! Pulumi runs `infra render` as the `compiler` of `infra/Pulumi.yaml`; the stack is chosen with
 //! `--stack`, `CODE_REMOTE_STACK` or Pulumi's `PULUMI_STACK`, the release with `--release` or
-//! `CODE_REMOTE_RELEASE`.
+//! `CODE_REMOTE_RELEASE`. `infra/bootstrap/Pulumi.yaml` runs `infra bootstrap` the same way, its
+//! stack naming the account.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,9 +12,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use code_remote_infra::bootstrap::BootstrapConfig;
 use code_remote_infra::config::find_stacks_dir;
 use code_remote_infra::render::{render, Format};
-use code_remote_infra::{bench, check, stack, StackConfig};
+use code_remote_infra::{bench, bootstrap, check, stack, StackConfig};
 
 /// Code Remote infrastructure: a typed Rust model rendered as a Pulumi YAML program.
 #[derive(Parser)]
@@ -36,6 +39,22 @@ enum Command {
     Check {
         #[command(flatten)]
         target: Target,
+    },
+    /// Print (or, with `--check`, check) an account's bootstrap program.
+    Bootstrap {
+        /// The account (`dev`, `prod`): settings in `stacks/bootstrap-<account>.yaml`; else
+        /// `CODE_REMOTE_ACCOUNT`, then the last segment of `PULUMI_STACK`.
+        #[arg(long, env = "CODE_REMOTE_ACCOUNT")]
+        account: Option<String>,
+        /// The directory holding the settings (default: the nearest `stacks/` above the cwd).
+        #[arg(long, env = "CODE_REMOTE_STACKS_DIR")]
+        stacks_dir: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: OutputFormat,
+        /// Run the schema and policy checks instead of printing; exits 1 when any fails.
+        #[arg(long)]
+        check: bool,
     },
     /// Time building and rendering a stack (median of N runs) against rendering alone.
     Bench {
@@ -92,19 +111,48 @@ impl Target {
 
     fn load(&self, for_render: bool) -> Result<StackConfig> {
         let stack = self.stack(for_render)?;
-        let dir = match &self.stacks_dir {
-            Some(dir) => dir.clone(),
-            None => {
-                let cwd = std::env::current_dir().context("cannot read the current directory")?;
-                find_stacks_dir(&cwd).with_context(|| {
-                    format!(
-                        "no stacks/ directory above {}; pass --stacks-dir",
-                        cwd.display()
-                    )
-                })?
-            }
-        };
-        Ok(StackConfig::load(&dir, &stack)?)
+        Ok(StackConfig::load(
+            &stacks_dir(self.stacks_dir.as_ref())?,
+            &stack,
+        )?)
+    }
+}
+
+/// `given`, else the nearest `stacks/` above the working directory.
+fn stacks_dir(given: Option<&PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = given {
+        return Ok(dir.clone());
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    find_stacks_dir(&cwd).with_context(|| {
+        format!(
+            "no stacks/ directory above {}; pass --stacks-dir",
+            cwd.display()
+        )
+    })
+}
+
+fn write_program(program: &code_remote_infra::Program, format: OutputFormat) -> Result<ExitCode> {
+    let format = match format {
+        OutputFormat::Yaml => Format::Yaml,
+        OutputFormat::Json => Format::Json,
+    };
+    let text = render(program, format)?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("cannot write the program to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(name: &str, report: &check::Report) -> ExitCode {
+    print!("{name}: {report}");
+    if report.passed() {
+        println!("all checks passed");
+        ExitCode::SUCCESS
+    } else {
+        println!("{} finding(s)", report.findings.len());
+        ExitCode::from(1)
     }
 }
 
@@ -112,30 +160,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Render { target, format } => {
             let config = target.load(true)?;
-            let program = stack::build(&config, &target.release)?;
-            let format = match format {
-                OutputFormat::Yaml => Format::Yaml,
-                OutputFormat::Json => Format::Json,
-            };
-            let text = render(&program, format)?;
-            std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .context("cannot write the program to stdout")?;
-            Ok(ExitCode::SUCCESS)
+            write_program(&stack::build(&config, &target.release)?, format)
         }
         Command::Check { target } => {
             let config = target.load(false)?;
             let program = stack::build(&config, &target.release)?;
-            let report = check::run(&program, &config)?;
-            print!("stack {}: {report}", config.stack);
-            if report.passed() {
-                println!("all checks passed");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                println!("{} finding(s)", report.findings.len());
-                Ok(ExitCode::from(1))
+            let checked = check::run(&program, &config)?;
+            Ok(report(&format!("stack {}", config.stack), &checked))
+        }
+        Command::Bootstrap {
+            account,
+            stacks_dir: dir,
+            format,
+            check,
+        } => {
+            let account = account
+                .or_else(|| {
+                    std::env::var("PULUMI_STACK")
+                        .ok()
+                        .and_then(|s| s.rsplit('/').next().map(str::to_owned))
+                })
+                .context("no account given: pass --account dev|prod")?;
+            let config = BootstrapConfig::load(&stacks_dir(dir.as_ref())?, &account)?;
+            let program = bootstrap::build(&config)?;
+            if !check {
+                return write_program(&program, format);
             }
+            let target = check::Target {
+                stack: program.stack.clone(),
+                region: config.region.clone(),
+            };
+            let checked = check::run_for(&program, &target)?;
+            Ok(report(&format!("bootstrap of {account}"), &checked))
         }
         Command::Bench { target, runs } => {
             let config = target.load(false)?;

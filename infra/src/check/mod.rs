@@ -70,8 +70,33 @@ impl fmt::Display for Report {
     }
 }
 
-/// Runs the schema check and every policy check.
+/// What the checks know of where a program is deployed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The stack (`prod` is held to deletion protection).
+    pub stack: String,
+    /// The AWS region (`aws:region`).
+    pub region: String,
+}
+
+impl Target {
+    /// Where a stack with `config` is deployed.
+    pub fn of(config: &StackConfig) -> Self {
+        Self {
+            stack: config.stack.clone(),
+            region: config.region.clone(),
+        }
+    }
+}
+
+/// Runs the schema check and every policy check on a stack's program.
 pub fn run(program: &Program, config: &StackConfig) -> Result<Report, InfraError> {
+    run_for(program, &Target::of(config))
+}
+
+/// Runs the schema check and every policy check on any program rendered by this crate (the
+/// stacks' and the account bootstrap's).
+pub fn run_for(program: &Program, target: &Target) -> Result<Report, InfraError> {
     let index = SchemaIndex::embedded()?;
     let mut report = Report {
         checks: vec!["schema"],
@@ -80,7 +105,7 @@ pub fn run(program: &Program, config: &StackConfig) -> Result<Report, InfraError
     };
     for (name, check) in policy::ALL {
         report.checks.push(name);
-        report.findings.extend(check(program, config));
+        report.findings.extend(check(program, target));
     }
     report.checks.push("tags");
     report.findings.extend(policy::tags(program, index));

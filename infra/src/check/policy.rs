@@ -1,15 +1,15 @@
 //! The policy rules of docs/infra.md, plus the fixes of the original system, each a
 //! function over the typed program so a test can show it rejecting a violating program.
 
-use crate::check::Finding;
+use crate::bootstrap::{ENVIRONMENT_POLICIES, GITHUB_ISSUER};
+use crate::check::{Finding, Target};
 use crate::cidr::Ipv4Cidr;
-use crate::config::StackConfig;
 use crate::iam::ALLOWED_MANAGED_POLICIES;
 use crate::model::{Program, Ref, Resource, Value};
 use crate::schema::SchemaIndex;
 
 /// A policy check.
-pub type Check = fn(&Program, &StackConfig) -> Vec<Finding>;
+pub type Check = fn(&Program, &Target) -> Vec<Finding>;
 
 /// Every policy check with its name, in report order.
 pub const ALL: [(&str, Check); 18] = [
@@ -84,7 +84,7 @@ fn target<'a>(program: &'a Program, value: Option<&Value>) -> Option<&'a Resourc
 }
 
 /// No security group admits 0.0.0.0/0 (or ::/0) except HTTPS (tcp 443).
-pub fn no_world_open_ingress(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn no_world_open_ingress(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     for sg in program.of_type(SG) {
         let rules = sg
@@ -115,7 +115,7 @@ pub fn no_world_open_ingress(program: &Program, _: &StackConfig) -> Vec<Finding>
 }
 
 /// Every bucket has a public access block with all four settings on.
-pub fn buckets_block_public_access(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn buckets_block_public_access(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     for bucket in program.of_type(BUCKET) {
         let blocked = program.of_type(PAB).any(|pab| {
@@ -142,7 +142,7 @@ pub fn buckets_block_public_access(program: &Program, _: &StackConfig) -> Vec<Fi
 }
 
 /// Every queue is encrypted at rest (SQS-managed SSE or a KMS key).
-pub fn queues_encrypted(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn queues_encrypted(program: &Program, _: &Target) -> Vec<Finding> {
     program
         .of_type(QUEUE)
         .filter(|q| {
@@ -161,7 +161,7 @@ pub fn queues_encrypted(program: &Program, _: &StackConfig) -> Vec<Finding> {
 }
 
 /// Every secret is encrypted with a customer-managed KMS key declared in the program.
-pub fn secrets_encrypted(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn secrets_encrypted(program: &Program, _: &Target) -> Vec<Finding> {
     program
         .of_type(SECRET)
         .filter(|s| target(program, s.get("kmsKeyId")).is_none_or(|k| k.type_token != KMS_KEY))
@@ -201,7 +201,7 @@ fn statements(doc: &Value) -> Vec<&Value> {
 }
 
 /// Every role's policies name concrete resources; managed policies only from the allowlist.
-pub fn roles_name_concrete_resources(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn roles_name_concrete_resources(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     let policies = program.resources.values().filter(|r| {
         r.type_token == "aws:iam/rolePolicy:RolePolicy" || r.type_token == "aws:iam/policy:Policy"
@@ -236,28 +236,66 @@ pub fn roles_name_concrete_resources(program: &Program, _: &StackConfig) -> Vec<
     }
     for attachment in program.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
         let arn = attachment.get("policyArn").and_then(Value::as_str);
+        let role = attachment
+            .get("role")
+            .and_then(Value::as_ref)
+            .and_then(Ref::resource);
         let api_gateway_logs = arn == Some(crate::components::account::API_GATEWAY_LOGS_POLICY)
-            && attachment
-                .get("role")
-                .and_then(Value::as_ref)
-                .and_then(Ref::resource)
-                == Some("apiGatewayLogsRole");
-        if !api_gateway_logs && !arn.is_some_and(|a| ALLOWED_MANAGED_POLICIES.contains(&a)) {
+            && role == Some("apiGatewayLogsRole");
+        let github_environment = arn.is_some_and(|a| ENVIRONMENT_POLICIES.contains(&a))
+            && role.is_some_and(|role| trusted_by_github(program, role));
+        if !api_gateway_logs
+            && !github_environment
+            && !arn.is_some_and(|a| ALLOWED_MANAGED_POLICIES.contains(&a))
+        {
             out.push(finding(
                 "roles-name-concrete-resources",
                 attachment,
                 ".properties.policyArn",
-                "only the allowlisted AWS managed policies (X-Ray, Lambda ENIs; API Gateway's logging role) may be attached",
+                "only the allowlisted AWS managed policies (X-Ray, Lambda ENIs; API Gateway's logging role; a GitHub environment's role of the bootstrap) may be attached",
             ));
         }
     }
     out
 }
 
+/// Whether role `name` may be assumed only through GitHub's OIDC provider declared in the same
+/// program (an account bootstrap's environment role).
+fn trusted_by_github(program: &Program, name: &str) -> bool {
+    let Some(role) = program.resources.get(name) else {
+        return false;
+    };
+    let Some(trust) = role.get("assumeRolePolicy") else {
+        return false;
+    };
+    let statements = statements(trust);
+    !statements.is_empty()
+        && statements.iter().all(|statement| {
+            let provider = statement
+                .get("Principal")
+                .and_then(|principal| principal.get("Federated"))
+                .and_then(Value::as_ref)
+                .and_then(Ref::resource)
+                .and_then(|provider| program.resources.get(provider));
+            provider.is_some_and(|provider| {
+                provider.type_token == "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+                    && provider
+                        .get("url")
+                        .and_then(Value::as_str)
+                        .is_some_and(|url| url == format!("https://{GITHUB_ISSUER}"))
+            }) && statement
+                .get("Condition")
+                .and_then(|condition| condition.get("StringEquals"))
+                .and_then(|equals| equals.get(&format!("{GITHUB_ISSUER}:sub")))
+                .and_then(Value::as_str)
+                .is_some_and(|sub| sub.starts_with("repo:") && !sub.contains('*'))
+        })
+}
+
 /// In prod, the database and the user pool cannot be deleted by accident.
-pub fn prod_deletion_protection(program: &Program, config: &StackConfig) -> Vec<Finding> {
+pub fn prod_deletion_protection(program: &Program, target: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
-    if config.stack != "prod" {
+    if target.stack != "prod" {
         return out;
     }
     for cluster in program.of_type("aws:rds/cluster:Cluster") {
@@ -287,7 +325,7 @@ pub fn prod_deletion_protection(program: &Program, config: &StackConfig) -> Vec<
 }
 
 /// Every function logs to a declared log group that has a retention.
-pub fn functions_log_retention(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn functions_log_retention(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     for function in program.of_type(FUNCTION) {
         let group = target(
@@ -341,7 +379,7 @@ fn redrive_target<'a>(
 }
 
 /// Every queue that is not itself a DLQ redrives to a declared FIFO-matching DLQ after 3 receives.
-pub fn queues_have_dlq(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn queues_have_dlq(program: &Program, _: &Target) -> Vec<Finding> {
     let dlqs: Vec<&str> = program
         .of_type(QUEUE)
         .filter_map(|q| redrive_target(program, q).map(|(d, _)| d.name.as_str()))
@@ -383,7 +421,7 @@ pub fn queues_have_dlq(program: &Program, _: &StackConfig) -> Vec<Finding> {
 }
 
 /// Every event source mapping reports batch item failures (partial batch responses).
-pub fn mappings_report_batch_failures(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn mappings_report_batch_failures(program: &Program, _: &Target) -> Vec<Finding> {
     program
         .of_type(ESM)
         .filter(|m| {
@@ -406,7 +444,7 @@ pub fn mappings_report_batch_failures(program: &Program, _: &StackConfig) -> Vec
 }
 
 /// Every subnet lies inside its VPC's block and no two subnets overlap.
-pub fn subnets_inside_vpc(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn subnets_inside_vpc(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut seen: Vec<(String, Ipv4Cidr)> = Vec::new();
     for subnet in program.of_type("aws:ec2/subnet:Subnet") {
@@ -446,8 +484,8 @@ pub fn subnets_inside_vpc(program: &Program, _: &StackConfig) -> Vec<Finding> {
 }
 
 /// JWT authorizers trust the user pool of the stack's own region (the original hard-coded one).
-pub fn issuer_region_from_config(program: &Program, config: &StackConfig) -> Vec<Finding> {
-    let expected = format!("https://cognito-idp.{}.amazonaws.com/", config.region);
+pub fn issuer_region_from_config(program: &Program, target: &Target) -> Vec<Finding> {
+    let expected = format!("https://cognito-idp.{}.amazonaws.com/", target.region);
     program
         .of_type("aws:apigatewayv2/authorizer:Authorizer")
         .filter(|a| {
@@ -477,7 +515,7 @@ fn is_live_alias(resource: Option<&Resource>) -> bool {
 }
 
 /// Event sources and API integrations invoke the `live` alias, never `$LATEST`.
-pub fn triggers_target_live_alias(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn triggers_target_live_alias(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     for m in program.of_type(ESM) {
         if !is_live_alias(target(program, m.get("functionName"))) {
@@ -503,7 +541,7 @@ pub fn triggers_target_live_alias(program: &Program, _: &StackConfig) -> Vec<Fin
 }
 
 /// Each SQS source queue's visibility timeout is at least 6x its consumer's timeout.
-pub fn queue_visibility_covers_consumer(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn queue_visibility_covers_consumer(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     for m in program.of_type(ESM) {
         let queue = target(program, m.get("eventSourceArn"));
@@ -540,7 +578,7 @@ pub fn queue_visibility_covers_consumer(program: &Program, _: &StackConfig) -> V
 /// Every function runs on arm64 with active X-Ray tracing, on `provided.al2023`, or, for the
 /// functions that run the sandbox, on the managed Python runtime with the exec wrapper that
 /// starts the Rust bootstrap (docs/architecture.md, "Python in the worker Lambda").
-pub fn functions_traced_arm64(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn functions_traced_arm64(program: &Program, _: &Target) -> Vec<Finding> {
     use code_remote_config::contract::lambda_python;
     let mut out = Vec::new();
     for f in program.of_type(FUNCTION) {
@@ -616,7 +654,7 @@ pub fn tags(program: &Program, index: &SchemaIndex) -> Vec<Finding> {
 /// A stage that writes logs needs API Gateway's account-level CloudWatch role in place before it
 /// is created (API Gateway refuses it otherwise): an `Account` with `cloudwatchRoleArn`, which
 /// the stage depends on.
-pub fn stage_logging_has_account_role(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn stage_logging_has_account_role(program: &Program, _: &Target) -> Vec<Finding> {
     let accounts: Vec<&Resource> = program
         .of_type("aws:apigateway/account:Account")
         .filter(|account| account.get("cloudwatchRoleArn").is_some())
@@ -643,7 +681,7 @@ pub fn stage_logging_has_account_role(program: &Program, _: &StackConfig) -> Vec
 
 /// Alarms publish to a topic whose KMS key lets CloudWatch use it: a key of the program's own
 /// whose policy names `cloudwatch.amazonaws.com` (the AWS managed SNS key does not).
-pub fn alarm_topic_key_usable(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn alarm_topic_key_usable(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut topics: Vec<&str> = program
         .of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -683,7 +721,7 @@ pub fn alarm_topic_key_usable(program: &Program, _: &StackConfig) -> Vec<Finding
 
 /// A WebSocket deployment is redeployed when its routes change: its `triggers` reference every
 /// route of its API.
-pub fn websocket_redeploys_on_route_change(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn websocket_redeploys_on_route_change(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     for deployment in program.of_type("aws:apigatewayv2/deployment:Deployment") {
         let api = deployment
@@ -721,7 +759,7 @@ pub fn websocket_redeploys_on_route_change(program: &Program, _: &StackConfig) -
 
 /// A resource with a fixed, unique name is deleted before it is replaced, or its replacement
 /// collides with it (`crate::model::resource::UNIQUE_NAMES`).
-pub fn fixed_names_delete_before_replace(program: &Program, _: &StackConfig) -> Vec<Finding> {
+pub fn fixed_names_delete_before_replace(program: &Program, _: &Target) -> Vec<Finding> {
     program
         .resources
         .values()

@@ -2,14 +2,14 @@
 //! and key policies) and API Gateway's CloudWatch role, without which API Gateway refuses a
 //! WebSocket stage with logging ("CloudWatch Logs role ARN must be set in account settings").
 //!
-//! `aws:apigateway/account:Account` is one setting per account and region: a second stack in the
-//! same account and region sets it to its own role, which works as well (both roles carry the same
-//! managed policy); `deploy bootstrap` will own it once accounts are bootstrapped (issue 19).
+//! `aws:apigateway/account:Account` is one setting per account and region: `deploy bootstrap`
+//! sets it for a new account, and every stack sets it again to its own role, which works as well
+//! (all the roles carry the same managed policy), so a stack never depends on another program.
 
-use crate::components::Context;
 use crate::error::InfraError;
 use crate::iam::assume_role;
 use crate::model::{Invoke, Program, Ref, Resource, ResourceRef, Value};
+use crate::naming::Naming;
 
 /// The variable holding the account id.
 pub const ACCOUNT_VARIABLE: &str = "accountId";
@@ -28,8 +28,7 @@ pub struct Account {
 }
 
 /// Declares the account id variable and API Gateway's CloudWatch role.
-pub fn build(program: &mut Program, ctx: &Context<'_>) -> Result<Account, InfraError> {
-    let n = &ctx.naming;
+pub fn build(program: &mut Program, n: &Naming) -> Result<Account, InfraError> {
     program.variable(
         ACCOUNT_VARIABLE,
         Value::Invoke(Invoke {

@@ -17,6 +17,12 @@ pub struct Artifacts {
 
 /// Declares the artifacts bucket (always versioned: records and promoted bytes must not vanish).
 pub fn build(program: &mut Program, ctx: &Context<'_>) -> Result<Artifacts, InfraError> {
-    let (bucket, versioning) = private_bucket(program, ctx, "artifactsBucket", "artifacts", true)?;
+    let (bucket, versioning) = private_bucket(
+        program,
+        &ctx.bucket_place(),
+        "artifactsBucket",
+        "artifacts",
+        true,
+    )?;
     Ok(Artifacts { bucket, versioning })
 }

@@ -1,9 +1,23 @@
 //! A private S3 bucket: public access blocked, encrypted, optionally versioned. Shared by the
 //! frontend and artifacts components so every bucket gets the same guard rails.
 
-use crate::components::Context;
 use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
+use crate::naming::Naming;
+
+/// Where a bucket goes: the names of its program, the account and region its global name is
+/// derived from, and whether it is deleted with its contents when its program is.
+#[derive(Debug, Clone, Copy)]
+pub struct BucketPlace<'a> {
+    /// The program's names and tags.
+    pub naming: &'a Naming,
+    /// `${accountId}`.
+    pub account_id: &'a Value,
+    /// The AWS region.
+    pub region: &'a str,
+    /// Delete the objects with the bucket (stacks without deletion protection).
+    pub force_destroy: bool,
+}
 
 /// Declares a private bucket (and its versioning, when asked, which objects whose version is
 /// read must wait for) named `code-remote-<stack>-<suffix>-<account id>-<region>` (bucket
@@ -11,14 +25,14 @@ use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
 /// taken by anybody else) and its guard rails.
 pub fn private_bucket(
     program: &mut Program,
-    ctx: &Context<'_>,
+    place: &BucketPlace<'_>,
     logical: &str,
     suffix: &str,
     versioned: bool,
 ) -> Result<(ResourceRef, Option<ResourceRef>), InfraError> {
-    let n = &ctx.naming;
+    let n = place.naming;
     // `<name>-<12-digit account>-<region>` must fit S3's 63 characters.
-    let length = n.name(suffix).len() + 1 + 12 + 1 + ctx.config.region.len();
+    let length = n.name(suffix).len() + 1 + 12 + 1 + place.region.len();
     if length > 63 {
         return Err(InfraError::InvalidSetting {
             key: "aws:region",
@@ -33,11 +47,11 @@ pub fn private_bucket(
                 "bucket",
                 concat([
                     Value::from(format!("{}-", n.name(suffix))),
-                    ctx.account_id.clone(),
-                    Value::from(format!("-{}", ctx.config.region)),
+                    place.account_id.clone(),
+                    Value::from(format!("-{}", place.region)),
                 ]),
             )
-            .prop("forceDestroy", !ctx.config.deletion_protection)
+            .prop("forceDestroy", place.force_destroy)
             .prop("tags", n.tags(suffix)),
     )?;
     program.add(

@@ -24,7 +24,13 @@ pub struct Frontend {
 /// Declares the bucket, OAC, headers policy, distribution and bucket policy.
 pub fn build(program: &mut Program, ctx: &Context<'_>) -> Result<Frontend, InfraError> {
     let n = &ctx.naming;
-    let (bucket, _) = private_bucket(program, ctx, "frontendBucket", "frontend", ctx.is_prod())?;
+    let (bucket, _) = private_bucket(
+        program,
+        &ctx.bucket_place(),
+        "frontendBucket",
+        "frontend",
+        ctx.is_prod(),
+    )?;
     let oac = program.add(
         Resource::new(
             "frontendOriginAccess",

@@ -48,6 +48,16 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Where the stack's buckets go.
+    pub fn bucket_place(&self) -> bucket::BucketPlace<'_> {
+        bucket::BucketPlace {
+            naming: &self.naming,
+            account_id: &self.account_id,
+            region: &self.config.region,
+            force_destroy: !self.config.deletion_protection,
+        }
+    }
+
     /// Whether this is the production stack (policy: deletion protection required).
     pub fn is_prod(&self) -> bool {
         self.config.stack == "prod"
