@@ -39,7 +39,7 @@ pub struct Bootstrapped {
     pub account: String,
     /// `PULUMI_BACKEND_URL` of every environment of the account.
     pub backend_url: String,
-    /// `PULUMI_SECRETS_PROVIDER` of every environment of the account.
+    /// The KMS secrets provider a stack may be moved to (`pulumi stack change-secrets-provider`).
     pub secrets_provider: String,
     /// `AWS_DEPLOY_ROLE_ARN` by GitHub environment.
     pub role_arns: BTreeMap<String, String>,
@@ -89,9 +89,13 @@ impl fmt::Display for Bootstrapped {
             writeln!(f, "  environment {environment}:")?;
             writeln!(f, "    AWS_DEPLOY_ROLE_ARN={arn}")?;
             writeln!(f, "    PULUMI_BACKEND_URL={}", self.backend_url)?;
-            writeln!(f, "    PULUMI_SECRETS_PROVIDER={}", self.secrets_provider)?;
+            writeln!(f, "    PULUMI_CONFIG_PASSPHRASE=<a passphrase of your own, the same in every environment of the account>")?;
         }
-        Ok(())
+        writeln!(
+            f,
+            "the stacks' secrets may move to the account's KMS key: pulumi stack change-secrets-provider {} (docs/runbook.md)",
+            self.secrets_provider
+        )
     }
 }
 
@@ -113,7 +117,6 @@ pub async fn run(args: BootstrapArgs) -> anyhow::Result<()> {
             .backend
             .clone()
             .or_else(|| cloud::variable("PULUMI_BACKEND_URL")),
-        secrets_provider: None,
         env: vec![(
             "CODE_REMOTE_STACKS_DIR".to_owned(),
             work.display().to_string(),

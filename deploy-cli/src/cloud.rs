@@ -86,7 +86,6 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
         stack: stack.to_string(),
         release: release.to_owned(),
         backend: variable("PULUMI_BACKEND_URL"),
-        secrets_provider: variable("PULUMI_SECRETS_PROVIDER"),
         env: vec![(
             "CODE_REMOTE_STACKS_DIR".to_owned(),
             work.display().to_string(),

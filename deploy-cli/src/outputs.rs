@@ -43,7 +43,6 @@ pub async fn run(stack: &StackName, json: bool) -> anyhow::Result<()> {
         stack: stack.to_string(),
         release: "current".to_owned(),
         backend: cloud::variable("PULUMI_BACKEND_URL"),
-        secrets_provider: cloud::variable("PULUMI_SECRETS_PROVIDER"),
         env: Vec::new(),
     });
     pulumi.login_and_select().map_err(ReleaseError::from)?;

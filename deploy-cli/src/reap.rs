@@ -85,7 +85,7 @@ pub fn expired(
         .filter_map(|stack| {
             let Some(last) = stack.last_update.as_deref() else {
                 // No last update: one is running, or none ever finished.
-                let empty = stack.resource_count.is_none_or(|count| count <= 1);
+                let empty = stack.resource_count.is_some_and(|count| count <= 1);
                 return empty.then(|| Expired {
                     stack: stack.name.clone(),
                     idle_hours: None,
@@ -184,10 +184,15 @@ mod tests {
             stack("pr-10", Some("not a time")),
             stack("feature-x", Some("2026-01-01T00:00:00.000Z")),
             StackSummary {
-                resource_count: None,
+                resource_count: Some(1),
                 ..stack("pr-11", None)
             },
             stack("pr-12", Some("2026-11-30T10:00:00.000Z")),
+            // First update still running: its count is not known yet.
+            StackSummary {
+                resource_count: None,
+                ..stack("pr-13", None)
+            },
         ];
         let ttl = |stack: &str| if stack == "pr-12" { 1 } else { 72 };
         assert_eq!(

@@ -258,7 +258,7 @@ async fn bootstrap_applies_the_account_program_and_prints_each_environments_secr
         "environment review:",
         "AWS_DEPLOY_ROLE_ARN=arn:aws:iam::123456789012:role/code-remote-bootstrap-dev-github-review",
         "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1",
-        "PULUMI_SECRETS_PROVIDER=awskms://alias/code-remote-bootstrap-dev-pulumi-secrets?region=eu-west-1",
+        "change-secrets-provider awskms://alias/code-remote-bootstrap-dev-pulumi-secrets?region=eu-west-1",
     ] {
         assert!(stdout.contains(line), "{line} not in {stdout}");
     }

@@ -150,6 +150,7 @@ impl BootstrapConfig {
             };
             if environment.access == Access::Deploy && environment.stacks.is_empty()
                 || !environment.stacks.iter().all(prefix_ok)
+                || environment.stacks.iter().any(|p| p == "bootstrap")
             {
                 return Err(invalid(
                     "code-remote:environments",

@@ -190,6 +190,8 @@ struct RawConfig {
     #[serde(rename = "code-remote:reviewTtlHours", default)]
     #[serde(deserialize_with = "lenient::optional_u32")]
     review_ttl_hours: Option<u32>,
+    #[serde(rename = "code-remote:promotionReaders", default)]
+    promotion_readers: Vec<String>,
 }
 
 /// Validated settings of one stack.
@@ -238,6 +240,9 @@ pub struct StackConfig {
     /// A review stack's time to live after its last deploy (`deploy reap` destroys it then);
     /// every resource is tagged with it. Only review stacks (`pr-<N>`) have one.
     pub review_ttl_hours: Option<u32>,
+    /// Roles of other accounts that may read this stack's release records and artifacts, to
+    /// promote its releases (prod's deploy role, on dev; docs/runbook.md).
+    pub promotion_readers: Vec<String>,
 }
 
 /// The retention values CloudWatch Logs accepts.
@@ -363,6 +368,26 @@ impl StackConfig {
             }
             _ => {}
         }
+        let role_arn = |arn: &String| {
+            let Some(rest) = arn.strip_prefix("arn:aws:iam::") else {
+                return false;
+            };
+            let Some((account, role)) = rest.split_once(":role/") else {
+                return false;
+            };
+            account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && !role.is_empty()
+                && role
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+        };
+        if let Some(bad) = raw.promotion_readers.iter().find(|arn| !role_arn(arn)) {
+            return Err(invalid(
+                "code-remote:promotionReaders",
+                format!("`{bad}` is not a role ARN (arn:aws:iam::<account>:role/<name>)"),
+            ));
+        }
         if let Some(email) = &raw.alarm_email {
             if !email.contains('@') {
                 return Err(invalid(
@@ -393,6 +418,7 @@ impl StackConfig {
             domain: raw.domain,
             alarm_email: raw.alarm_email,
             review_ttl_hours: raw.review_ttl_hours,
+            promotion_readers: raw.promotion_readers,
         })
     }
 }

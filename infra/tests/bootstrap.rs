@@ -147,3 +147,31 @@ fn bad_settings_name_the_key() {
         .to_string();
     assert!(err.contains("names the stacks it deploys"), "{err}");
 }
+
+#[test]
+fn dev_lets_prods_role_read_its_artifacts_for_promotion() {
+    let prod_role = "arn:aws:iam::210987654321:role/code-remote-bootstrap-prod-github-prod";
+    let text = std::fs::read_to_string(common::stacks_dir().join("dev.yaml")).unwrap();
+    let with_reader = format!("{text}  code-remote:promotionReaders:\n    - {prod_role}\n");
+    let path = std::path::Path::new("dev.yaml");
+    let config = code_remote_infra::StackConfig::parse("dev", &with_reader, path).unwrap();
+    let program = code_remote_infra::stack::build(&config, common::RELEASE).unwrap();
+    let policy = json(&program, "artifactsBucketPolicy", "policy");
+    assert!(policy.contains(prod_role), "{policy}");
+    assert!(
+        policy.contains("s3:GetObject") && policy.contains("s3:ListBucket"),
+        "{policy}"
+    );
+    assert!(!policy.contains("s3:PutObject"), "read only: {policy}");
+    let report = check::run(&program, &config).unwrap();
+    assert!(report.passed(), "{report}");
+    // Without readers there is no policy at all.
+    let (_, plain) = common::program("dev");
+    assert!(!plain.resources.contains_key("artifactsBucketPolicy"));
+    let bad = format!("{text}  code-remote:promotionReaders:\n    - \"*\"\n");
+    let err = code_remote_infra::StackConfig::parse("dev", &bad, path).unwrap_err();
+    assert!(
+        err.to_string().contains("code-remote:promotionReaders"),
+        "{err}"
+    );
+}

@@ -24,10 +24,6 @@ pub struct PulumiSettings {
     pub release: String,
     /// The state backend to log in to (`PULUMI_BACKEND_URL`); none keeps the CLI's own session.
     pub backend: Option<String>,
-    /// The secrets provider a new stack is created with (`PULUMI_SECRETS_PROVIDER`, e.g. the
-    /// bootstrap's `awskms://alias/...`); none is Pulumi's default (a passphrase for a
-    /// self-managed backend).
-    pub secrets_provider: Option<String>,
     /// Extra environment for every CLI run (e.g. `PULUMI_CONFIG_PASSPHRASE`, `AWS_PROFILE`).
     pub env: Vec<(String, String)>,
 }
@@ -180,17 +176,17 @@ impl Pulumi {
         self.login()?;
         let dir = &self.settings.program_dir;
         let env = self.env();
-        let mut args = vec![
-            "stack",
-            "select",
-            "--create",
-            self.settings.stack.as_str(),
-            "--non-interactive",
-        ];
-        if let Some(provider) = &self.settings.secrets_provider {
-            args.extend(["--secrets-provider", provider.as_str()]);
-        }
-        self.tool.run(&args, dir, &env)?;
+        self.tool.run(
+            &[
+                "stack",
+                "select",
+                "--create",
+                self.settings.stack.as_str(),
+                "--non-interactive",
+            ],
+            dir,
+            &env,
+        )?;
         Ok(())
     }
 

@@ -48,7 +48,7 @@ pub use migrate::{
 };
 pub use names::{ReleaseVersion, StackName};
 pub use plan::{plans_dir, pulumi_plan_path, SavedPlan};
-pub use promote::{promote, PromoteReport};
+pub use promote::{promote, PromoteReport, PromotionSource};
 pub use record::{FunctionVersion, Outcome, RecordKind, RecordStore, ReleaseRecord};
 pub use rollback::{rollback, RollbackReport};
 pub use smoke::{SmokeCheck, SmokeReport, SmokeSettings};

@@ -1,6 +1,9 @@
 //! `deploy promote vX --from dev --to prod`: deploys to the target stack exactly the bytes the
 //! source stack ran and passed smoke tests with, identified by the digests in the source's
-//! release record; a release without such a record is refused.
+//! release record; a release without such a record is refused. The source's records and
+//! artifacts are read from its artifacts bucket: with the source stack's own credentials, or,
+//! across accounts, with the target's, which the source bucket's policy lets read
+//! (`code-remote:promotionReaders`; docs/runbook.md, "Bootstrap a new account").
 
 use std::path::Path;
 
@@ -10,8 +13,43 @@ use crate::artifacts;
 use crate::context::{Confirm, Observer, StackContext};
 use crate::error::ReleaseError;
 use crate::manifest::Manifest;
-use crate::names::ReleaseVersion;
+use crate::names::{ReleaseVersion, StackName};
+use crate::record::RecordStore;
+use crate::store::JsonBucket;
 use crate::up::{self, Gates, UpReport, UpRequest};
+
+/// Where a promotion reads the source stack's release records and artifacts.
+#[derive(Debug, Clone)]
+pub struct PromotionSource {
+    /// The source stack.
+    pub stack: StackName,
+    /// Its artifacts bucket.
+    pub bucket: String,
+    /// The client that reads it.
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl PromotionSource {
+    /// The source stack's bucket, found through its own Pulumi outputs and read with its own
+    /// credentials (source and target in one account, or an operator holding both).
+    pub fn of(source: &StackContext) -> Result<Self, ReleaseError> {
+        Ok(Self {
+            stack: source.stack.clone(),
+            bucket: source.outputs()?.artifacts_bucket,
+            s3: source.aws.s3.clone(),
+        })
+    }
+
+    /// The source stack's bucket by name, read with the target's credentials (across accounts:
+    /// the bucket's policy names the target's deploy role).
+    pub fn bucket(stack: StackName, bucket: &str, target: &StackContext) -> Self {
+        Self {
+            stack,
+            bucket: bucket.to_owned(),
+            s3: target.aws.s3.clone(),
+        }
+    }
+}
 
 /// What a promotion did.
 #[derive(Debug, Clone, Serialize)]
@@ -24,7 +62,7 @@ pub struct PromoteReport {
 
 /// Promotes `release` from `from` to `to`; `workspace` holds `target/release-artifacts/`.
 pub async fn promote(
-    from: &StackContext,
+    from: &PromotionSource,
     to: &StackContext,
     release: &ReleaseVersion,
     workspace: &Path,
@@ -36,8 +74,12 @@ pub async fn promote(
         release: release.to_string(),
         reason,
     };
-    let source_outputs = from.outputs()?;
-    let records = from.records(&source_outputs).all().await?;
+    let records = RecordStore::new(
+        JsonBucket::new(from.s3.clone(), &from.bucket),
+        from.stack.clone(),
+    )
+    .all()
+    .await?;
     let passed = records
         .iter()
         .rev()
@@ -55,13 +97,7 @@ pub async fn promote(
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(ReleaseError::io(&dir))?;
         }
-        artifacts::download(
-            &from.aws.s3,
-            &source_outputs.artifacts_bucket,
-            &manifest,
-            &dir,
-        )
-        .await?;
+        artifacts::download(&from.s3, &from.bucket, &manifest, &dir).await?;
     }
     let request = UpRequest {
         release: release.clone(),

@@ -6,8 +6,8 @@ mod harness;
 use std::sync::atomic::Ordering;
 
 use code_remote_release::{
-    promote, rollback, up, DeployLock, Event, Gates, JsonBucket, Outcome, RecordKind, RecordStore,
-    ReleaseError, StackName, UpRequest, IMMUTABLE, NO_CACHE,
+    promote, rollback, up, DeployLock, Event, Gates, JsonBucket, Outcome, PromotionSource,
+    RecordKind, RecordStore, ReleaseError, StackName, UpRequest, IMMUTABLE, NO_CACHE,
 };
 use harness::{migrated, World};
 
@@ -440,9 +440,11 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     let dev = world.context("dev", &dev_distribution, "up-events.jsonl");
     let prod = world.context("prod", &prod_distribution, "up-events.jsonl");
 
+    let source = PromotionSource::of(&dev).unwrap();
+
     // Never deployed to dev: refused.
     let error = promote(
-        &dev,
+        &source,
         &prod,
         &v1,
         world.root(),
@@ -464,7 +466,7 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
         .await
         .unwrap_err();
     let error = promote(
-        &dev,
+        &source,
         &prod,
         &v1,
         world.root(),
@@ -485,8 +487,12 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     up(&dev, &request(&world, &v1), &yes, &quiet).await.unwrap();
     std::fs::remove_dir_all(world.release_dir(&v1)).unwrap();
     world.queue_lambda_results(&[migrated()]).await;
+    // Across accounts: dev's bucket by name, read with prod's client, dev's Pulumi never asked.
+    let asked_before = std::fs::read_to_string(&world.pulumi_log).unwrap().len();
+    let across =
+        PromotionSource::bucket(StackName::parse("dev").unwrap(), "t-dev-artifacts", &prod);
     let report = promote(
-        &dev,
+        &across,
         &prod,
         &v1,
         world.root(),
@@ -503,6 +509,8 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
         .rev()
         .find(|r| r.passed())
         .unwrap();
+    let asked = std::fs::read_to_string(&world.pulumi_log).unwrap();
+    assert!(!asked[asked_before..].contains("--stack dev"), "{asked}");
     let prod_record = records(&world, "prod").await.last().unwrap().clone();
     assert_eq!(prod_record.kind, RecordKind::Promote);
     assert_eq!(

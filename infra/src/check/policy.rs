@@ -283,12 +283,24 @@ fn trusted_by_github(program: &Program, name: &str) -> bool {
                         .get("url")
                         .and_then(Value::as_str)
                         .is_some_and(|url| url == format!("https://{GITHUB_ISSUER}"))
-            }) && statement
-                .get("Condition")
-                .and_then(|condition| condition.get("StringEquals"))
-                .and_then(|equals| equals.get(&format!("{GITHUB_ISSUER}:sub")))
-                .and_then(Value::as_str)
-                .is_some_and(|sub| sub.starts_with("repo:") && !sub.contains('*'))
+            }) && statement.get("Action").and_then(Value::as_str)
+                == Some("sts:AssumeRoleWithWebIdentity")
+                && statement
+                    .get("Condition")
+                    .and_then(|condition| condition.get("StringEquals"))
+                    .is_some_and(|equals| {
+                        let claim = |name: &str| {
+                            equals
+                                .get(&format!("{GITHUB_ISSUER}:{name}"))
+                                .and_then(Value::as_str)
+                        };
+                        claim("aud") == Some("sts.amazonaws.com")
+                            && claim("sub").is_some_and(|sub| {
+                                sub.starts_with("repo:")
+                                    && sub.contains(":environment:")
+                                    && !sub.contains('*')
+                            })
+                    })
         })
 }
 

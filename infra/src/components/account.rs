@@ -39,6 +39,8 @@ pub fn build(program: &mut Program, n: &Naming) -> Result<Account, InfraError> {
     );
     let role = program.add(
         Resource::new("apiGatewayLogsRole", "aws:iam/role:Role")
+            // Named like the program's other roles, so a deploy role scoped to them manages it.
+            .prop("name", n.name("apigateway-logs"))
             .prop("assumeRolePolicy", assume_role("apigateway.amazonaws.com"))
             .prop(
                 "description",
