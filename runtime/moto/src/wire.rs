@@ -66,21 +66,35 @@ impl Wire {
         })
     }
 
-    /// Creates an S3 bucket.
+    /// Creates an S3 bucket. moto answers a first S3 call made while other services start up
+    /// with an occasional 500; that is retried (a retry finding the bucket already its own counts
+    /// as created).
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), MotoError> {
-        let response = self
-            .http
-            .put(format!("{}/{bucket}", self.url))
-            .header("Authorization", self.authorization("s3"))
-            .send()
-            .await?;
-        if response.status().is_success() {
-            return Ok(());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let response = self
+                .http
+                .put(format!("{}/{bucket}", self.url))
+                .header("Authorization", self.authorization("s3"))
+                .send()
+                .await?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(());
+            }
+            let body = response.text().await.unwrap_or_default();
+            if attempt > 1 && body.contains("BucketAlreadyOwnedByYou") {
+                return Ok(());
+            }
+            if status != reqwest::StatusCode::INTERNAL_SERVER_ERROR || attempt == 3 {
+                return Err(MotoError::Refused {
+                    action: format!("CreateBucket {bucket}"),
+                    body,
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
         }
-        Err(MotoError::Refused {
-            action: format!("CreateBucket {bucket}"),
-            body: response.text().await.unwrap_or_default(),
-        })
     }
 
     /// Creates a Secrets Manager secret holding `value`; its ARN.
