@@ -279,19 +279,24 @@ impl Neo4jSearch {
 
 /// Whether a write failed only because a concurrent one got there first (see
 /// `Neo4jSearch::write`): a uniqueness violation from a `MERGE` race, Neo4j's transient errors,
-/// or ArcadeDB's concurrent-modification conflicts. A node gone missing is not retried: a
-/// concurrent delete must win, not be undone from a document read before it; the queue retries
-/// the message instead.
+/// or ArcadeDB's concurrent-modification conflicts, which ArcadeDB also reports as an entity not
+/// found while another transaction rewrites the same user's vertex (its message starts "Error
+/// executing Cypher command"). A node gone missing on Neo4j is not retried: a concurrent delete
+/// must win, not be undone from a document read before it; the queue retries the message
+/// instead.
 fn lost_a_race(err: &SearchError) -> bool {
     let text = err.to_string();
+    let arcade_conflict =
+        text.contains("EntityNotFound") && text.contains("Error executing Cypher command");
     matches!(err, SearchError::Neo4j(_))
-        && [
-            "ConstraintValidationFailed",
-            "TransientError",
-            "ConcurrentModification",
-        ]
-        .iter()
-        .any(|race| text.contains(race))
+        && (arcade_conflict
+            || [
+                "ConstraintValidationFailed",
+                "TransientError",
+                "ConcurrentModification",
+            ]
+            .iter()
+            .any(|race| text.contains(race)))
 }
 
 /// A row of [`cypher::FULL_TEXT`]; its vector only when `vector_space` (if any) wrote it.
