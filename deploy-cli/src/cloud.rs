@@ -48,21 +48,36 @@ pub fn variable(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
-/// The settings file of `stack`: the committed `stacks/<stack>.yaml`, or for a review stack
-/// (`pr-<N>`) without one, its settings derived from dev's, written under `target/`.
-pub fn settings_file(root: &Path, stack: &StackName) -> anyhow::Result<PathBuf> {
+/// The settings of `stack` and where they stand: the committed `stacks/<stack>.yaml`, or for a
+/// review stack (`pr-<N>`) without one, its settings derived from dev's, to be written under
+/// `target/review-stacks/` ([`settings_file`] writes them).
+pub fn settings(root: &Path, stack: &StackName) -> anyhow::Result<(PathBuf, String)> {
     let committed = root.join("stacks").join(format!("{stack}.yaml"));
     if committed.is_file() || review::number(stack.as_str()).is_none() {
-        return Ok(committed);
+        let text = std::fs::read_to_string(&committed).unwrap_or_default();
+        return Ok((committed, text));
     }
     let dev = root.join("stacks/dev.yaml");
     let text = std::fs::read_to_string(&dev)
         .with_context(|| format!("reading {} to derive review stack {stack}", dev.display()))?;
     let derived = review::derive(stack.as_str(), &text)?;
-    let dir = root.join("target/review-stacks");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(format!("{stack}.yaml"));
-    std::fs::write(&path, derived).with_context(|| format!("writing {}", path.display()))?;
+    Ok((
+        root.join("target/review-stacks")
+            .join(format!("{stack}.yaml")),
+        derived,
+    ))
+}
+
+/// The settings file of `stack` ([`settings`]), a review stack's written when it changed.
+pub fn settings_file(root: &Path, stack: &StackName) -> anyhow::Result<PathBuf> {
+    let (path, text) = settings(root, stack)?;
+    let unchanged = std::fs::read_to_string(&path).is_ok_and(|current| current == text);
+    if !path.starts_with(root.join("stacks")) && !unchanged {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
     Ok(path)
 }
 

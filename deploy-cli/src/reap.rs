@@ -101,15 +101,13 @@ pub fn expired(
         .collect()
 }
 
-/// A review stack's time to live, from its settings (derived from dev's unless committed).
+/// A review stack's time to live, from its settings (derived from dev's unless committed; read,
+/// not written).
 fn ttl_hours(root: &std::path::Path, stack: &str) -> u32 {
     StackName::parse(stack)
         .ok()
-        .and_then(|name| cloud::settings_file(root, &name).ok())
-        .and_then(|file| {
-            let dir = file.parent()?.to_owned();
-            code_remote_infra::StackConfig::load(&dir, stack).ok()
-        })
+        .and_then(|name| cloud::settings(root, &name).ok())
+        .and_then(|(path, text)| code_remote_infra::StackConfig::parse(stack, &text, &path).ok())
         .and_then(|config| config.review_ttl_hours)
         .unwrap_or(review::TTL_HOURS)
 }
