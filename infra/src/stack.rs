@@ -12,7 +12,7 @@ use crate::model::{Program, Value};
 pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError> {
     let ctx = Context::new(config, release);
     let mut program = Program::new(&config.stack);
-    let account = account::build(&mut program, &ctx.naming)?;
+    let account = account::build(&mut program, &ctx.naming, None)?;
     let net = network::build(&mut program, &ctx)?;
     let secrets = secrets::build(&mut program, &ctx)?;
     let database = database::build(&mut program, &ctx, &net)?;
@@ -39,6 +39,7 @@ pub fn build(config: &StackConfig, release: &str) -> Result<Program, InfraError>
             auth: &auth,
             ws_api: &ws_api,
             artifacts: &artifacts,
+            boundary: &account.boundary,
         },
     )?;
     let ws_stage = websocket::attach(&mut program, &ctx, &ws_api, &fns.ws, &account)?;

@@ -1,10 +1,11 @@
 //! The account bootstrap programs of the committed settings: they pass the schema and policy
-//! checks the stacks pass, trust only this repository's environments, and keep every deploy
-//! role's IAM rights off the bootstrap's own roles.
+//! checks the stacks pass, trust only this repository's environments, keep every deploy role's
+//! IAM rights off the bootstrap's own roles and under the permissions boundary, and keep each
+//! stack prefix's state and key to the environments working on it.
 
 mod common;
 
-use code_remote_infra::bootstrap::{self, Access, BootstrapConfig};
+use code_remote_infra::bootstrap::{self, boundary, Access, BootstrapConfig};
 use code_remote_infra::check::{self, policy, Target};
 use code_remote_infra::model::{Program, Value};
 use code_remote_infra::render::{render, Format};
@@ -29,6 +30,29 @@ fn json(program: &Program, resource: &str, property: &str) -> String {
     document["resources"][resource]["properties"][property].to_string()
 }
 
+/// A policy document property (`fn::toJSON`) as the rendered JSON program has it.
+fn document(program: &Program, resource: &str, property: &str) -> serde_json::Value {
+    let rendered = render(program, Format::Json).unwrap();
+    let whole: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+    whole["resources"][resource]["properties"][property]["fn::toJSON"].clone()
+}
+
+/// The statements of a document that allow or deny `action` (as written, or through a list).
+fn statements_with<'a>(doc: &'a serde_json::Value, action: &str) -> Vec<&'a serde_json::Value> {
+    doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|statement| {
+            let actions = &statement["Action"];
+            actions == action
+                || actions
+                    .as_array()
+                    .is_some_and(|all| all.iter().any(|a| a == action))
+        })
+        .collect()
+}
+
 /// Replaces the string `from` wherever it stands in `value`.
 fn replace(value: &mut Value, from: &str, to: &str) {
     match value {
@@ -50,7 +74,7 @@ fn both_accounts_pass_every_check() {
         let (config, program) = built(account);
         let report = check::run_for(&program, &target(&config, &program)).unwrap();
         assert!(report.passed(), "{account}:\n{report}");
-        for output in ["backendUrl", "secretsProvider", "stateBucket", "roleArns"] {
+        for output in ["stateBucket", "boundaryArn", "environments"] {
             assert!(program.outputs.contains_key(output), "{account}: {output}");
         }
     }
@@ -100,6 +124,205 @@ fn deploy_roles_reach_their_stacks_roles_but_never_the_bootstraps() {
 }
 
 #[test]
+fn deploy_roles_create_and_pass_only_bounded_roles_of_their_stacks() {
+    let (_, dev) = built("dev");
+    let policy = document(&dev, "githubDevRolePolicy", "policy");
+    assert!(statements_with(&policy, "iam:*").is_empty(), "{policy:#}");
+    for action in bootstrap::roles::BOUNDED_ROLE_ACTIONS {
+        let found = statements_with(&policy, action);
+        assert_eq!(found.len(), 1, "{action}: {policy:#}");
+        assert_eq!(found[0]["Effect"], "Allow");
+        assert_eq!(
+            found[0]["Condition"]["StringEquals"]["iam:PermissionsBoundary"],
+            "${stackRoleBoundary.arn}",
+            "{action}"
+        );
+        assert!(
+            found[0]["Resource"]
+                .to_string()
+                .contains(":role/code-remote-dev-*"),
+            "{action}"
+        );
+    }
+    let pass = statements_with(&policy, "iam:PassRole");
+    assert_eq!(pass.len(), 1, "{policy:#}");
+    assert_eq!(
+        pass[0]["Condition"]["StringEquals"]["iam:PassedToService"],
+        serde_json::json!(["lambda.amazonaws.com", "apigateway.amazonaws.com"])
+    );
+    let unbound = statements_with(&policy, "iam:DeleteRolePermissionsBoundary");
+    assert_eq!(unbound.len(), 1);
+    assert_eq!(unbound[0]["Effect"], "Deny");
+    for changed in ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"] {
+        assert!(
+            statements_with(&policy, changed)
+                .iter()
+                .any(|s| s["Effect"] == "Deny" && s["Resource"][0] == "${stackRoleBoundary.arn}"),
+            "{changed}: {policy:#}"
+        );
+    }
+    let (_, prod) = built("prod");
+    let preview = document(&prod, "githubProdPreviewRolePolicy", "policy");
+    assert!(!preview.to_string().contains("\"iam:"), "{preview:#}");
+}
+
+#[test]
+fn the_boundary_the_stacks_carry_is_the_one_the_bootstrap_declares() {
+    let (_, bootstrap) = built("dev");
+    let declared = &bootstrap.resources["stackRoleBoundary"];
+    assert_eq!(declared.get("name"), Some(&Value::from(boundary::NAME)));
+    let ceiling = document(&bootstrap, "stackRoleBoundary", "policy");
+    let allowed = ceiling["Statement"][0]["Action"].as_array().unwrap();
+    assert_eq!(allowed.len(), boundary::SERVICES.len());
+    assert!(allowed.iter().all(|a| a.as_str().unwrap().ends_with(":*")));
+    assert!(
+        statements_with(&ceiling, "iam:*").is_empty() && !ceiling.to_string().contains("\"iam:")
+    );
+    let denied = |action: &str| {
+        statements_with(&ceiling, action)
+            .into_iter()
+            .find(|s| s["Effect"] == "Deny")
+            .unwrap_or_else(|| panic!("a Deny of {action}: {ceiling:#}"))
+    };
+    let no_state = denied("s3:*");
+    assert_eq!(no_state["Resource"][0], "${stateBucket.arn}");
+    let no_keys = denied("kms:*");
+    assert_eq!(
+        no_keys["Resource"],
+        serde_json::json!(["${stateKeyDev.arn}", "${stateKeyPr.arn}"])
+    );
+    // The bootstrap's own API Gateway role carries it too.
+    assert_eq!(
+        json(&bootstrap, "apiGatewayLogsRole", "permissionsBoundary"),
+        "\"${stackRoleBoundary.arn}\""
+    );
+    // Every role of every stack names it by the same name in its own account.
+    for stack in common::stack_names() {
+        let (config, program) = common::program(&stack);
+        let mut roles = 0;
+        for role in program.of_type("aws:iam/role:Role") {
+            roles += 1;
+            assert_eq!(
+                json(&program, &role.name, "permissionsBoundary"),
+                format!("\"arn:aws:iam::${{accountId}}:policy/{}\"", boundary::NAME),
+                "{stack}: {}",
+                role.name
+            );
+        }
+        assert!(roles > 5, "{stack}: {roles} roles");
+        assert!(check::run(&program, &config).unwrap().passed());
+    }
+}
+
+#[test]
+fn a_role_without_the_boundary_or_beyond_it_is_rejected() {
+    let (config, mut program) = common::program("dev");
+    let target = check::Target::of(&config);
+    let role = program.resources.get_mut("apiRole").unwrap();
+    role.properties.remove("permissionsBoundary");
+    let findings = policy::ALL
+        .iter()
+        .flat_map(|(_, check)| check(&program, &target))
+        .collect::<Vec<_>>();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.check == "roles-carry-boundary" && f.path.contains("apiRole")),
+        "{findings:#?}"
+    );
+    let (_, mut program) = common::program("dev");
+    let policy = program.resources.get_mut("apiPolicy").unwrap();
+    let document = policy.properties.get_mut("policy").unwrap();
+    replace(document, "logs:PutLogEvents", "iam:PassRole");
+    let findings = code_remote_infra::check::boundary::roles_within_boundary(&program, &target);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(
+        findings[0].message.contains("iam:PassRole"),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn each_stack_prefix_keeps_its_state_folder_and_key_to_its_environments() {
+    let (config, dev) = built("dev");
+    assert_eq!(
+        config.prefixes().get("pr"),
+        Some(&vec!["review", "review-cleanup"])
+    );
+    let review = document(&dev, "githubReviewRolePolicy", "policy");
+    let objects = statements_with(&review, "s3:GetObject");
+    assert_eq!(
+        objects[0]["Resource"][0], "${stateBucket.arn}/pr/*",
+        "{review:#}"
+    );
+    let list = statements_with(&review, "s3:ListBucket");
+    assert_eq!(list[0]["Condition"]["StringLike"]["s3:prefix"], "pr/*");
+    let key = statements_with(&review, "kms:Decrypt");
+    assert_eq!(key[0]["Resource"][0], "${stateKeyPr.arn}");
+    assert!(!review.to_string().contains("stateKeyDev"), "{review:#}");
+
+    let bucket = document(&dev, "stateBucketPolicy", "policy");
+    let by_sid = |sid: &str| {
+        bucket["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .cloned()
+            .unwrap_or_else(|| panic!("{sid} in {bucket:#}"))
+    };
+    let only_pr = by_sid("OnlyPrFolder");
+    assert_eq!(only_pr["Effect"], "Deny");
+    assert_eq!(
+        only_pr["Condition"]["ArnEquals"]["aws:PrincipalArn"],
+        serde_json::json!(["${githubReviewRole.arn}", "${githubReviewCleanupRole.arn}"])
+    );
+    assert!(only_pr["NotResource"].to_string().contains("/pr/*"));
+    let list_dev = by_sid("ListDevFolderOnly");
+    assert_eq!(list_dev["Condition"]["StringNotLike"]["s3:prefix"], "dev/*");
+    let settings = by_sid("EnvironmentsOnlyUseTheirFolder");
+    assert!(!settings["NotAction"]
+        .to_string()
+        .contains("PutBucketPolicy"));
+    assert_eq!(
+        settings["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let dev_key = document(&dev, "stateKeyDev", "policy");
+    let never = dev_key["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "OtherEnvironmentsNever")
+        .unwrap();
+    assert_eq!(
+        never["Condition"]["ArnEquals"]["aws:PrincipalArn"],
+        serde_json::json!(["${githubReviewRole.arn}", "${githubReviewCleanupRole.arn}"])
+    );
+    // One prefix in the prod account: nobody else to keep out of its key.
+    let (_, prod) = built("prod");
+    let prod_key = document(&prod, "stateKeyProd", "policy");
+    assert!(!prod_key.to_string().contains("OtherEnvironmentsNever"));
+
+    let outputs = serde_json::to_string(&render_outputs(&dev)).unwrap();
+    assert!(outputs.contains("/pr"), "{outputs}");
+    assert!(
+        outputs.contains("awskms://alias/code-remote-bootstrap-dev-state-pr?region=eu-west-1"),
+        "{outputs}"
+    );
+}
+
+fn render_outputs(program: &Program) -> serde_json::Value {
+    let rendered = render(program, Format::Json).unwrap();
+    let whole: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+    whole["outputs"]["environments"].clone()
+}
+
+#[test]
 fn a_broad_policy_on_a_role_any_repository_may_assume_is_rejected() {
     let (config, mut program) = built("dev");
     let role = program.resources.get_mut("githubDevRole").unwrap();
@@ -122,7 +345,7 @@ fn a_broad_policy_on_a_role_any_repository_may_assume_is_rejected() {
 fn bad_settings_name_the_key() {
     let path = std::path::Path::new("bootstrap-dev.yaml");
     let parse = |account: &str, text: &str| BootstrapConfig::parse(account, text, path);
-    let ok = "config:\n  aws:region: eu-west-1\n  code-remote:repository: a/b\n  code-remote:environments:\n    dev: {access: deploy, stacks: [dev]}\n";
+    let ok = "config:\n  aws:region: eu-west-1\n  code-remote:repository: a/b\n  code-remote:environments:\n    dev: {access: deploy, stacks: dev}\n";
     assert!(parse("dev", ok).is_ok());
     let err = parse("staging", ok).unwrap_err().to_string();
     assert!(err.contains("dev or prod"), "{err}");
@@ -138,14 +361,16 @@ fn bad_settings_name_the_key() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("admin"), "{err}");
-    let err = parse("dev", &ok.replace(", stacks: [dev]", ""))
+    let err = parse("dev", &ok.replace(", stacks: dev", ""))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("names the stacks it deploys"), "{err}");
-    let err = parse("dev", &ok.replace("[dev]", "[\"*\"]"))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("names the stacks it deploys"), "{err}");
+    assert!(err.contains("stacks"), "{err}");
+    for bad in ["\"*\"", "bootstrap", "Dev", "\"\""] {
+        let err = parse("dev", &ok.replace("stacks: dev", &format!("stacks: {bad}")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the stack prefix"), "{bad}: {err}");
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Offline checks of a built program: conformance to the pinned `@pulumi/aws` schema
-//! ([`schema`]) and the policy rules of docs/infra.md ([`policy`]).
+//! ([`schema`]) and the policy rules of docs/infra.md ([`policy`], [`boundary`]).
 
+pub mod boundary;
 pub mod policy;
 pub mod schema;
 

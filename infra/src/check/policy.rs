@@ -12,7 +12,7 @@ use crate::schema::SchemaIndex;
 pub type Check = fn(&Program, &Target) -> Vec<Finding>;
 
 /// Every policy check with its name, in report order.
-pub const ALL: [(&str, Check); 18] = [
+pub const ALL: [(&str, Check); 20] = [
     ("no-world-open-ingress", no_world_open_ingress),
     ("buckets-block-public-access", buckets_block_public_access),
     ("queues-encrypted", queues_encrypted),
@@ -48,6 +48,14 @@ pub const ALL: [(&str, Check); 18] = [
     (
         "fixed-names-delete-before-replace",
         fixed_names_delete_before_replace,
+    ),
+    (
+        "roles-carry-boundary",
+        super::boundary::roles_carry_boundary,
+    ),
+    (
+        "roles-within-boundary",
+        super::boundary::roles_within_boundary,
     ),
 ];
 
@@ -188,7 +196,7 @@ fn concrete(resource: &Value) -> bool {
     }
 }
 
-fn statements(doc: &Value) -> Vec<&Value> {
+pub(crate) fn statements(doc: &Value) -> Vec<&Value> {
     let inner = match doc {
         Value::ToJson(inner) => inner.as_ref(),
         other => other,
@@ -200,11 +208,29 @@ fn statements(doc: &Value) -> Vec<&Value> {
         .unwrap_or_default()
 }
 
-/// Every role's policies name concrete resources; managed policies only from the allowlist.
+/// Whether `policy` is the stacks' permissions boundary, used as a ceiling and attached to no
+/// role: its `*` is a limit, not a grant.
+fn is_unattached_boundary(program: &Program, policy: &Resource) -> bool {
+    policy.type_token == "aws:iam/policy:Policy"
+        && policy.get("name").and_then(Value::as_str) == Some(crate::bootstrap::boundary::NAME)
+        && !program
+            .of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .any(|attachment| {
+                attachment
+                    .get("policyArn")
+                    .and_then(Value::as_ref)
+                    .and_then(Ref::resource)
+                    == Some(policy.name.as_str())
+            })
+}
+
+/// Every role's policies name concrete resources in what they allow (a `Deny` may be as broad
+/// as it likes); managed policies only from the allowlist.
 pub fn roles_name_concrete_resources(program: &Program, _: &Target) -> Vec<Finding> {
     let mut out = Vec::new();
     let policies = program.resources.values().filter(|r| {
-        r.type_token == "aws:iam/rolePolicy:RolePolicy" || r.type_token == "aws:iam/policy:Policy"
+        (r.type_token == "aws:iam/rolePolicy:RolePolicy" || r.type_token == "aws:iam/policy:Policy")
+            && !is_unattached_boundary(program, r)
     });
     for policy in policies {
         let Some(doc) = policy.get("policy") else {
@@ -219,6 +245,9 @@ pub fn roles_name_concrete_resources(program: &Program, _: &Target) -> Vec<Findi
             ));
         }
         for (i, statement) in statements(doc).iter().enumerate() {
+            if statement.get("Effect").and_then(Value::as_str) == Some("Deny") {
+                continue;
+            }
             let resources = match statement.get("Resource") {
                 Some(Value::List(items)) => items.clone(),
                 Some(single) => vec![single.clone()],
@@ -261,7 +290,7 @@ pub fn roles_name_concrete_resources(program: &Program, _: &Target) -> Vec<Findi
 
 /// Whether role `name` may be assumed only through GitHub's OIDC provider declared in the same
 /// program (an account bootstrap's environment role).
-fn trusted_by_github(program: &Program, name: &str) -> bool {
+pub(crate) fn trusted_by_github(program: &Program, name: &str) -> bool {
     let Some(role) = program.resources.get(name) else {
         return false;
     };

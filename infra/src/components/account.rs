@@ -5,7 +5,11 @@
 //! `aws:apigateway/account:Account` is one setting per account and region: `deploy bootstrap`
 //! sets it for a new account, and every stack sets it again to its own role, which works as well
 //! (all the roles carry the same managed policy), so a stack never depends on another program.
+//!
+//! Every role of a stack carries the account's permissions boundary, which `deploy bootstrap`
+//! creates ([`crate::bootstrap::boundary`]); the deploy roles may create no other role.
 
+use crate::bootstrap::boundary;
 use crate::error::InfraError;
 use crate::iam::assume_role;
 use crate::model::{Invoke, Program, Ref, Resource, ResourceRef, Value};
@@ -25,10 +29,18 @@ pub struct Account {
     pub id: Value,
     /// The API Gateway account settings; stages with logging depend on them.
     pub api_gateway: ResourceRef,
+    /// The ARN of the permissions boundary every role of the program carries.
+    pub boundary: Value,
 }
 
-/// Declares the account id variable and API Gateway's CloudWatch role.
-pub fn build(program: &mut Program, n: &Naming) -> Result<Account, InfraError> {
+/// Declares the account id variable and API Gateway's CloudWatch role. The roles carry
+/// `boundary` when the program declares it (the bootstrap), else the boundary the account's
+/// bootstrap created.
+pub fn build(
+    program: &mut Program,
+    n: &Naming,
+    boundary: Option<&ResourceRef>,
+) -> Result<Account, InfraError> {
     program.variable(
         ACCOUNT_VARIABLE,
         Value::Invoke(Invoke {
@@ -37,11 +49,14 @@ pub fn build(program: &mut Program, n: &Naming) -> Result<Account, InfraError> {
             returns: Some("accountId".into()),
         }),
     );
+    let id = Value::Ref(Ref::variable(ACCOUNT_VARIABLE));
+    let boundary = boundary.map_or_else(|| boundary::arn_in(&id), |b| b.arn().into());
     let role = program.add(
         Resource::new("apiGatewayLogsRole", "aws:iam/role:Role")
             // Named like the program's other roles, so a deploy role scoped to them manages it.
             .prop("name", n.name("apigateway-logs"))
             .prop("assumeRolePolicy", assume_role("apigateway.amazonaws.com"))
+            .prop("permissionsBoundary", boundary.clone())
             .prop(
                 "description",
                 "lets API Gateway write execution and access logs to CloudWatch",
@@ -62,7 +77,8 @@ pub fn build(program: &mut Program, n: &Naming) -> Result<Account, InfraError> {
             .depends_on(&attachment),
     )?;
     Ok(Account {
-        id: Value::Ref(Ref::variable(ACCOUNT_VARIABLE)),
+        id,
         api_gateway,
+        boundary,
     })
 }

@@ -92,6 +92,8 @@ pub struct Dependencies<'a> {
     pub ws_api: &'a WsApi,
     /// The artifacts bucket the code is uploaded through.
     pub artifacts: &'a crate::components::artifacts::Artifacts,
+    /// The permissions boundary every role carries.
+    pub boundary: &'a Value,
 }
 
 struct Spec {
@@ -386,6 +388,7 @@ fn build_one(
         Resource::new(&format!("{l}Role"), "aws:iam/role:Role")
             .prop("name", name.clone())
             .prop("assumeRolePolicy", assume_role("lambda.amazonaws.com"))
+            .prop("permissionsBoundary", deps.boundary.clone())
             .prop("tags", n.tags(id)),
     )?;
     let mut statements = vec![Statement::allow(
