@@ -1,5 +1,5 @@
 //! `deploy bootstrap --account dev|prod`: applies the account's bootstrap program
-//! (`infra/bootstrap/`, settings `stacks/bootstrap-<account>.yaml`, infra/src/bootstrap.rs) and
+//! (`infra/bootstrap/`, settings `stacks/bootstrap-<account>.yaml`, infra/src/bootstrap/) and
 //! prints what the repository's GitHub environments need (docs/runbook.md, "Bootstrap a new
 //! account"). Its own Pulumi state cannot live in the bucket it creates: it goes to `--backend`
 //! (default `PULUMI_BACKEND_URL`; Pulumi Cloud when neither is set).
@@ -9,9 +9,9 @@ use std::fmt;
 
 use code_remote_pulumi::{PreviewOptions, Pulumi, PulumiSettings, UpOptions};
 use code_remote_release::{Event, ReleaseError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::cloud::{self, step_summary, Progress};
+use crate::cloud::{self, step_summary, Progress, SECRETS_PROVIDER};
 use crate::output::emit;
 use crate::up::confirmer;
 
@@ -32,17 +32,26 @@ pub struct BootstrapArgs {
     pub json: bool,
 }
 
+/// What one GitHub environment needs after a bootstrap (its variables).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentValues {
+    /// `AWS_DEPLOY_ROLE_ARN`: the role its workflows assume.
+    pub role_arn: String,
+    /// `PULUMI_BACKEND_URL`: its stack prefix's folder of the state bucket.
+    pub backend_url: String,
+    /// `CODE_REMOTE_SECRETS_PROVIDER`: its stack prefix's KMS key, for the stacks `deploy`
+    /// creates.
+    pub secrets_provider: String,
+}
+
 /// What the repository's environments need after a bootstrap.
 #[derive(Debug, Serialize)]
 pub struct Bootstrapped {
     /// The account.
     pub account: String,
-    /// `PULUMI_BACKEND_URL` of every environment of the account.
-    pub backend_url: String,
-    /// The KMS secrets provider a stack may be moved to (`pulumi stack change-secrets-provider`).
-    pub secrets_provider: String,
-    /// `AWS_DEPLOY_ROLE_ARN` by GitHub environment.
-    pub role_arns: BTreeMap<String, String>,
+    /// The values by GitHub environment.
+    pub environments: BTreeMap<String, EnvironmentValues>,
 }
 
 impl Bootstrapped {
@@ -50,30 +59,22 @@ impl Bootstrapped {
         account: &str,
         outputs: &BTreeMap<String, serde_json::Value>,
     ) -> Result<Self, ReleaseError> {
-        let text = |key: &str| {
-            outputs
-                .get(key)
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    ReleaseError::Invalid(format!("the bootstrap stack has no output {key}"))
-                })
-        };
-        let role_arns = outputs
-            .get("roleArns")
-            .and_then(serde_json::Value::as_object)
-            .map(|roles| {
-                roles
-                    .iter()
-                    .filter_map(|(env, arn)| Some((env.clone(), arn.as_str()?.to_owned())))
-                    .collect()
+        let environments = outputs
+            .get("environments")
+            .cloned()
+            .ok_or_else(|| {
+                ReleaseError::Invalid("the bootstrap stack has no output environments".into())
             })
-            .unwrap_or_default();
+            .and_then(|value| {
+                serde_json::from_value(value).map_err(|e| {
+                    ReleaseError::Invalid(format!(
+                        "the bootstrap stack's output environments is unreadable: {e}"
+                    ))
+                })
+            })?;
         Ok(Self {
             account: account.to_owned(),
-            backend_url: text("backendUrl")?,
-            secrets_provider: text("secretsProvider")?,
-            role_arns,
+            environments,
         })
     }
 }
@@ -82,19 +83,18 @@ impl fmt::Display for Bootstrapped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "account {} is bootstrapped; set these secrets in the repository's environments:",
+            "account {} is bootstrapped; set these variables in the repository's environments:",
             self.account
         )?;
-        for (environment, arn) in &self.role_arns {
+        for (environment, values) in &self.environments {
             writeln!(f, "  environment {environment}:")?;
-            writeln!(f, "    AWS_DEPLOY_ROLE_ARN={arn}")?;
-            writeln!(f, "    PULUMI_BACKEND_URL={}", self.backend_url)?;
-            writeln!(f, "    PULUMI_CONFIG_PASSPHRASE=<a passphrase of your own, the same in every environment of the account>")?;
+            writeln!(f, "    AWS_DEPLOY_ROLE_ARN={}", values.role_arn)?;
+            writeln!(f, "    PULUMI_BACKEND_URL={}", values.backend_url)?;
+            writeln!(f, "    {SECRETS_PROVIDER}={}", values.secrets_provider)?;
         }
         writeln!(
             f,
-            "the stacks' secrets may move to the account's KMS key: pulumi stack change-secrets-provider {} (docs/runbook.md)",
-            self.secrets_provider
+            "stacks created from now on keep their secrets with their prefix's key; move an existing one with pulumi stack change-secrets-provider (docs/runbook.md)"
         )
     }
 }
@@ -117,6 +117,9 @@ pub async fn run(args: BootstrapArgs) -> anyhow::Result<()> {
             .backend
             .clone()
             .or_else(|| cloud::variable("PULUMI_BACKEND_URL")),
+        // The bootstrap's own stack keeps Pulumi's default provider: the keys it creates are
+        // the stacks', and its backend is not the state bucket.
+        secrets_provider: None,
         env: vec![(
             "CODE_REMOTE_STACKS_DIR".to_owned(),
             work.display().to_string(),

@@ -43,6 +43,10 @@ pub fn repo_root() -> anyhow::Result<PathBuf> {
         .context("not inside the Code Remote repository (no infra/Pulumi.yaml above here); cd into it or set CODE_REMOTE_ROOT")
 }
 
+/// The variable naming the secrets provider of stacks created by `deploy` (the `awskms://` URL
+/// `deploy bootstrap` printed for the environment's stack prefix).
+pub const SECRETS_PROVIDER: &str = "CODE_REMOTE_SECRETS_PROVIDER";
+
 /// A variable of the process environment, unset when empty.
 pub fn variable(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
@@ -101,6 +105,7 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
         stack: stack.to_string(),
         release: release.to_owned(),
         backend: variable("PULUMI_BACKEND_URL"),
+        secrets_provider: variable(SECRETS_PROVIDER),
         env: vec![(
             "CODE_REMOTE_STACKS_DIR".to_owned(),
             work.display().to_string(),

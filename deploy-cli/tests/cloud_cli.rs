@@ -129,7 +129,9 @@ fn deploy_in(
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
-        .env_remove("GITHUB_STEP_SUMMARY");
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("PULUMI_CONFIG_PASSPHRASE")
+        .env_remove("CODE_REMOTE_SECRETS_PROVIDER");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -225,6 +227,70 @@ async fn preview_shows_drift_apart_from_the_release_change_and_saves_the_plan() 
 }
 
 #[tokio::test]
+async fn a_new_stack_keeps_its_secrets_with_its_prefixs_key_even_on_a_fresh_checkout() {
+    let moto = code_remote_moto::MotoServer::start()
+        .await
+        .expect("moto_server (run scripts/setup-venv)");
+    let work = preview_workspace();
+    std::fs::copy(
+        repo().join("stacks/dev.yaml"),
+        work.path().join("stacks/dev.yaml"),
+    )
+    .unwrap();
+    let state = work.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let log = work.path().join("pulumi.log");
+    let key = "awskms://alias/code-remote-bootstrap-dev-state-pr?region=eu-west-1";
+    let preview = |stack: &str, provider: Option<&str>| {
+        let mut env = vec![
+            ("FAKE_PULUMI_LOG", log.as_os_str()),
+            ("FAKE_PULUMI_STATE", state.as_os_str()),
+        ];
+        if let Some(provider) = provider {
+            env.push(("CODE_REMOTE_SECRETS_PROVIDER", provider.as_ref()));
+        }
+        deploy_in(
+            work.path(),
+            &moto,
+            &["preview", "--stack", stack, "--release", "v9.9.9"],
+            &env,
+        )
+    };
+    let working_copy = work.path().join("target/pulumi-stacks/pr-7.yaml");
+
+    succeeded(&preview("pr-7", Some(key)));
+    let commands = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        commands.contains(&format!(
+            "stack select --create pr-7 --non-interactive --secrets-provider {key}"
+        )),
+        "{commands}"
+    );
+    let copy = std::fs::read_to_string(&working_copy).unwrap();
+    assert!(
+        copy.starts_with(&format!("secretsprovider: {key}\nencryptedkey: ")),
+        "{copy}"
+    );
+
+    // A fresh checkout (no working copy) of an existing stack: no provider is given, and the
+    // stack's own comes back from its state instead of a new passphrase.
+    std::fs::remove_dir_all(work.path().join("target/pulumi-stacks")).unwrap();
+    std::fs::remove_dir_all(work.path().join("target/review-stacks")).unwrap();
+    succeeded(&preview("pr-7", None));
+    let copy = std::fs::read_to_string(&working_copy).unwrap();
+    assert!(
+        copy.starts_with(&format!("secretsprovider: {key}")),
+        "{copy}"
+    );
+
+    // Without a provider a new stack gets Pulumi's passphrase, which then must be given.
+    let passphrase = preview("pr-8", None);
+    assert!(!passphrase.status.success());
+    let stderr = String::from_utf8_lossy(&passphrase.stderr);
+    assert!(stderr.contains("PULUMI_CONFIG_PASSPHRASE"), "{stderr}");
+}
+
+#[tokio::test]
 async fn bootstrap_applies_the_account_program_and_prints_each_environments_secrets() {
     let moto = code_remote_moto::MotoServer::start()
         .await
@@ -257,8 +323,10 @@ async fn bootstrap_applies_the_account_program_and_prints_each_environments_secr
     for line in [
         "environment review:",
         "AWS_DEPLOY_ROLE_ARN=arn:aws:iam::123456789012:role/code-remote-bootstrap-dev-github-review",
-        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1",
-        "change-secrets-provider awskms://alias/code-remote-bootstrap-dev-pulumi-secrets?region=eu-west-1",
+        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/pr",
+        "CODE_REMOTE_SECRETS_PROVIDER=awskms://alias/code-remote-bootstrap-dev-state-pr?region=eu-west-1",
+        "environment dev:",
+        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/dev",
     ] {
         assert!(stdout.contains(line), "{line} not in {stdout}");
     }

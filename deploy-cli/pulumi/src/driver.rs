@@ -24,6 +24,10 @@ pub struct PulumiSettings {
     pub release: String,
     /// The state backend to log in to (`PULUMI_BACKEND_URL`); none keeps the CLI's own session.
     pub backend: Option<String>,
+    /// The secrets provider a stack created by this run gets (`--secrets-provider`, e.g. the
+    /// account's `awskms://` key of the stack's prefix); none keeps Pulumi's default (the
+    /// passphrase, for a DIY backend). An existing stack keeps its own.
+    pub secrets_provider: Option<String>,
     /// Extra environment for every CLI run (e.g. `PULUMI_CONFIG_PASSPHRASE`, `AWS_PROFILE`).
     pub env: Vec<(String, String)>,
 }
@@ -111,6 +115,13 @@ impl Pulumi {
                 self.settings.release.clone(),
             ),
             ("PULUMI_SKIP_UPDATE_CHECK".to_owned(), "true".to_owned()),
+            // The `--config-file` is a working copy that holds no secrets provider on a fresh
+            // checkout: Pulumi then takes the stack's own provider from its state (and writes it
+            // into the copy) instead of switching the stack to a new passphrase provider.
+            (
+                "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER".to_owned(),
+                "true".to_owned(),
+            ),
         ];
         if let Some(backend) = &self.settings.backend {
             env.push(("PULUMI_BACKEND_URL".to_owned(), backend.clone()));
@@ -171,22 +182,22 @@ impl Pulumi {
     }
 
     /// Logs in to the configured backend (or checks the existing session) and selects the
-    /// stack, creating it on first use.
+    /// stack, creating it on first use with the configured secrets provider.
     pub fn login_and_select(&self) -> Result<(), PulumiError> {
         self.login()?;
         let dir = &self.settings.program_dir;
         let env = self.env();
-        self.tool.run(
-            &[
-                "stack",
-                "select",
-                "--create",
-                self.settings.stack.as_str(),
-                "--non-interactive",
-            ],
-            dir,
-            &env,
-        )?;
+        let mut args = vec![
+            "stack",
+            "select",
+            "--create",
+            self.settings.stack.as_str(),
+            "--non-interactive",
+        ];
+        if let Some(provider) = &self.settings.secrets_provider {
+            args.extend(["--secrets-provider", provider.as_str()]);
+        }
+        self.tool.run(&args, dir, &env)?;
         Ok(())
     }
 

@@ -29,6 +29,7 @@ fn driver(up_file: &str, extra: &[(&str, &str)]) -> (Pulumi, tempfile::TempDir) 
         stack: "dev".to_owned(),
         release: "v1.4.0".to_owned(),
         backend: None,
+        secrets_provider: None,
         env,
     };
     (Pulumi::new(settings), dir)

@@ -13,6 +13,7 @@ async fn missing_pulumi_cargo_lambda_and_credentials_each_say_what_to_do() {
         stack: "dev".to_owned(),
         release: "v1".to_owned(),
         backend: None,
+        secrets_provider: None,
         env: Vec::new(),
     };
     let pulumi =

@@ -260,6 +260,7 @@ impl World {
             stack: stack.to_owned(),
             release: "current".to_owned(),
             backend: Some("file://~".to_owned()),
+            secrets_provider: None,
             env: vec![
                 ("FAKE_PULUMI_PREFIX".to_owned(), "t".to_owned()),
                 (
