@@ -512,12 +512,16 @@ async fn pulumi_rewriting_its_config_file_leaves_the_committed_stack_file_alone(
     let committed = work.path().join("stacks/dev.yaml");
     std::fs::copy(repo().join("stacks/dev.yaml"), &committed).unwrap();
     let original = std::fs::read_to_string(&committed).unwrap();
+    let state = work.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
     let preview = || {
         let output = Command::new(env!("CARGO_BIN_EXE_deploy"))
             .args(["preview", "--stack", "dev", "--release", "v9.9.9"])
             .env("CODE_REMOTE_ROOT", work.path())
             .env("PULUMI", fake_pulumi())
             .env("FAKE_PULUMI_RESAVE", "1")
+            .env("FAKE_PULUMI_STATE", &state)
+            .env("PULUMI_CONFIG_PASSPHRASE", "a passphrase")
             .env("AWS_ENDPOINT_URL", moto.url())
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -534,11 +538,13 @@ async fn pulumi_rewriting_its_config_file_leaves_the_committed_stack_file_alone(
     let first = preview();
     assert!(first.starts_with("encryptionsalt: v1:"), "{first}");
     assert!(first.contains("code-remote:azCount: \"2\""), "{first}");
+    // The next run starts again from the committed file, and the stack's salt comes back
+    // from its state, not a new one.
     let second = preview();
     assert_eq!(
         first.lines().next(),
         second.lines().next(),
-        "the salt Pulumi wrote must be kept"
+        "the stack's salt must be kept"
     );
     assert_eq!(std::fs::read_to_string(&committed).unwrap(), original);
     // What Pulumi left renders the same stack as the committed file.

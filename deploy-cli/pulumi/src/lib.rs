@@ -25,5 +25,5 @@ pub use driver::{PreviewOptions, Pulumi, PulumiSettings, StackSummary, UpOptions
 pub use error::PulumiError;
 pub use events::{EngineEvent, Progress, ProgressLine, ResourceEvent, StepMetadata, SummaryEvent};
 pub use outputs::{function_ids, StackOutputs};
-pub use stack_file::{working_copy, PULUMI_OWNED};
+pub use stack_file::working_copy;
 pub use tool::{Tool, ToolError};

@@ -2,19 +2,18 @@
 //! `--config-file` it runs with (it adds `encryptionsalt` or `secretsprovider`/`encryptedkey`,
 //! and writes numbers and booleans back as strings), so `deploy` never hands it the committed
 //! `stacks/<stack>.yaml`: it hands it a working copy under `target/`, made from the committed
-//! file each time, with the keys Pulumi owns carried over from the previous copy (or taken from
-//! the committed file, where an operator committed them). The infra program reads the same copy
+//! file each time. Pulumi's own keys are not carried from a previous copy: with
+//! `PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER` (which the driver sets) Pulumi takes them from the
+//! stack's state, so a laptop and a fresh CI checkout run alike, and a stack whose secrets
+//! provider changed is never handed its old one. The infra program reads the same copy
 //! (`CODE_REMOTE_STACKS_DIR`).
 
 use std::path::{Path, PathBuf};
 
 use crate::error::PulumiError;
 
-/// The top-level keys Pulumi writes into a stack file for its secrets provider.
-pub const PULUMI_OWNED: [&str; 3] = ["encryptionsalt", "secretsprovider", "encryptedkey"];
-
-/// Writes `<work_dir>/<file name>` from `committed`, keeping Pulumi's own keys of a previous
-/// copy; returns its path. The committed file is only read.
+/// Writes `<work_dir>/<file name>` from `committed` and returns its path. The committed file is
+/// only read.
 pub fn working_copy(committed: &Path, work_dir: &Path) -> Result<PathBuf, PulumiError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -25,26 +24,9 @@ pub fn working_copy(committed: &Path, work_dir: &Path) -> Result<PathBuf, Pulumi
         .file_name()
         .ok_or_else(|| PulumiError::NoStackFile(committed.to_path_buf()))?;
     let copy = work_dir.join(name);
-    let previous = std::fs::read_to_string(&copy).unwrap_or_default();
-    let mut carried = String::new();
-    for key in PULUMI_OWNED {
-        if top_level(&text, key).is_none() {
-            if let Some(line) = top_level(&previous, key) {
-                carried.push_str(line);
-                carried.push('\n');
-            }
-        }
-    }
     std::fs::create_dir_all(work_dir).map_err(io(work_dir))?;
-    std::fs::write(&copy, format!("{carried}{text}")).map_err(io(&copy))?;
+    std::fs::write(&copy, text).map_err(io(&copy))?;
     Ok(copy)
-}
-
-fn top_level<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines().find(|line| {
-        line.strip_prefix(key)
-            .is_some_and(|rest| rest.starts_with(':'))
-    })
 }
 
 #[cfg(test)]
@@ -52,7 +34,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_copy_keeps_pulumi_s_keys_and_the_committed_file_is_untouched() {
+    fn the_copy_starts_from_the_committed_file_each_time_which_stays_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let committed = dir.path().join("stacks/prod.yaml");
         std::fs::create_dir_all(committed.parent().unwrap()).unwrap();
@@ -67,18 +49,15 @@ mod tests {
             "encryptionsalt: v1:abc:v1:def\nconfig:\n  code-remote:azCount: \"3\"\n",
         )
         .unwrap();
-        // The next deploy starts again from the committed file, with the salt carried.
+        // The next deploy starts again from the committed file: Pulumi's keys come back from
+        // the stack's state, never from a copy that may be stale.
         let copy = working_copy(&committed, &work).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&copy).unwrap(),
-            format!("encryptionsalt: v1:abc:v1:def\n{original}")
-        );
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), original);
         assert_eq!(std::fs::read_to_string(&committed).unwrap(), original);
-        // A salt committed by an operator wins over the carried one.
-        std::fs::write(&committed, format!("encryptionsalt: v1:zzz\n{original}")).unwrap();
+        // Keys an operator committed are kept.
+        let pinned = format!("encryptionsalt: v1:zzz\n{original}");
+        std::fs::write(&committed, &pinned).unwrap();
         let copy = working_copy(&committed, &work).unwrap();
-        let text = std::fs::read_to_string(&copy).unwrap();
-        assert_eq!(text.matches("encryptionsalt").count(), 1);
-        assert!(text.starts_with("encryptionsalt: v1:zzz"));
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), pinned);
     }
 }
