@@ -133,7 +133,7 @@ fn deploy_roles_create_and_pass_only_bounded_roles_of_their_stacks() {
         assert_eq!(found.len(), 1, "{action}: {policy:#}");
         assert_eq!(found[0]["Effect"], "Allow");
         assert_eq!(
-            found[0]["Condition"]["StringEquals"]["iam:PermissionsBoundary"],
+            found[0]["Condition"]["ArnEquals"]["iam:PermissionsBoundary"],
             "${stackRoleBoundary.arn}",
             "{action}"
         );

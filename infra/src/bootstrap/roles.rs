@@ -209,7 +209,7 @@ pub fn grant(
         statements.extend([
             with_condition(
                 statement("Allow", &BOUNDED_ROLE_ACTIONS, roles()),
-                "StringEquals",
+                "ArnEquals",
                 "iam:PermissionsBoundary",
                 grants.boundary.arn().into(),
             ),
