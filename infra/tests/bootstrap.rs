@@ -30,6 +30,13 @@ fn json(program: &Program, resource: &str, property: &str) -> String {
     document["resources"][resource]["properties"][property].to_string()
 }
 
+/// A variable as the rendered JSON program has it.
+fn json_variable(program: &Program, variable: &str) -> serde_json::Value {
+    let rendered = render(program, Format::Json).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+    document["variables"][variable].clone()
+}
+
 /// A policy document property (`fn::toJSON`) as the rendered JSON program has it.
 fn document(program: &Program, resource: &str, property: &str) -> serde_json::Value {
     let rendered = render(program, Format::Json).unwrap();
@@ -204,12 +211,23 @@ fn the_boundary_the_stacks_carry_is_the_one_the_bootstrap_declares() {
             roles += 1;
             assert_eq!(
                 json(&program, &role.name, "permissionsBoundary"),
-                format!("\"arn:aws:iam::${{accountId}}:policy/{}\"", boundary::NAME),
+                "\"${permissionsBoundary}\"",
                 "{stack}: {}",
                 role.name
             );
         }
         assert!(roles > 5, "{stack}: {roles} roles");
+        let lookup = json_variable(&program, boundary::VARIABLE);
+        assert_eq!(
+            lookup,
+            serde_json::json!({"fn::invoke": {
+                "function": "aws:iam/getPolicy:getPolicy",
+                "arguments": {"name": boundary::NAME},
+                "options": {"version": "7.48.0"},
+                "return": "arn"
+            }}),
+            "{stack}"
+        );
         assert!(check::run(&program, &config).unwrap().passed());
     }
 }

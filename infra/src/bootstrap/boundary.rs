@@ -9,7 +9,7 @@
 
 use crate::bootstrap::state::State;
 use crate::error::InfraError;
-use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
+use crate::model::{concat, list, map, Invoke, Program, Ref, Resource, ResourceRef, Value};
 use crate::naming::Naming;
 
 /// The boundary's name: one per account, outside every stack prefix's `code-remote-<prefix>-*`
@@ -30,14 +30,22 @@ pub const SERVICES: [&str; 8] = [
     "xray",
 ];
 
-/// The boundary's ARN in the account whose id is `account_id`, for programs that use it without
-/// declaring it.
-pub fn arn_in(account_id: &Value) -> Value {
-    concat([
-        Value::from("arn:aws:iam::"),
-        account_id.clone(),
-        Value::from(format!(":policy/{NAME}")),
-    ])
+/// The variable holding the boundary's ARN in a program that uses it without declaring it.
+pub const VARIABLE: &str = "permissionsBoundary";
+
+/// Declares [`VARIABLE`]: the boundary the account's bootstrap created, looked up by name
+/// (`aws:iam/getPolicy`), so that a preview in an account never bootstrapped fails before
+/// anything changes, naming the policy, instead of an update failing halfway at its first role.
+pub fn look_up(program: &mut Program) -> Value {
+    program.variable(
+        VARIABLE,
+        Value::Invoke(Invoke {
+            function: "aws:iam/getPolicy:getPolicy".into(),
+            arguments: [("name".to_owned(), Value::from(NAME))].into(),
+            returns: Some("arn".into()),
+        }),
+    );
+    Value::Ref(Ref::variable(VARIABLE))
 }
 
 /// Declares the boundary: [`SERVICES`], but never the state bucket or a state key.

@@ -5,9 +5,9 @@
 use crate::bootstrap::boundary;
 use crate::check::policy::{statements, trusted_by_github};
 use crate::check::{Finding, Target};
-use crate::components::account::{ACCOUNT_VARIABLE, API_GATEWAY_LOGS_POLICY};
+use crate::components::account::API_GATEWAY_LOGS_POLICY;
 use crate::iam::ALLOWED_MANAGED_POLICIES;
-use crate::model::{Program, Ref, Resource, Value};
+use crate::model::{Program, Ref, RefRoot, Resource, Value};
 
 const ROLE: &str = "aws:iam/role:Role";
 
@@ -30,20 +30,29 @@ fn finding(check: &'static str, resource: &Resource, rest: &str, message: String
 }
 
 /// Whether `value` names the boundary: the program's own boundary policy, or the one the
-/// account's bootstrap declared.
+/// account's bootstrap declared, looked up by its name.
 fn is_boundary(program: &Program, value: Option<&Value>) -> bool {
-    match value {
-        Some(Value::Ref(reference)) => reference
-            .resource()
-            .and_then(|name| program.resources.get(name))
-            .is_some_and(|policy| {
-                policy.type_token == "aws:iam/policy:Policy"
-                    && policy.get("name").and_then(Value::as_str) == Some(boundary::NAME)
-                    && reference.first_field() == Some("arn")
-            }),
-        Some(other) => *other == boundary::arn_in(&Value::Ref(Ref::variable(ACCOUNT_VARIABLE))),
-        None => false,
+    let Some(Value::Ref(reference)) = value else {
+        return false;
+    };
+    if let RefRoot::Variable(variable) = &reference.root {
+        return reference.path.is_empty()
+            && matches!(
+                program.variables.get(variable),
+                Some(Value::Invoke(invoke))
+                    if invoke.function == "aws:iam/getPolicy:getPolicy"
+                        && invoke.arguments.get("name") == Some(&Value::from(boundary::NAME))
+                        && invoke.returns.as_deref() == Some("arn")
+            );
     }
+    reference
+        .resource()
+        .and_then(|name| program.resources.get(name))
+        .is_some_and(|policy| {
+            policy.type_token == "aws:iam/policy:Policy"
+                && policy.get("name").and_then(Value::as_str) == Some(boundary::NAME)
+                && reference.first_field() == Some("arn")
+        })
 }
 
 /// The roles a stack's deploy role creates: every role but the bootstrap's GitHub environment

@@ -50,7 +50,10 @@ pub fn build(
         }),
     );
     let id = Value::Ref(Ref::variable(ACCOUNT_VARIABLE));
-    let boundary = boundary.map_or_else(|| boundary::arn_in(&id), |b| b.arn().into());
+    let boundary = match boundary {
+        Some(declared) => declared.arn().into(),
+        None => boundary::look_up(program),
+    };
     let role = program.add(
         Resource::new("apiGatewayLogsRole", "aws:iam/role:Role")
             // Named like the program's other roles, so a deploy role scoped to them manages it.
