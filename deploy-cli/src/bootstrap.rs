@@ -2,11 +2,13 @@
 //! (`infra/bootstrap/`, settings `stacks/bootstrap-<account>.yaml`, infra/src/bootstrap/) and
 //! prints what the repository's GitHub environments need (docs/runbook.md, "Bootstrap a new
 //! account"). Its own Pulumi state cannot live in the bucket it creates: it goes to `--backend`
-//! (default `PULUMI_BACKEND_URL`; Pulumi Cloud when neither is set).
+//! (default `PULUMI_BACKEND_URL`; Pulumi Cloud when neither is set). Then it creates the
+//! committed stacks of the account, empty, where their environments will find them.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use code_remote_infra::bootstrap::BootstrapConfig;
 use code_remote_pulumi::{PreviewOptions, Pulumi, PulumiSettings, UpOptions};
 use code_remote_release::{Event, ReleaseError};
 use serde::{Deserialize, Serialize};
@@ -52,6 +54,10 @@ pub struct Bootstrapped {
     pub account: String,
     /// The values by GitHub environment.
     pub environments: BTreeMap<String, EnvironmentValues>,
+    /// The committed stacks (`stacks/<prefix>.yaml`) now created, empty, in their prefix's
+    /// folder with their prefix's key, so a read-only preview role can preview them before
+    /// their first deploy.
+    pub stacks_created: Vec<String>,
 }
 
 impl Bootstrapped {
@@ -75,6 +81,7 @@ impl Bootstrapped {
         Ok(Self {
             account: account.to_owned(),
             environments,
+            stacks_created: Vec::new(),
         })
     }
 }
@@ -92,11 +99,51 @@ impl fmt::Display for Bootstrapped {
             writeln!(f, "    PULUMI_BACKEND_URL={}", values.backend_url)?;
             writeln!(f, "    {SECRETS_PROVIDER}={}", values.secrets_provider)?;
         }
+        for stack in &self.stacks_created {
+            writeln!(
+                f,
+                "stack {stack} is ready in its folder of the state bucket, with its key"
+            )?;
+        }
         writeln!(
             f,
             "stacks created from now on keep their secrets with their prefix's key; move an existing one with pulumi stack change-secrets-provider (docs/runbook.md)"
         )
     }
+}
+
+/// Creates, empty, every committed stack (`stacks/<prefix>.yaml`) one of the account's
+/// environments works on, in its prefix's folder and with its prefix's key; a stack already
+/// there is left as it is. Returns their names.
+fn create_stacks(
+    root: &std::path::Path,
+    config: &BootstrapConfig,
+    done: &Bootstrapped,
+) -> anyhow::Result<Vec<String>> {
+    let mut created = Vec::new();
+    for (prefix, environments) in config.prefixes() {
+        let committed = root.join("stacks").join(format!("{prefix}.yaml"));
+        let values = environments
+            .first()
+            .and_then(|environment| done.environments.get(*environment));
+        let (true, Some(values)) = (committed.is_file(), values) else {
+            continue;
+        };
+        let work = root.join("target/pulumi-stacks");
+        let pulumi = Pulumi::new(PulumiSettings {
+            program_dir: root.join("infra"),
+            config_file: code_remote_pulumi::working_copy(&committed, &work)
+                .map_err(ReleaseError::from)?,
+            stack: prefix.to_owned(),
+            release: "current".to_owned(),
+            backend: Some(values.backend_url.clone()),
+            secrets_provider: Some(values.secrets_provider.clone()),
+            env: Vec::new(),
+        });
+        pulumi.login_and_select().map_err(ReleaseError::from)?;
+        created.push(prefix.to_owned());
+    }
+    Ok(created)
 }
 
 /// Applies the account's bootstrap program.
@@ -146,7 +193,9 @@ pub async fn run(args: BootstrapArgs) -> anyhow::Result<()> {
     progress.finish();
     result.map_err(ReleaseError::from)?;
     let outputs = pulumi.output_values().map_err(ReleaseError::from)?;
-    let done = Bootstrapped::from_outputs(&args.account, &outputs)?;
+    let mut done = Bootstrapped::from_outputs(&args.account, &outputs)?;
+    let config = BootstrapConfig::load(&root.join("stacks"), &args.account)?;
+    done.stacks_created = create_stacks(&root, &config, &done)?;
     step_summary(&format!(
         "### Bootstrap of {}\n\n```\n{done}```",
         args.account

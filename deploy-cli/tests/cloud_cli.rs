@@ -297,11 +297,13 @@ async fn bootstrap_applies_the_account_program_and_prints_each_environments_secr
         .expect("moto_server (run scripts/setup-venv)");
     let work = preview_workspace();
     std::fs::create_dir_all(work.path().join("infra/bootstrap")).unwrap();
-    std::fs::copy(
-        repo().join("stacks/bootstrap-dev.yaml"),
-        work.path().join("stacks/bootstrap-dev.yaml"),
-    )
-    .unwrap();
+    for file in ["bootstrap-dev.yaml", "dev.yaml"] {
+        std::fs::copy(
+            repo().join("stacks").join(file),
+            work.path().join("stacks").join(file),
+        )
+        .unwrap();
+    }
     let log = work.path().join("pulumi.log");
     let output = deploy_in(
         work.path(),
@@ -339,6 +341,18 @@ async fn bootstrap_applies_the_account_program_and_prints_each_environments_secr
         commands.contains("up --yes --skip-preview --json --stack dev"),
         "{commands}"
     );
+    // The committed dev stack is created, empty, in its folder with its key; the review stacks
+    // are created by their own deploys.
+    let dev_state = "s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/dev";
+    let created = commands
+        .find(&format!("login {dev_state} --non-interactive\nwhoami --non-interactive\nstack select --create dev --non-interactive --secrets-provider awskms://alias/code-remote-bootstrap-dev-state-dev?region=eu-west-1"))
+        .unwrap_or_else(|| panic!("{commands}"));
+    assert!(
+        created > commands.find("up --yes").unwrap(),
+        "after the bootstrap's own update: {commands}"
+    );
+    assert!(!commands.contains("select --create pr"), "{commands}");
+    assert!(stdout.contains("stack dev is ready"), "{stdout}");
     assert!(
         work.path()
             .join("target/pulumi-stacks/bootstrap-dev.yaml")

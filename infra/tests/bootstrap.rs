@@ -171,6 +171,27 @@ fn deploy_roles_create_and_pass_only_bounded_roles_of_their_stacks() {
     let (_, prod) = built("prod");
     let preview = document(&prod, "githubProdPreviewRolePolicy", "policy");
     assert!(!preview.to_string().contains("\"iam:"), "{preview:#}");
+    // A preview reads prod's state and decrypts its secrets; it can neither rewrite the state
+    // nor encrypt with the key.
+    assert_eq!(
+        statements_with(&preview, "s3:GetObject")[0]["Action"],
+        serde_json::json!(["s3:GetObject"])
+    );
+    assert_eq!(
+        statements_with(&preview, "kms:Decrypt")[0]["Action"],
+        serde_json::json!(["kms:Decrypt", "kms:DescribeKey"])
+    );
+    for write in [
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+    ] {
+        assert!(
+            statements_with(&preview, write).is_empty(),
+            "{write}: {preview:#}"
+        );
+    }
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! repository's workflows running in that environment, with its stack prefix's state folder and
 //! key, and, for a deploy role, IAM on its stacks' roles under the permissions boundary only.
 
-use crate::bootstrap::state::{State, KEY_ACTIONS, OBJECT_ACTIONS};
+use crate::bootstrap::state::{
+    State, KEY_ACTIONS, OBJECT_ACTIONS, READ_KEY_ACTIONS, READ_OBJECT_ACTIONS,
+};
 use crate::bootstrap::{Access, BootstrapConfig, GITHUB_ISSUER};
 use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
@@ -163,8 +165,9 @@ fn with_condition(
     map(entries)
 }
 
-/// Declares GitHub environment `environment`'s inline policy: its state folder and key, and for
-/// a deploy role, its stacks' roles and policies under the boundary.
+/// Declares GitHub environment `environment`'s inline policy: its state folder and key (a
+/// preview role only reads and decrypts), and for a deploy role, its stacks' roles and policies
+/// under the boundary.
 pub fn grant(
     program: &mut Program,
     config: &BootstrapConfig,
@@ -183,10 +186,14 @@ pub fn grant(
             Value::from(format!(":{suffix}")),
         ])
     };
+    let (objects, keys): (&[&str], &[&str]) = match settings.access {
+        Access::Deploy => (&OBJECT_ACTIONS, &KEY_ACTIONS),
+        Access::Preview => (&READ_OBJECT_ACTIONS, &READ_KEY_ACTIONS),
+    };
     let mut statements = vec![
         map(statement(
             "Allow",
-            &OBJECT_ACTIONS,
+            objects,
             vec![concat([
                 bucket.clone(),
                 Value::from(format!("/{prefix}/*")),
@@ -200,7 +207,7 @@ pub fn grant(
         ),
         map(statement(
             "Allow",
-            &KEY_ACTIONS,
+            keys,
             vec![grants.state.keys[prefix].arn().into()],
         )),
     ];

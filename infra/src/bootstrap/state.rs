@@ -15,7 +15,8 @@ use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
 use crate::naming::Naming;
 
-/// The object actions Pulumi's S3 backend needs on its folder (multipart uploads included).
+/// The object actions Pulumi's S3 backend needs on its folder to change a stack (multipart
+/// uploads included).
 pub const OBJECT_ACTIONS: [&str; 5] = [
     "s3:GetObject",
     "s3:PutObject",
@@ -24,13 +25,20 @@ pub const OBJECT_ACTIONS: [&str; 5] = [
     "s3:ListMultipartUploadParts",
 ];
 
-/// The key actions Pulumi's KMS secrets provider needs.
+/// The key actions Pulumi's KMS secrets provider needs to change a stack.
 pub const KEY_ACTIONS: [&str; 4] = [
     "kms:Encrypt",
     "kms:Decrypt",
     "kms:GenerateDataKey",
     "kms:DescribeKey",
 ];
+
+/// What a preview needs: Pulumi's preview, `refresh --preview-only`, `stack ls` and selecting an
+/// existing stack write nothing to the backend (no lock, no checkpoint), and only decrypt.
+pub const READ_OBJECT_ACTIONS: [&str; 1] = ["s3:GetObject"];
+
+/// The key actions of a preview.
+pub const READ_KEY_ACTIONS: [&str; 2] = ["kms:Decrypt", "kms:DescribeKey"];
 
 /// The state bucket and each stack prefix's key.
 #[derive(Debug, Clone)]
