@@ -157,6 +157,16 @@ fn deploy_roles_create_and_pass_only_bounded_roles_of_their_stacks() {
         pass[0]["Condition"]["StringEquals"]["iam:PassedToService"],
         serde_json::json!(["lambda.amazonaws.com", "apigateway.amazonaws.com"])
     );
+    // It reads the boundary (the stacks look it up), and chains into no role.
+    let read = statements_with(&policy, "iam:GetPolicyVersion");
+    assert!(
+        read.iter()
+            .any(|s| s["Effect"] == "Allow" && s["Resource"][0] == "${stackRoleBoundary.arn}"),
+        "{policy:#}"
+    );
+    let assume = statements_with(&policy, "sts:AssumeRole");
+    assert_eq!(assume.len(), 1);
+    assert_eq!((assume[0]["Effect"].as_str(), assume[0]["Resource"][0].as_str()), (Some("Deny"), Some("*")));
     let unbound = statements_with(&policy, "iam:DeleteRolePermissionsBoundary");
     assert_eq!(unbound.len(), 1);
     assert_eq!(unbound[0]["Effect"], "Deny");
@@ -243,7 +253,7 @@ fn the_boundary_the_stacks_carry_is_the_one_the_bootstrap_declares() {
             lookup,
             serde_json::json!({"fn::invoke": {
                 "function": "aws:iam/getPolicy:getPolicy",
-                "arguments": {"name": boundary::NAME},
+                "arguments": {"arn": format!("arn:aws:iam::${{accountId}}:policy/{}", boundary::NAME)},
                 "options": {"version": "7.48.0"},
                 "return": "arn"
             }}),

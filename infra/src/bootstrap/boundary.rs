@@ -33,20 +33,33 @@ pub const SERVICES: [&str; 8] = [
 /// The variable holding the boundary's ARN in a program that uses it without declaring it.
 pub const VARIABLE: &str = "permissionsBoundary";
 
-/// Declares [`VARIABLE`]: the boundary the account's bootstrap created, looked up by name
-/// (`aws:iam/getPolicy`), so that a preview in an account never bootstrapped fails before
-/// anything changes, naming the policy, instead of an update failing halfway at its first role.
-pub fn look_up(program: &mut Program) -> Value {
+/// The boundary's ARN in the account whose id is `account_id`.
+pub fn arn_in(account_id: &Value) -> Value {
+    concat([
+        Value::from("arn:aws:iam::"),
+        account_id.clone(),
+        Value::from(format!(":policy/{NAME}")),
+    ])
+}
+
+/// Declares [`VARIABLE`]: the boundary the account's bootstrap created, read by its ARN
+/// (`aws:iam/getPolicy`, which then needs only `iam:GetPolicy` and `iam:GetPolicyVersion` on
+/// it), so that a preview in an account never bootstrapped fails before anything changes,
+/// naming the policy, instead of an update failing halfway at its first role.
+pub fn look_up(program: &mut Program, account_id: &Value) -> Value {
     program.variable(
         VARIABLE,
         Value::Invoke(Invoke {
             function: "aws:iam/getPolicy:getPolicy".into(),
-            arguments: [("name".to_owned(), Value::from(NAME))].into(),
+            arguments: [("arn".to_owned(), arn_in(account_id))].into(),
             returns: Some("arn".into()),
         }),
     );
     Value::Ref(Ref::variable(VARIABLE))
 }
+
+/// What a deploy role needs to read the boundary for [`look_up`].
+pub const READ_ACTIONS: [&str; 2] = ["iam:GetPolicy", "iam:GetPolicyVersion"];
 
 /// Declares the boundary: [`SERVICES`], but never the state bucket or a state key.
 pub fn build(

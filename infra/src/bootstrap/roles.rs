@@ -5,7 +5,7 @@
 use crate::bootstrap::state::{
     State, KEY_ACTIONS, OBJECT_ACTIONS, READ_KEY_ACTIONS, READ_OBJECT_ACTIONS,
 };
-use crate::bootstrap::{Access, BootstrapConfig, GITHUB_ISSUER};
+use crate::bootstrap::{boundary, Access, BootstrapConfig, GITHUB_ISSUER};
 use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
 use crate::naming::Naming;
@@ -211,6 +211,13 @@ pub fn grant(
             vec![grants.state.keys[prefix].arn().into()],
         )),
     ];
+    // No environment role chains into another role: not into a stack role it made (which could
+    // otherwise carry the role's rights past the session), nor any role that trusts the account.
+    statements.push(map(statement(
+        "Deny",
+        &["sts:AssumeRole"],
+        vec![Value::from("*")],
+    )));
     if settings.access == Access::Deploy {
         let roles = || vec![iam(format!("role/code-remote-{prefix}-*"))];
         statements.extend([
@@ -232,6 +239,11 @@ pub fn grant(
                 "iam:PassedToService",
                 list(PASSED_TO),
             ),
+            map(statement(
+                "Allow",
+                &boundary::READ_ACTIONS,
+                vec![grants.boundary.arn().into()],
+            )),
             map(statement(
                 "Deny",
                 &["iam:DeleteRolePermissionsBoundary"],

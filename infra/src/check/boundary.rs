@@ -5,7 +5,7 @@
 use crate::bootstrap::boundary;
 use crate::check::policy::{statements, trusted_by_github};
 use crate::check::{Finding, Target};
-use crate::components::account::API_GATEWAY_LOGS_POLICY;
+use crate::components::account::{ACCOUNT_VARIABLE, API_GATEWAY_LOGS_POLICY};
 use crate::iam::ALLOWED_MANAGED_POLICIES;
 use crate::model::{Program, Ref, RefRoot, Resource, Value};
 
@@ -30,7 +30,7 @@ fn finding(check: &'static str, resource: &Resource, rest: &str, message: String
 }
 
 /// Whether `value` names the boundary: the program's own boundary policy, or the one the
-/// account's bootstrap declared, looked up by its name.
+/// account's bootstrap declared, looked up by its ARN.
 fn is_boundary(program: &Program, value: Option<&Value>) -> bool {
     let Some(Value::Ref(reference)) = value else {
         return false;
@@ -41,7 +41,8 @@ fn is_boundary(program: &Program, value: Option<&Value>) -> bool {
                 program.variables.get(variable),
                 Some(Value::Invoke(invoke))
                     if invoke.function == "aws:iam/getPolicy:getPolicy"
-                        && invoke.arguments.get("name") == Some(&Value::from(boundary::NAME))
+                        && invoke.arguments.get("arn")
+                        == Some(&boundary::arn_in(&Value::Ref(Ref::variable(ACCOUNT_VARIABLE))))
                         && invoke.returns.as_deref() == Some("arn")
             );
     }

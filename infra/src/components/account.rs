@@ -52,7 +52,7 @@ pub fn build(
     let id = Value::Ref(Ref::variable(ACCOUNT_VARIABLE));
     let boundary = match boundary {
         Some(declared) => declared.arn().into(),
-        None => boundary::look_up(program),
+        None => boundary::look_up(program, &id),
     };
     let role = program.add(
         Resource::new("apiGatewayLogsRole", "aws:iam/role:Role")
