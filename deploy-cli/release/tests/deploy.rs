@@ -481,10 +481,35 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
         "{error}"
     );
 
-    // Passed on dev: prod gets the same bytes, downloaded from dev's bucket and verified.
+    // Passed on dev, but the bytes here are not those dev passed with: refused, not replaced
+    // by what dev's bucket holds, and prod untouched.
     world.healthy.store(true, Ordering::SeqCst);
     world.queue_lambda_results(&[migrated()]).await;
     up(&dev, &request(&world, &v1), &yes, &quiet).await.unwrap();
+    let prod_records = records(&world, "prod").await.len();
+    let zip = world.release_dir(&v1).join("api.zip");
+    let built = std::fs::read(&zip).unwrap();
+    std::fs::write(&zip, b"other bytes").unwrap();
+    let error = promote(
+        &source,
+        &prod,
+        &v1,
+        world.root(),
+        Gates::default(),
+        &yes,
+        &quiet,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&error, ReleaseError::PromotionRefused { reason, .. } if reason.contains("not the bytes dev passed with")),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(&zip).unwrap(), b"other bytes");
+    assert_eq!(records(&world, "prod").await.len(), prod_records);
+    std::fs::write(&zip, built).unwrap();
+
+    // With no artifacts here, prod gets the same bytes, downloaded from dev's bucket and verified.
     std::fs::remove_dir_all(world.release_dir(&v1)).unwrap();
     world.queue_lambda_results(&[migrated()]).await;
     // Across accounts: dev's bucket by name, read with prod's client, dev's Pulumi never asked.
