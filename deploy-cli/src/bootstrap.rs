@@ -34,7 +34,7 @@ pub struct BootstrapArgs {
     pub json: bool,
 }
 
-/// What one GitHub environment needs after a bootstrap (its variables).
+/// What one GitHub environment needs after a bootstrap (its secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentValues {
@@ -49,6 +49,7 @@ pub struct EnvironmentValues {
 
 /// What the repository's environments need after a bootstrap.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Bootstrapped {
     /// The account.
     pub account: String,
@@ -90,7 +91,7 @@ impl fmt::Display for Bootstrapped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "account {} is bootstrapped; set these variables in the repository's environments:",
+            "account {} is bootstrapped; set these secrets in the repository's environments:",
             self.account
         )?;
         for (environment, values) in &self.environments {
@@ -137,6 +138,7 @@ fn create_stacks(
             stack: prefix.to_owned(),
             release: "current".to_owned(),
             backend: Some(values.backend_url.clone()),
+            create: true,
             secrets_provider: Some(values.secrets_provider.clone()),
             env: Vec::new(),
         });
@@ -164,6 +166,7 @@ pub async fn run(args: BootstrapArgs) -> anyhow::Result<()> {
             .backend
             .clone()
             .or_else(|| cloud::variable("PULUMI_BACKEND_URL")),
+        create: true,
         // The bootstrap's own stack keeps Pulumi's default provider: the keys it creates are
         // the stacks', and its backend is not the state bucket.
         secrets_provider: None,

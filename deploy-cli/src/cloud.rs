@@ -105,6 +105,9 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
         stack: stack.to_string(),
         release: release.to_owned(),
         backend: variable("PULUMI_BACKEND_URL"),
+        // Review stacks come and go with their pull requests; every other stack is created by
+        // the account's bootstrap, in its folder with its key.
+        create: review::number(stack.as_str()).is_some(),
         secrets_provider: variable(SECRETS_PROVIDER),
         env: vec![(
             "CODE_REMOTE_STACKS_DIR".to_owned(),
@@ -246,7 +249,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 fn pulumi_code(error: &PulumiError) -> u8 {
     match error {
         PulumiError::Tool(ToolError::Missing { .. }) | PulumiError::NotLoggedIn => 5,
-        PulumiError::NoStackFile(_) => 3,
+        PulumiError::NoStackFile(_) | PulumiError::NoStack { .. } => 3,
         PulumiError::UpdateFailed { .. } => 4,
         _ => 1,
     }

@@ -50,8 +50,9 @@ pub enum Command {
     Outputs(local::OutputsArgs),
     /// Local stack helpers (`deploy local token --user NAME`).
     Local(local::LocalArgs),
-    /// Everything a new AWS account needs before its first deploy (state bucket, secrets key,
-    /// GitHub OIDC roles per environment); prints the environments' secrets.
+    /// Everything a new AWS account needs before its first deploy (state bucket and keys, the
+    /// stacks' permissions boundary, GitHub OIDC roles per environment); prints the
+    /// environments' secrets.
     Bootstrap(bootstrap::BootstrapArgs),
     /// Build every Lambda (arm64 zip) and the frontend into a release with a manifest.
     Build(build::BuildArgs),

@@ -43,7 +43,8 @@ pub async fn run(stack: &StackName, json: bool) -> anyhow::Result<()> {
         stack: stack.to_string(),
         release: "current".to_owned(),
         backend: cloud::variable("PULUMI_BACKEND_URL"),
-        secrets_provider: cloud::variable(cloud::SECRETS_PROVIDER),
+        create: false,
+        secrets_provider: None,
         env: Vec::new(),
     });
     pulumi.login_and_select().map_err(ReleaseError::from)?;

@@ -283,11 +283,25 @@ async fn a_new_stack_keeps_its_secrets_with_its_prefixs_key_even_on_a_fresh_chec
         "{copy}"
     );
 
-    // Without a provider a new stack gets Pulumi's passphrase, which then must be given.
+    // Without a provider a new stack gets Pulumi's passphrase, which then must be given; an
+    // empty one (GitHub's value for a missing secret) is not given at all.
     let passphrase = preview("pr-8", None);
     assert!(!passphrase.status.success());
     let stderr = String::from_utf8_lossy(&passphrase.stderr);
     assert!(stderr.contains("PULUMI_CONFIG_PASSPHRASE"), "{stderr}");
+    let empty = deploy_in(
+        work.path(),
+        &moto,
+        &["preview", "--stack", "pr-9", "--release", "v9.9.9"],
+        &[
+            ("FAKE_PULUMI_STATE", state.as_os_str()),
+            ("PULUMI_CONFIG_PASSPHRASE", "".as_ref()),
+        ],
+    );
+    assert!(!empty.status.success());
+    let stderr = String::from_utf8_lossy(&empty.stderr);
+    assert!(stderr.contains("PULUMI_CONFIG_PASSPHRASE"), "{stderr}");
+    assert!(!state.join("pr-9.secrets").exists());
 }
 
 #[tokio::test]
@@ -305,6 +319,8 @@ async fn bootstrap_applies_the_account_program_and_prints_each_environments_secr
         .unwrap();
     }
     let log = work.path().join("pulumi.log");
+    let state = work.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
     let output = deploy_in(
         work.path(),
         &moto,
@@ -319,16 +335,34 @@ async fn bootstrap_applies_the_account_program_and_prints_each_environments_secr
         &[
             ("FAKE_PULUMI_LOG", log.as_os_str()),
             ("FAKE_PULUMI_OUTPUTS", "bootstrap-outputs.json".as_ref()),
+            ("FAKE_PULUMI_STATE", state.as_os_str()),
+            // The bootstrap's own stack, in a file backend, keeps a passphrase.
+            ("PULUMI_CONFIG_PASSPHRASE", "the bootstrap's".as_ref()),
         ],
     );
     let stdout = succeeded(&output);
+    let providers: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(providers.len(), 2, "{providers:?}");
+    assert!(
+        providers.iter().any(|p| p.starts_with("encryptionsalt: ")),
+        "the bootstrap's own stack: {providers:?}"
+    );
+    assert!(
+        providers.iter().any(|p| p.starts_with(
+            "secretsprovider: awskms://alias/code-remote-bootstrap-dev-state-dev?region=eu-west-1"
+        )),
+        "dev, in its folder with its key: {providers:?}"
+    );
     for line in [
         "environment review:",
         "AWS_DEPLOY_ROLE_ARN=arn:aws:iam::123456789012:role/code-remote-bootstrap-dev-github-review",
-        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/pr",
+        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/pr?region=eu-west-1",
         "CODE_REMOTE_SECRETS_PROVIDER=awskms://alias/code-remote-bootstrap-dev-state-pr?region=eu-west-1",
         "environment dev:",
-        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/dev",
+        "PULUMI_BACKEND_URL=s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/dev?region=eu-west-1",
     ] {
         assert!(stdout.contains(line), "{line} not in {stdout}");
     }
@@ -343,7 +377,8 @@ async fn bootstrap_applies_the_account_program_and_prints_each_environments_secr
     );
     // The committed dev stack is created, empty, in its folder with its key; the review stacks
     // are created by their own deploys.
-    let dev_state = "s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/dev";
+    let dev_state =
+        "s3://code-remote-bootstrap-dev-state-123456789012-eu-west-1/dev?region=eu-west-1";
     let created = commands
         .find(&format!("login {dev_state} --non-interactive\nwhoami --non-interactive\nstack select --create dev --non-interactive --secrets-provider awskms://alias/code-remote-bootstrap-dev-state-dev?region=eu-west-1"))
         .unwrap_or_else(|| panic!("{commands}"));
@@ -528,6 +563,27 @@ async fn pulumi_rewriting_its_config_file_leaves_the_committed_stack_file_alone(
     let original = std::fs::read_to_string(&committed).unwrap();
     let state = work.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
+    // Only review stacks are created by `deploy`: dev is the bootstrap's to create.
+    let missing = deploy_in(
+        work.path(),
+        &moto,
+        &["preview", "--stack", "dev", "--release", "v9.9.9"],
+        &[("FAKE_PULUMI_STATE", state.as_os_str())],
+    );
+    assert_eq!(missing.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("stack `dev` is not in the backend") && stderr.contains("deploy bootstrap"),
+        "{stderr}"
+    );
+    // A stack created long ago with a passphrase.
+    let created = Command::new(fake_pulumi())
+        .args(["stack", "select", "--create", "dev", "--non-interactive"])
+        .env("FAKE_PULUMI_STATE", &state)
+        .env("PULUMI_CONFIG_PASSPHRASE", "a passphrase")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
     let preview = || {
         let output = Command::new(env!("CARGO_BIN_EXE_deploy"))
             .args(["preview", "--stack", "dev", "--release", "v9.9.9"])

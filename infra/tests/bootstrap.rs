@@ -166,7 +166,13 @@ fn deploy_roles_create_and_pass_only_bounded_roles_of_their_stacks() {
     );
     let assume = statements_with(&policy, "sts:AssumeRole");
     assert_eq!(assume.len(), 1);
-    assert_eq!((assume[0]["Effect"].as_str(), assume[0]["Resource"][0].as_str()), (Some("Deny"), Some("*")));
+    assert_eq!(
+        (
+            assume[0]["Effect"].as_str(),
+            assume[0]["Resource"][0].as_str()
+        ),
+        (Some("Deny"), Some("*"))
+    );
     let unbound = statements_with(&policy, "iam:DeleteRolePermissionsBoundary");
     assert_eq!(unbound.len(), 1);
     assert_eq!(unbound[0]["Effect"], "Deny");
@@ -358,7 +364,7 @@ fn each_stack_prefix_keeps_its_state_folder_and_key_to_its_environments() {
     assert!(!prod_key.to_string().contains("OtherEnvironmentsNever"));
 
     let outputs = serde_json::to_string(&render_outputs(&dev)).unwrap();
-    assert!(outputs.contains("/pr"), "{outputs}");
+    assert!(outputs.contains("/pr?region=eu-west-1"), "{outputs}");
     assert!(
         outputs.contains("awskms://alias/code-remote-bootstrap-dev-state-pr?region=eu-west-1"),
         "{outputs}"

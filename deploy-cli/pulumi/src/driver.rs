@@ -24,6 +24,10 @@ pub struct PulumiSettings {
     pub release: String,
     /// The state backend to log in to (`PULUMI_BACKEND_URL`); none keeps the CLI's own session.
     pub backend: Option<String>,
+    /// Whether this run may create the stack when the backend has none (review stacks, the
+    /// account bootstrap); otherwise a missing stack is an error, never a silent empty stack
+    /// whose preview would plan to create everything anew.
+    pub create: bool,
     /// The secrets provider a stack created by this run gets (`--secrets-provider`, e.g. the
     /// account's `awskms://` key of the stack's prefix); none keeps Pulumi's default (the
     /// passphrase, for a DIY backend). An existing stack keeps its own.
@@ -89,7 +93,8 @@ impl Pulumi {
                 "pulumi",
                 "PULUMI",
                 "install the Pulumi CLI: curl -fsSL https://get.pulumi.com | sh, or see https://www.pulumi.com/docs/install/",
-            ),
+            )
+            .unset_when_empty("PULUMI_CONFIG_PASSPHRASE"),
             settings,
         }
     }
@@ -182,23 +187,46 @@ impl Pulumi {
     }
 
     /// Logs in to the configured backend (or checks the existing session) and selects the
-    /// stack, creating it on first use with the configured secrets provider.
+    /// stack; when the run may create it ([`PulumiSettings::create`]), it is created on first
+    /// use with the configured secrets provider.
     pub fn login_and_select(&self) -> Result<(), PulumiError> {
         self.login()?;
         let dir = &self.settings.program_dir;
         let env = self.env();
-        let mut args = vec![
-            "stack",
-            "select",
-            "--create",
-            self.settings.stack.as_str(),
-            "--non-interactive",
-        ];
-        if let Some(provider) = &self.settings.secrets_provider {
+        let stack = self.settings.stack.as_str();
+        let mut args = vec!["stack", "select"];
+        if self.settings.create {
+            // Pulumi reads a `Pulumi.<stack>.yaml` beside the program when it creates a stack
+            // (never afterwards: `deploy` gives every command `--config-file`). One left by an
+            // earlier stack of that name may hold another key's data key, so it goes first.
+            let leftover = dir.join(format!("Pulumi.{stack}.yaml"));
+            if leftover.is_file() {
+                std::fs::remove_file(&leftover).map_err(|source| PulumiError::WorkingCopy {
+                    path: leftover.clone(),
+                    source,
+                })?;
+            }
+            args.push("--create");
+        }
+        args.extend([stack, "--non-interactive"]);
+        if let (true, Some(provider)) = (self.settings.create, &self.settings.secrets_provider) {
             args.extend(["--secrets-provider", provider.as_str()]);
         }
-        self.tool.run(&args, dir, &env)?;
-        Ok(())
+        match self.tool.run(&args, dir, &env) {
+            Err(ToolError::Failed { stderr, .. })
+                if !self.settings.create && stderr.contains("no stack named") =>
+            {
+                Err(PulumiError::NoStack {
+                    stack: stack.to_owned(),
+                    backend: self
+                        .settings
+                        .backend
+                        .clone()
+                        .unwrap_or_else(|| "of the CLI's session".to_owned()),
+                })
+            }
+            other => other.map(drop).map_err(Into::into),
+        }
     }
 
     /// `pulumi preview --json`: the plan, parsed (and saved, or made after a refresh, as

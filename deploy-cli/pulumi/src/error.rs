@@ -35,6 +35,15 @@ pub enum PulumiError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The stack is not in the backend, and this run may not create it (only review stacks and
+    /// the account bootstrap create stacks).
+    #[error("stack `{stack}` is not in the backend {backend}: `deploy bootstrap --account dev|prod` creates the account's stacks in their state folders; check that PULUMI_BACKEND_URL is the folder of the stack's environment")]
+    NoStack {
+        /// The stack.
+        stack: String,
+        /// The backend logged in to.
+        backend: String,
+    },
     /// The stack's settings file is not where `deploy` expects it.
     #[error("no stack settings at {0}: create stacks/<stack>.yaml (see stacks/dev.yaml)")]
     NoStackFile(std::path::PathBuf),

@@ -44,6 +44,7 @@ pub struct Tool {
     program: Vec<String>,
     override_var: String,
     hint: String,
+    unset_when_empty: Vec<String>,
 }
 
 impl Tool {
@@ -55,7 +56,16 @@ impl Tool {
             program: vec![name.to_owned()],
             override_var: override_var.to_owned(),
             hint: hint.to_owned(),
+            unset_when_empty: Vec::new(),
         }
+    }
+
+    /// Does not hand the tool `variable` when it is set but empty in `deploy`'s environment:
+    /// GitHub Actions gives a missing secret as an empty string, which a tool may take as a real
+    /// value (Pulumi takes an empty `PULUMI_CONFIG_PASSPHRASE` as an empty passphrase).
+    pub fn unset_when_empty(mut self, variable: &str) -> Self {
+        self.unset_when_empty.push(variable.to_owned());
+        self
     }
 
     /// Arguments every invocation starts with, after the program itself: `cargo-lambda` is run
@@ -104,6 +114,11 @@ impl Tool {
         let mut command = Command::new(&binary);
         let prefix: &[String] = self.program.get(1..).unwrap_or(&[]);
         command.args(prefix).args(args).current_dir(dir);
+        for variable in &self.unset_when_empty {
+            if std::env::var_os(variable).is_some_and(|value| value.is_empty()) {
+                command.env_remove(variable);
+            }
+        }
         for (key, value) in env {
             command.env(key, value);
         }

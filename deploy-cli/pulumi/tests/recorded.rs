@@ -30,6 +30,7 @@ fn driver(up_file: &str, extra: &[(&str, &str)]) -> (Pulumi, tempfile::TempDir) 
         release: "v1.4.0".to_owned(),
         backend: None,
         secrets_provider: None,
+        create: true,
         env,
     };
     (Pulumi::new(settings), dir)

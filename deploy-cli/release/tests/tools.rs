@@ -14,6 +14,7 @@ async fn missing_pulumi_cargo_lambda_and_credentials_each_say_what_to_do() {
         release: "v1".to_owned(),
         backend: None,
         secrets_provider: None,
+        create: true,
         env: Vec::new(),
     };
     let pulumi =

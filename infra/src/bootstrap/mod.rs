@@ -244,7 +244,7 @@ pub fn build(config: &BootstrapConfig) -> Result<Program, InfraError> {
                     concat([
                         Value::from("s3://"),
                         state.bucket.id().into(),
-                        Value::from(format!("/{prefix}")),
+                        Value::from(format!("/{prefix}?region={}", config.region)),
                     ]),
                 ),
                 (

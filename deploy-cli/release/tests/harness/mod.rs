@@ -261,6 +261,7 @@ impl World {
             release: "current".to_owned(),
             backend: Some("file://~".to_owned()),
             secrets_provider: None,
+            create: true,
             env: vec![
                 ("FAKE_PULUMI_PREFIX".to_owned(), "t".to_owned()),
                 (
