@@ -257,8 +257,18 @@ async fn a_new_stack_keeps_its_secrets_with_its_prefixs_key_even_on_a_fresh_chec
         )
     };
     let working_copy = work.path().join("target/pulumi-stacks/pr-7.yaml");
+    // What an earlier pr-7, in another account, left beside the program.
+    let leftover = work.path().join("infra/Pulumi.pr-7.yaml");
+    std::fs::write(
+        &leftover,
+        "secretsprovider: awskms://alias/elsewhere\nencryptedkey: b3RoZXI=\n",
+    )
+    .unwrap();
 
     succeeded(&preview("pr-7", Some(key)));
+    assert!(std::fs::read_to_string(&leftover)
+        .unwrap()
+        .contains(key));
     let commands = std::fs::read_to_string(&log).unwrap();
     assert!(
         commands.contains(&format!(
