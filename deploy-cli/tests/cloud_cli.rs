@@ -266,9 +266,7 @@ async fn a_new_stack_keeps_its_secrets_with_its_prefixs_key_even_on_a_fresh_chec
     .unwrap();
 
     succeeded(&preview("pr-7", Some(key)));
-    assert!(std::fs::read_to_string(&leftover)
-        .unwrap()
-        .contains(key));
+    assert!(std::fs::read_to_string(&leftover).unwrap().contains(key));
     let commands = std::fs::read_to_string(&log).unwrap();
     assert!(
         commands.contains(&format!(
