@@ -37,7 +37,7 @@ pub enum PulumiError {
     },
     /// The stack is not in the backend, and this run may not create it (only review stacks and
     /// the account bootstrap create stacks).
-    #[error("stack `{stack}` is not in the backend {backend}: `deploy bootstrap --account dev|prod` creates the account's stacks in their state folders; check that PULUMI_BACKEND_URL is the folder of the stack's environment")]
+    #[error("stack `{stack}` is not in the backend {backend}: check that PULUMI_BACKEND_URL is the state folder of the stack's environment; `deploy bootstrap --account dev|prod` creates dev and prod there, and any other stack is created once with `pulumi stack init {stack} --secrets-provider <its CODE_REMOTE_SECRETS_PROVIDER>` in infra/")]
     NoStack {
         /// The stack.
         stack: String,
