@@ -60,21 +60,6 @@ fn statements_with<'a>(doc: &'a serde_json::Value, action: &str) -> Vec<&'a serd
         .collect()
 }
 
-/// Replaces the string `from` wherever it stands in `value`.
-fn replace(value: &mut Value, from: &str, to: &str) {
-    match value {
-        Value::Str(text) if text == from => *text = to.to_owned(),
-        Value::List(items) | Value::Concat(items) => {
-            items.iter_mut().for_each(|item| replace(item, from, to))
-        }
-        Value::Map(entries) => entries
-            .values_mut()
-            .for_each(|item| replace(item, from, to)),
-        Value::ToJson(inner) | Value::Secret(inner) => replace(inner, from, to),
-        _ => {}
-    }
-}
-
 #[test]
 fn both_accounts_pass_every_check() {
     for account in ["dev", "prod"] {
@@ -288,7 +273,7 @@ fn a_role_without_the_boundary_or_beyond_it_is_rejected() {
     let (_, mut program) = common::program("dev");
     let policy = program.resources.get_mut("apiPolicy").unwrap();
     let document = policy.properties.get_mut("policy").unwrap();
-    replace(document, "logs:PutLogEvents", "iam:PassRole");
+    common::replace(document, "logs:PutLogEvents", "iam:PassRole");
     let findings = code_remote_infra::check::boundary::roles_within_boundary(&program, &target);
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert!(
@@ -382,7 +367,7 @@ fn a_broad_policy_on_a_role_any_repository_may_assume_is_rejected() {
     let (config, mut program) = built("dev");
     let role = program.resources.get_mut("githubDevRole").unwrap();
     let trust = role.properties.get_mut("assumeRolePolicy").unwrap();
-    replace(
+    common::replace(
         trust,
         "repo:code-remote/code-remote:environment:dev",
         "repo:*",

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use code_remote_infra::bootstrap::{self, BootstrapConfig};
-use code_remote_infra::model::Value;
 use code_remote_infra::render::{render, Format};
 use code_remote_infra::{review, stack, Program, StackConfig};
 
@@ -86,26 +85,11 @@ fn every_policy_document_passes_parliament() {
     println!("{}", stdout.trim_end());
 }
 
-/// Replaces the string `from` wherever it stands in `value`.
-fn replace(value: &mut Value, from: &str, to: &str) {
-    match value {
-        Value::Str(text) if text == from => *text = to.to_owned(),
-        Value::List(items) | Value::Concat(items) => {
-            items.iter_mut().for_each(|item| replace(item, from, to))
-        }
-        Value::Map(entries) => entries
-            .values_mut()
-            .for_each(|item| replace(item, from, to)),
-        Value::ToJson(inner) | Value::Secret(inner) => replace(inner, from, to),
-        _ => {}
-    }
-}
-
 #[test]
 fn an_action_aws_does_not_have_or_a_key_it_does_not_take_is_found() {
     let (_, mut dev) = common::program("dev");
     let policy = dev.resources.get_mut("workerPolicy").unwrap();
-    replace(
+    common::replace(
         policy.properties.get_mut("policy").unwrap(),
         "sqs:DeleteMessage",
         "sqs:DeleteMessages",
@@ -114,7 +98,7 @@ fn an_action_aws_does_not_have_or_a_key_it_does_not_take_is_found() {
     let mut bootstrap = bootstrap::build(&config).unwrap();
     let policy = bootstrap.resources.get_mut("githubDevRolePolicy").unwrap();
     // `iam:PassedToService` is a key of `iam:PassRole` only.
-    replace(
+    common::replace(
         policy.properties.get_mut("policy").unwrap(),
         "iam:PassRole",
         "iam:TagRole",

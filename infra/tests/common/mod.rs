@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use code_remote_infra::model::Value;
 use code_remote_infra::{stack, Program, StackConfig};
 
 /// The release the snapshots are rendered for (the CLI's default).
@@ -42,4 +43,19 @@ pub fn stack_names() -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Replaces the string `from` wherever it stands in `value`.
+pub fn replace(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::Str(text) if text == from => *text = to.to_owned(),
+        Value::List(items) | Value::Concat(items) => {
+            items.iter_mut().for_each(|item| replace(item, from, to))
+        }
+        Value::Map(entries) => entries
+            .values_mut()
+            .for_each(|item| replace(item, from, to)),
+        Value::ToJson(inner) | Value::Secret(inner) => replace(inner, from, to),
+        _ => {}
+    }
 }
