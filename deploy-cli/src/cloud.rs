@@ -85,8 +85,24 @@ pub fn settings_file(root: &Path, stack: &StackName) -> anyhow::Result<PathBuf> 
     Ok(path)
 }
 
-/// The context of one cloud stack for `release` (the infra program renders that release's zips).
+/// The context of one cloud stack for `release` (the infra program renders that release's zips);
+/// a stack missing from the backend is refused ([`code_remote_pulumi::PulumiError::NoStack`]).
 pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackContext> {
+    context_with(stack, release, false).await
+}
+
+/// [`context`] for the commands that deploy (`preview`, `up`): a review stack missing from the
+/// backend is created there, with the environment's secrets provider. Every other stack is
+/// created by the account's bootstrap, and no other command creates one.
+pub async fn deploying_context(stack: &StackName, release: &str) -> anyhow::Result<StackContext> {
+    context_with(stack, release, review::number(stack.as_str()).is_some()).await
+}
+
+async fn context_with(
+    stack: &StackName,
+    release: &str,
+    create: bool,
+) -> anyhow::Result<StackContext> {
     let root = repo_root()?;
     let committed = settings_file(&root, stack)?;
     if !committed.is_file() {
@@ -105,9 +121,7 @@ pub async fn context(stack: &StackName, release: &str) -> anyhow::Result<StackCo
         stack: stack.to_string(),
         release: release.to_owned(),
         backend: variable("PULUMI_BACKEND_URL"),
-        // Review stacks come and go with their pull requests; every other stack is created by
-        // the account's bootstrap, in its folder with its key.
-        create: review::number(stack.as_str()).is_some(),
+        create,
         secrets_provider: variable(SECRETS_PROVIDER),
         env: vec![(
             "CODE_REMOTE_STACKS_DIR".to_owned(),

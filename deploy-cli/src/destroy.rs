@@ -26,14 +26,29 @@ pub async fn run(args: DestroyArgs) -> anyhow::Result<()> {
         .into());
     }
     let ctx = cloud::context(stack, "current").await?;
-    ctx.pulumi.login_and_select().map_err(ReleaseError::from)?;
+    let review = code_remote_infra::review::number(stack.as_str()).is_some();
+    match ctx.pulumi.login_and_select() {
+        // A review stack `deploy reap` got to first, or whose deploy never ran.
+        Err(code_remote_pulumi::PulumiError::NoStack { .. }) if review => {
+            if args.target.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "stack": stack.as_str(), "inBackend": false })
+                );
+            } else {
+                println!("stack {stack} is not in the backend: nothing to destroy");
+            }
+            return Ok(());
+        }
+        other => other.map_err(ReleaseError::from)?,
+    }
     let progress = Progress::new();
     let result = ctx
         .pulumi
         .destroy(|line| progress.show(code_remote_release::Event::Pulumi(line)));
     progress.finish();
     let summary = result.map_err(ReleaseError::from)?;
-    if code_remote_infra::review::number(stack.as_str()).is_some() {
+    if review {
         ctx.pulumi.remove_stack().map_err(ReleaseError::from)?;
     }
     if args.target.json {

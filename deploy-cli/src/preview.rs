@@ -143,7 +143,7 @@ impl fmt::Display for Plan {
 pub async fn run(args: PreviewArgs) -> anyhow::Result<()> {
     let stack = &args.target.stack;
     let release = ReleaseVersion::parse(&args.release)?;
-    let ctx = cloud::context(stack, release.as_str()).await?;
+    let ctx = cloud::deploying_context(stack, release.as_str()).await?;
     let root = cloud::repo_root()?;
     let dir = root.join("target/release-artifacts").join(release.as_str());
     let manifest = Manifest::read(&dir)?;

@@ -101,7 +101,7 @@ pub fn confirmer(yes: bool) -> impl Fn(&PreviewDigest) -> bool + Send + Sync {
 /// Deploys a release to a cloud stack.
 pub async fn run(stack: &StackName, flags: CloudUpFlags, json: bool) -> anyhow::Result<()> {
     let release = ReleaseVersion::parse(flags.release.as_deref().unwrap_or_default())?;
-    let mut ctx = cloud::context(stack, release.as_str()).await?;
+    let mut ctx = cloud::deploying_context(stack, release.as_str()).await?;
     ctx.required_artifacts = cloud::required_artifacts(stack)?;
     let root = cloud::repo_root()?;
     let dir = root.join("target/release-artifacts").join(release.as_str());

@@ -309,7 +309,49 @@ async fn a_new_stack_keeps_its_secrets_with_its_prefixs_key_even_on_a_fresh_chec
     assert!(!empty.status.success());
     let stderr = String::from_utf8_lossy(&empty.stderr);
     assert!(stderr.contains("PULUMI_CONFIG_PASSPHRASE"), "{stderr}");
-    assert!(!state.join("pr-9.secrets").exists());
+    let known = || -> Vec<String> {
+        std::fs::read_dir(&state)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert!(
+        known().iter().all(|f| !f.ends_with("-pr-9.secrets")),
+        "{:?}",
+        known()
+    );
+
+    // Only preview and up create a review stack: a status of one that is not there is refused,
+    // and destroying one that is gone (reaped, or never deployed) has nothing to do.
+    let with_state = [
+        ("FAKE_PULUMI_STATE", state.as_os_str()),
+        ("FAKE_PULUMI_LOG", log.as_os_str()),
+    ];
+    let status = deploy_in(
+        work.path(),
+        &moto,
+        &["status", "--stack", "pr-77"],
+        &with_state,
+    );
+    assert_eq!(status.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&status.stderr).contains("stack `pr-77` is not in the backend"));
+    let destroyed = deploy_in(
+        work.path(),
+        &moto,
+        &["destroy", "--stack", "pr-78"],
+        &with_state,
+    );
+    assert!(succeeded(&destroyed).contains("stack pr-78 is not in the backend: nothing to destroy"));
+    let commands = std::fs::read_to_string(&log).unwrap();
+    assert!(!commands.contains("destroy --yes"), "{commands}");
+    assert!(!commands.contains("--create pr-77") && !commands.contains("--create pr-78"));
+    assert!(
+        known()
+            .iter()
+            .all(|f| !f.ends_with("-pr-77.secrets") && !f.ends_with("-pr-78.secrets")),
+        "{:?}",
+        known()
+    );
 }
 
 #[tokio::test]

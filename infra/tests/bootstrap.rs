@@ -99,10 +99,12 @@ fn deploy_roles_reach_their_stacks_roles_but_never_the_bootstraps() {
     for reachable in [":role/code-remote-dev-*", ":policy/code-remote-dev-*"] {
         assert!(policy.contains(reachable), "{reachable} in {policy}");
     }
-    assert!(!policy.contains("code-remote-pr-"), "{policy}");
+    // The other prefix's names appear only in what is denied.
+    assert!(!policy.contains(":role/code-remote-pr-"), "{policy}");
     let review = json(&dev, "githubReviewRolePolicy", "policy");
     assert!(review.contains(":role/code-remote-pr-*"), "{review}");
-    assert!(!review.contains("code-remote-dev-"), "{review}");
+    assert!(!review.contains(":role/code-remote-dev-"), "{review}");
+    assert!(!review.contains(":policy/code-remote-dev-"), "{review}");
     for role in dev.of_type("aws:iam/role:Role") {
         let name = role.get("name").and_then(Value::as_str).unwrap_or_default();
         if name.starts_with("code-remote-") {
@@ -300,6 +302,38 @@ fn each_stack_prefix_keeps_its_state_folder_and_key_to_its_environments() {
     let key = statements_with(&review, "kms:Decrypt");
     assert_eq!(key[0]["Resource"][0], "${stateKeyPr.arn}");
     assert!(!review.to_string().contains("stateKeyDev"), "{review:#}");
+
+    // Nor anything of dev's stacks: what is tagged theirs, and their buckets.
+    let denied_tags = review["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Condition"]["StringLike"]["aws:ResourceTag/Environment"].is_array())
+        .unwrap_or_else(|| panic!("{review:#}"));
+    assert_eq!(
+        (&denied_tags["Effect"], &denied_tags["Action"]),
+        (&serde_json::json!("Deny"), &serde_json::json!(["*"]))
+    );
+    assert_eq!(
+        denied_tags["Condition"]["StringLike"]["aws:ResourceTag/Environment"],
+        serde_json::json!(["dev", "dev-*"])
+    );
+    assert!(statements_with(&review, "s3:*")
+        .iter()
+        .any(|s| s["Effect"] == "Deny"
+            && s["Resource"]
+                == serde_json::json!([
+                    "arn:aws:s3:::code-remote-dev-*",
+                    "arn:aws:s3:::code-remote-dev-*/*"
+                ])));
+    let dev_role = document(&dev, "githubDevRolePolicy", "policy");
+    assert!(dev_role.to_string().contains("\"pr-*\""), "{dev_role:#}");
+    let (_, prod) = built("prod");
+    let prod_role = document(&prod, "githubProdRolePolicy", "policy");
+    assert!(
+        !prod_role.to_string().contains("aws:ResourceTag"),
+        "one prefix: {prod_role:#}"
+    );
 
     let bucket = document(&dev, "stateBucketPolicy", "policy");
     let by_sid = |sid: &str| {

@@ -92,24 +92,23 @@ pub async fn promote(
         .join(release.as_str());
     // Artifacts already here (the release workflow's own build) must be the bytes the record
     // names: whoever can write the source's bucket must not be able to swap them. Only when
-    // there are none are the source's downloaded (and verified against the record).
-    match Manifest::read(&dir) {
-        Ok(local) => {
-            if local.digests() != manifest.digests() || manifest.verify(&dir).is_err() {
-                return Err(refuse(format!(
-                    "the artifacts in {} are not the bytes {} passed with (its release record in {}); refusing to promote either: delete that directory to promote the bytes the record names",
-                    dir.display(),
-                    from.stack,
-                    from.bucket
-                )));
-            }
+    // there is no release here at all (no manifest: none built, or a download cut short) are
+    // the source's downloaded, and verified against the record.
+    if dir.join(crate::manifest::MANIFEST_FILE).exists() {
+        let local = Manifest::read(&dir)?;
+        if local.digests() != manifest.digests() || manifest.verify(&dir).is_err() {
+            return Err(refuse(format!(
+                "the artifacts in {} are not the bytes {} passed with (its release record in {}); refusing to promote either: delete that directory to promote the bytes the record names",
+                dir.display(),
+                from.stack,
+                from.bucket
+            )));
         }
-        Err(_) => {
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir).map_err(ReleaseError::io(&dir))?;
-            }
-            artifacts::download(&from.s3, &from.bucket, &manifest, &dir).await?;
+    } else {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(ReleaseError::io(&dir))?;
         }
+        artifacts::download(&from.s3, &from.bucket, &manifest, &dir).await?;
     }
     let request = UpRequest {
         release: release.clone(),

@@ -508,6 +508,24 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     assert_eq!(std::fs::read(&zip).unwrap(), b"other bytes");
     assert_eq!(records(&world, "prod").await.len(), prod_records);
     std::fs::write(&zip, built).unwrap();
+    // A manifest here that does not read is refused too, not replaced by the bucket's.
+    let manifest = world.release_dir(&v1).join("manifest.json");
+    let kept = std::fs::read(&manifest).unwrap();
+    std::fs::write(&manifest, b"{").unwrap();
+    promote(
+        &source,
+        &prod,
+        &v1,
+        world.root(),
+        Gates::default(),
+        &yes,
+        &quiet,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(std::fs::read(&manifest).unwrap(), b"{");
+    assert_eq!(records(&world, "prod").await.len(), prod_records);
+    std::fs::write(&manifest, kept).unwrap();
 
     // With no artifacts here, prod gets the same bytes, downloaded from dev's bucket and verified.
     std::fs::remove_dir_all(world.release_dir(&v1)).unwrap();

@@ -218,6 +218,28 @@ pub fn grant(
         &["sts:AssumeRole"],
         vec![Value::from("*")],
     )));
+    // Nor does it touch the stacks of another prefix in its account (the review role, dev's):
+    // nothing tagged as theirs, and none of their buckets (S3 objects are not authorized by tags).
+    for other in config
+        .prefixes()
+        .into_keys()
+        .filter(|other| *other != prefix)
+    {
+        statements.push(with_condition(
+            statement("Deny", &["*"], vec![Value::from("*")]),
+            "StringLike",
+            "aws:ResourceTag/Environment",
+            list([other.to_owned(), format!("{other}-*")]),
+        ));
+        statements.push(map(statement(
+            "Deny",
+            &["s3:*"],
+            vec![
+                Value::from(format!("arn:aws:s3:::code-remote-{other}-*")),
+                Value::from(format!("arn:aws:s3:::code-remote-{other}-*/*")),
+            ],
+        )));
+    }
     if settings.access == Access::Deploy {
         let roles = || vec![iam(format!("role/code-remote-{prefix}-*"))];
         statements.extend([

@@ -1,7 +1,7 @@
 //! Pulumi's state for the account's stacks: one bucket, one folder and one KMS key per stack
 //! prefix (docs/infra.md, "Account bootstrap").
 //!
-//! Each GitHub environment logs in to `s3://<bucket>/<prefix>` and encrypts its stacks' secrets
+//! Each GitHub environment logs in to `s3://<bucket>/<prefix>?region=<region>` and encrypts its stacks' secrets
 //! with `<prefix>`'s key. The environment roles' own policies (AWS's `PowerUserAccess` reaches
 //! every bucket and key of the account) cannot keep one environment out of another's state, so
 //! the bucket policy and the key policies deny them what is not theirs: another prefix's
