@@ -441,19 +441,20 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     let prod = world.context("prod", &prod_distribution, "up-events.jsonl");
 
     let source = PromotionSource::of(&dev).unwrap();
+    let promote_v1 = || {
+        promote(
+            &source,
+            &prod,
+            &v1,
+            world.root(),
+            Gates::default(),
+            &yes,
+            &quiet,
+        )
+    };
 
     // Never deployed to dev: refused.
-    let error = promote(
-        &source,
-        &prod,
-        &v1,
-        world.root(),
-        Gates::default(),
-        &yes,
-        &quiet,
-    )
-    .await
-    .unwrap_err();
+    let error = promote_v1().await.unwrap_err();
     assert!(
         matches!(&error, ReleaseError::PromotionRefused { reason, .. } if reason.contains("no passing release record on stack dev")),
         "{error}"
@@ -465,17 +466,7 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     up(&dev, &request(&world, &v1), &yes, &quiet)
         .await
         .unwrap_err();
-    let error = promote(
-        &source,
-        &prod,
-        &v1,
-        world.root(),
-        Gates::default(),
-        &yes,
-        &quiet,
-    )
-    .await
-    .unwrap_err();
+    let error = promote_v1().await.unwrap_err();
     assert!(
         matches!(error, ReleaseError::PromotionRefused { .. }),
         "{error}"
@@ -490,17 +481,7 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     let zip = world.release_dir(&v1).join("api.zip");
     let built = std::fs::read(&zip).unwrap();
     std::fs::write(&zip, b"other bytes").unwrap();
-    let error = promote(
-        &source,
-        &prod,
-        &v1,
-        world.root(),
-        Gates::default(),
-        &yes,
-        &quiet,
-    )
-    .await
-    .unwrap_err();
+    let error = promote_v1().await.unwrap_err();
     assert!(
         matches!(&error, ReleaseError::PromotionRefused { reason, .. } if reason.contains("not the bytes dev passed with")),
         "{error}"
@@ -512,17 +493,7 @@ async fn promote_ships_the_digests_dev_passed_with_and_refuses_anything_else() {
     let manifest = world.release_dir(&v1).join("manifest.json");
     let kept = std::fs::read(&manifest).unwrap();
     std::fs::write(&manifest, b"{").unwrap();
-    promote(
-        &source,
-        &prod,
-        &v1,
-        world.root(),
-        Gates::default(),
-        &yes,
-        &quiet,
-    )
-    .await
-    .unwrap_err();
+    promote_v1().await.unwrap_err();
     assert_eq!(std::fs::read(&manifest).unwrap(), b"{");
     assert_eq!(records(&world, "prod").await.len(), prod_records);
     std::fs::write(&manifest, kept).unwrap();
