@@ -196,6 +196,18 @@ impl BootstrapConfig {
     }
 }
 
+/// `review-cleanup` → `ReviewCleanup`: a name as part of a logical resource name.
+fn pascal(name: &str) -> String {
+    name.split(['-', '_', '.'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
 /// Builds the bootstrap program of one account.
 pub fn build(config: &BootstrapConfig) -> Result<Program, InfraError> {
     let naming = Naming::new(&config.bootstrap_name());

@@ -5,7 +5,7 @@
 use crate::bootstrap::state::{
     State, KEY_ACTIONS, OBJECT_ACTIONS, READ_KEY_ACTIONS, READ_OBJECT_ACTIONS,
 };
-use crate::bootstrap::{boundary, Access, BootstrapConfig, GITHUB_ISSUER};
+use crate::bootstrap::{boundary, pascal, Access, BootstrapConfig, GITHUB_ISSUER};
 use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
 use crate::naming::Naming;
@@ -56,16 +56,7 @@ const POLICY_ACTIONS: [&str; 11] = [
 pub const PASSED_TO: [&str; 2] = ["lambda.amazonaws.com", "apigateway.amazonaws.com"];
 
 fn logical_role(environment: &str) -> String {
-    let camel: String = environment
-        .split(['-', '_', '.'])
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect();
-    format!("github{camel}Role")
+    format!("github{}Role", pascal(environment))
 }
 
 /// Declares GitHub environment `environment`'s role, trusted by this repository's workflows in

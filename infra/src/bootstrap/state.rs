@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::bootstrap::BootstrapConfig;
+use crate::bootstrap::{pascal, BootstrapConfig};
 use crate::components::bucket::{private_bucket, BucketPlace};
 use crate::error::InfraError;
 use crate::model::{concat, list, map, Program, Resource, ResourceRef, Value};
@@ -62,14 +62,19 @@ impl State {
     }
 }
 
-fn principal_in(roles: &[&ResourceRef]) -> Value {
-    map([(
+/// The condition entry "the caller is one of `roles`".
+fn caller_is(roles: &[&ResourceRef]) -> (&'static str, Value) {
+    (
         "ArnEquals",
         map([(
             "aws:PrincipalArn",
             Value::List(roles.iter().map(|role| role.arn().into()).collect()),
         )]),
-    )])
+    )
+}
+
+fn principal_in(roles: &[&ResourceRef]) -> Value {
+    map([caller_is(roles)])
 }
 
 fn deny(sid: &str, entries: Vec<(&str, Value)>) -> Value {
@@ -80,13 +85,6 @@ fn deny(sid: &str, entries: Vec<(&str, Value)>) -> Value {
     ];
     all.extend(entries);
     map(all)
-}
-
-fn camel(prefix: &str) -> String {
-    let mut chars = prefix.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_ascii_uppercase().to_string() + chars.as_str()
-    })
 }
 
 /// Declares the bucket, its policy and the keys. `roles` are the environment roles by GitHub
@@ -151,7 +149,7 @@ pub fn build(
             .map(|(_, role)| role)
             .collect();
         statements.push(deny(
-            &format!("Only{}Folder", camel(prefix)),
+            &format!("Only{}Folder", pascal(prefix)),
             vec![
                 ("Action", Value::from("s3:*")),
                 (
@@ -164,20 +162,18 @@ pub fn build(
                 ("Condition", principal_in(&own)),
             ],
         ));
-        let mut condition = match principal_in(&own) {
-            Value::Map(entries) => entries,
-            _ => BTreeMap::new(),
-        };
-        condition.insert(
-            "StringNotLike".to_owned(),
-            map([("s3:prefix", format!("{prefix}/*"))]),
-        );
         statements.push(deny(
-            &format!("List{}FolderOnly", camel(prefix)),
+            &format!("List{}FolderOnly", pascal(prefix)),
             vec![
                 ("Action", Value::from("s3:ListBucket")),
                 ("Resource", bucket_arn()),
-                ("Condition", Value::Map(condition)),
+                (
+                    "Condition",
+                    map([
+                        caller_is(&own),
+                        ("StringNotLike", map([("s3:prefix", format!("{prefix}/*"))])),
+                    ]),
+                ),
             ],
         ));
         let others: Vec<&ResourceRef> = roles
@@ -186,7 +182,7 @@ pub fn build(
             .map(|(_, role)| role)
             .collect();
         let key = program.add(
-            Resource::new(&format!("stateKey{}", camel(prefix)), "aws:kms/key:Key")
+            Resource::new(&format!("stateKey{}", pascal(prefix)), "aws:kms/key:Key")
                 .prop(
                     "description",
                     format!("encrypts the Pulumi secrets of the {prefix} stacks"),
@@ -217,7 +213,7 @@ pub fn build(
     for (prefix, key) in &state.keys {
         program.add(
             Resource::new(
-                &format!("stateKey{}Alias", camel(prefix)),
+                &format!("stateKey{}Alias", pascal(prefix)),
                 "aws:kms/alias:Alias",
             )
             .prop("name", state.alias(prefix))
