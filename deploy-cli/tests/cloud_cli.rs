@@ -53,6 +53,17 @@ fn preview_workspace() -> tempfile::TempDir {
     work
 }
 
+/// [`preview_workspace`] with the committed `stacks/dev.yaml` (review stacks derive from it).
+fn workspace_with_dev() -> tempfile::TempDir {
+    let work = preview_workspace();
+    std::fs::copy(
+        repo().join("stacks/dev.yaml"),
+        work.path().join("stacks/dev.yaml"),
+    )
+    .unwrap();
+    work
+}
+
 fn fake_pulumi() -> String {
     repo()
         .join("deploy-cli/tests/data/fake-pulumi")
@@ -231,12 +242,7 @@ async fn a_new_stack_keeps_its_secrets_with_its_prefixs_key_even_on_a_fresh_chec
     let moto = code_remote_moto::MotoServer::start()
         .await
         .expect("moto_server (run scripts/setup-venv)");
-    let work = preview_workspace();
-    std::fs::copy(
-        repo().join("stacks/dev.yaml"),
-        work.path().join("stacks/dev.yaml"),
-    )
-    .unwrap();
+    let work = workspace_with_dev();
     let state = work.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
     let log = work.path().join("pulumi.log");
@@ -458,12 +464,7 @@ async fn reap_destroys_and_forgets_only_review_stacks_idle_past_their_ttl() {
     let moto = code_remote_moto::MotoServer::start()
         .await
         .expect("moto_server (run scripts/setup-venv)");
-    let work = preview_workspace();
-    std::fs::copy(
-        repo().join("stacks/dev.yaml"),
-        work.path().join("stacks/dev.yaml"),
-    )
-    .unwrap();
+    let work = workspace_with_dev();
     let log = work.path().join("pulumi.log");
     let env = [("FAKE_PULUMI_LOG", log.as_os_str())];
 
@@ -607,9 +608,8 @@ async fn pulumi_rewriting_its_config_file_leaves_the_committed_stack_file_alone(
     let moto = code_remote_moto::MotoServer::start()
         .await
         .expect("moto_server (run scripts/setup-venv)");
-    let work = preview_workspace();
+    let work = workspace_with_dev();
     let committed = work.path().join("stacks/dev.yaml");
-    std::fs::copy(repo().join("stacks/dev.yaml"), &committed).unwrap();
     let original = std::fs::read_to_string(&committed).unwrap();
     let state = work.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
